@@ -1,0 +1,1 @@
+//! Rust SDK for Zapier's embedded triggers and actions.
