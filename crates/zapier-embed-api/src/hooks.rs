@@ -1,0 +1,264 @@
+//! The progenitor hooks: the only hand-written behaviour of the generated clients.
+//!
+//! Every generated `Client` carries a [`ClientState`]. Before each request the `pre` hook sets the
+//! bearer header from the state's [`BearerSource`]; `exec` either sends the request or, when a
+//! [`RequestCapture`] is installed, records it and answers locally so nothing leaves the process
+//! (the facade's request-shape snapshots are taken this way).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+/// Status of the synthetic answer a capturing client gets; outside the range any server uses, so
+/// it can never be mistaken for a real answer.
+const CAPTURED_STATUS: u16 = 599;
+
+/// Supplies the access token of each request.
+///
+/// The source is asked once per attempt and must answer from memory: refreshing an expiring token
+/// is the caller's job (the facade refreshes before it calls), which keeps token errors typed
+/// instead of flattening them into a hook error.
+pub trait BearerSource: Send + Sync + 'static {
+    /// The token to send as `Authorization: Bearer <token>`, or `None` to send no header.
+    fn bearer(&self) -> Option<SecretString>;
+}
+
+impl BearerSource for SecretString {
+    fn bearer(&self) -> Option<SecretString> {
+        Some(self.clone())
+    }
+}
+
+/// The state every generated client carries (progenitor's "inner type").
+///
+/// ```
+/// use secrecy::SecretString;
+/// use zapier_embed_api::{ClientState, RequestCapture};
+///
+/// let capture = RequestCapture::new();
+/// let state = ClientState::default()
+///     .with_bearer(SecretString::from("token"))
+///     .with_capture(capture.clone());
+/// assert!(format!("{state:?}").contains("bearer: true"));
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientState {
+    bearer: Option<Arc<dyn BearerSource>>,
+    capture: Option<RequestCapture>,
+}
+
+impl ClientState {
+    /// Sends `Authorization: Bearer <token>` from `source` on every request.
+    pub fn with_bearer(mut self, source: impl BearerSource) -> Self {
+        self.bearer = Some(Arc::new(source));
+        self
+    }
+
+    /// Like [`with_bearer`](Self::with_bearer), for a source that is already shared.
+    pub fn with_shared_bearer(mut self, source: Arc<dyn BearerSource>) -> Self {
+        self.bearer = Some(source);
+        self
+    }
+
+    /// Records every request into `capture` and answers it locally with status 599 instead of
+    /// sending it. For tests that pin the exact request shape without a network.
+    pub fn with_capture(mut self, capture: RequestCapture) -> Self {
+        self.capture = Some(capture);
+        self
+    }
+}
+
+impl fmt::Debug for ClientState {
+    // Never prints the token: only whether one is configured.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientState")
+            .field("bearer", &self.bearer.is_some())
+            .field("capture", &self.capture.is_some())
+            .finish()
+    }
+}
+
+/// A shared recorder of the requests a capturing client would have sent.
+///
+/// ```
+/// use zapier_embed_api::RequestCapture;
+///
+/// let capture = RequestCapture::new();
+/// assert!(capture.take().is_empty());
+/// ```
+#[derive(Clone, Default)]
+pub struct RequestCapture {
+    requests: Arc<Mutex<Vec<CapturedRequest>>>,
+}
+
+impl RequestCapture {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Returns the requests recorded so far, in order, and forgets them.
+    pub fn take(&self) -> Vec<CapturedRequest> {
+        std::mem::take(&mut *self.lock())
+    }
+
+    fn push(&self, request: CapturedRequest) {
+        self.lock().push(request);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CapturedRequest>> {
+        // A panic while holding the lock cannot leave the Vec half-written; keep going.
+        self.requests.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for RequestCapture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestCapture")
+            .field("recorded", &self.lock().len())
+            .finish()
+    }
+}
+
+/// One request as it would have gone on the wire, minus the `Authorization` header.
+///
+/// Serializes to stable JSON (headers sorted) for snapshots.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CapturedRequest {
+    /// The operation, as progenitor names it (the snake_case operationId).
+    pub operation: String,
+    /// HTTP method, upper case.
+    pub method: String,
+    /// URL path, including the configured path prefix.
+    pub path: String,
+    /// Raw query string, if any.
+    pub query: Option<String>,
+    /// Every header except `Authorization`, lower-case names.
+    pub headers: BTreeMap<String, String>,
+    /// Whether an `Authorization` header was set (its value is never recorded).
+    pub authorized: bool,
+    /// The body, decoded by content type.
+    pub body: Option<CapturedBody>,
+}
+
+/// A captured request body.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CapturedBody {
+    /// A JSON body.
+    Json(serde_json::Value),
+    /// A form-urlencoded body, as ordered key/value pairs (secrets included: a capturing client
+    /// never sends, and tests use fake credentials).
+    Form(Vec<(String, String)>),
+    /// Any other body, lossily decoded as UTF-8.
+    Text(String),
+}
+
+impl CapturedRequest {
+    fn from_request(request: &reqwest::Request, info: &OperationInfo) -> Self {
+        let url = request.url();
+        let mut headers = BTreeMap::new();
+        for (name, value) in request.headers() {
+            if name == AUTHORIZATION {
+                continue;
+            }
+            headers.insert(
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            );
+        }
+        let content_type = headers.get("content-type").cloned().unwrap_or_default();
+        let body = request.body().and_then(|b| b.as_bytes()).map(|bytes| {
+            if content_type.starts_with("application/json") {
+                serde_json::from_slice(bytes)
+                    .map(CapturedBody::Json)
+                    .unwrap_or_else(|_| CapturedBody::Text(String::from_utf8_lossy(bytes).into()))
+            } else if content_type.starts_with("application/x-www-form-urlencoded") {
+                CapturedBody::Form(
+                    url::form_urlencoded::parse(bytes)
+                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                        .collect(),
+                )
+            } else {
+                CapturedBody::Text(String::from_utf8_lossy(bytes).into_owned())
+            }
+        });
+        Self {
+            operation: info.operation_id.to_owned(),
+            method: request.method().as_str().to_owned(),
+            path: url.path().to_owned(),
+            query: url.query().map(str::to_owned),
+            headers,
+            authorized: request.headers().contains_key(AUTHORIZATION),
+            body,
+        }
+    }
+}
+
+async fn pre<E>(state: &ClientState, request: &mut reqwest::Request) -> Result<(), Error<E>> {
+    if let Some(token) = state.bearer.as_ref().and_then(|s| s.bearer()) {
+        let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
+            // The message names the problem, never the token.
+            .map_err(|_| {
+                Error::InvalidRequest("access token is not a valid header value".into())
+            })?;
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+    Ok(())
+}
+
+async fn exec(
+    state: &ClientState,
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    match &state.capture {
+        Some(capture) => {
+            capture.push(CapturedRequest::from_request(&request, info));
+            let response = http::Response::builder()
+                .status(CAPTURED_STATUS)
+                .body(Vec::<u8>::new())
+                .expect("a static status and an empty body form a valid response");
+            Ok(reqwest::Response::from(response))
+        }
+        None => client.execute(request).await,
+    }
+}
+
+/// Implements the hooks for each generated client; the four clients are distinct types.
+macro_rules! impl_hooks {
+    ($($client:path),+ $(,)?) => {$(
+        impl ClientHooks<ClientState> for $client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _info: &OperationInfo,
+            ) -> Result<(), Error<E>> {
+                pre(self.inner(), request).await
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                exec(self.inner(), self.client(), request, info).await
+            }
+        }
+    )+};
+}
+
+impl_hooks!(
+    crate::by_id::Client,
+    crate::by_name::Client,
+    crate::partner::Client,
+    crate::oauth::Client,
+);
