@@ -1,0 +1,291 @@
+//! Keeping secrets and unbounded text out of error messages.
+//!
+//! Error messages end up in logs. Three things must never reach them: bearer tokens (an
+//! `Authorization` header echoed by an HTTP library), secrets in URL query strings (a Connect UI
+//! URL carries `?token=`), and credential fields in a JSON body. Messages are also kept to one
+//! bounded line so one bad response cannot flood a log.
+
+use serde_json::Value;
+
+use crate::secret::REDACTED;
+
+/// JSON keys whose string values are replaced in body excerpts (compared case-insensitively).
+const SECRET_KEYS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "client_secret",
+    "subject_token",
+    "actor_token",
+    "assertion",
+    "password",
+    "authorization",
+    "jwt",
+    "secret",
+];
+
+/// Query/form parameters whose values are replaced in free text.
+const SECRET_PARAMS: &[&str] = &[
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "client_secret",
+    "subject_token",
+    "actor_token",
+    "assertion",
+    "password",
+];
+
+/// Authorization schemes whose credential is replaced in free text.
+const AUTH_SCHEMES: &[&str] = &["bearer ", "jwt ", "basic "];
+
+/// `text` on one line (control characters become spaces), cut at a char boundary so that the
+/// result including a trailing `…` is at most `max_bytes` bytes (and never less than the marker).
+pub(crate) fn bounded_one_line(text: &str, max_bytes: usize) -> String {
+    const MARK: &str = "…";
+    let mut out = String::with_capacity(text.len().min(max_bytes));
+    let limit = max_bytes.saturating_sub(MARK.len());
+    let fits = text.len() <= max_bytes;
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        if !fits && out.len() + c.len_utf8() > limit {
+            out.push_str(MARK);
+            return out;
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Removes credentials from free text (an HTTP library's error message, a server detail).
+pub(crate) fn scrub_text(text: &str) -> String {
+    let text = scrub_urls(text);
+    let text = scrub_auth_schemes(&text);
+    scrub_params(&text)
+}
+
+/// Drops userinfo, query and fragment of every `http://` / `https://` URL in `text`.
+fn scrub_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let start = match (lower.find("http://"), lower.find("https://")) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => {
+                out.push_str(rest);
+                return out;
+            }
+        };
+        let (before, from_url) = rest.split_at(start);
+        out.push_str(before);
+        let end = from_url
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | '<' | ','))
+            .unwrap_or(from_url.len());
+        let (url, after) = from_url.split_at(end);
+        out.push_str(&scrub_one_url(url));
+        rest = after;
+    }
+}
+
+fn scrub_one_url(url: &str) -> String {
+    let (scheme, rest) = url.split_at(url.find("://").map_or(0, |i| i + 3));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path_and_more) = rest.split_at(authority_end);
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let cut = path_and_more.find(['?', '#']);
+    let mut out = String::with_capacity(url.len());
+    out.push_str(scheme);
+    if host.len() != authority.len() {
+        out.push_str(REDACTED);
+        out.push('@');
+    }
+    out.push_str(host);
+    match cut {
+        Some(i) => {
+            let (path, _) = path_and_more.split_at(i);
+            out.push_str(path);
+            out.push('?');
+            out.push_str(REDACTED);
+        }
+        None => out.push_str(path_and_more),
+    }
+    out
+}
+
+/// Replaces the credential after `Bearer ` / `JWT ` / `Basic `.
+fn scrub_auth_schemes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let hit = AUTH_SCHEMES
+            .iter()
+            .filter_map(|s| lower.find(s).map(|i| (i, s.len())))
+            .filter(|(i, _)| {
+                // Only whole words: "jwt " inside "xjwt " is not a scheme.
+                lower
+                    .get(..*i)
+                    .unwrap_or("")
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric())
+            })
+            .min();
+        let Some((i, len)) = hit else {
+            out.push_str(rest);
+            return out;
+        };
+        let (before, from) = rest.split_at(i);
+        let (scheme, after) = from.split_at(len);
+        out.push_str(before);
+        out.push_str(scheme);
+        let token_end = after
+            .find(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | ')' | ';'))
+            .unwrap_or(after.len());
+        if token_end > 0 {
+            out.push_str(REDACTED);
+        }
+        let (_, tail) = after.split_at(token_end);
+        rest = tail;
+    }
+}
+
+/// Replaces the value of `name=value` pairs whose name is a credential parameter.
+fn scrub_params(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    'outer: loop {
+        let lower = rest.to_ascii_lowercase();
+        let mut best: Option<(usize, usize)> = None;
+        for p in SECRET_PARAMS {
+            let needle_len = p.len() + 1;
+            let mut from = 0;
+            while let Some(found) = lower.get(from..).and_then(|s| s.find(p)) {
+                let i = from + found;
+                let word_start = lower
+                    .get(..i)
+                    .unwrap_or("")
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'));
+                if word_start && lower.get(i + p.len()..).is_some_and(|s| s.starts_with('=')) {
+                    if best.is_none_or(|(b, _)| i < b) {
+                        best = Some((i, needle_len));
+                    }
+                    break;
+                }
+                from = i + p.len();
+            }
+        }
+        let Some((i, len)) = best else {
+            out.push_str(rest);
+            break 'outer;
+        };
+        let (before, from) = rest.split_at(i + len);
+        out.push_str(before);
+        let value_end = from
+            .find(|c: char| c.is_whitespace() || matches!(c, '&' | '"' | '\'' | ',' | ')' | ';'))
+            .unwrap_or(from.len());
+        if value_end > 0 {
+            out.push_str(REDACTED);
+        }
+        let (_, tail) = from.split_at(value_end);
+        rest = tail;
+    }
+    out
+}
+
+/// Replaces string values of credential keys anywhere in a JSON document.
+pub(crate) fn redact_json(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                let secret = SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k));
+                if secret && !v.is_null() {
+                    *v = Value::String(REDACTED.to_owned());
+                } else {
+                    redact_json(v);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact_json),
+        Value::String(s) => {
+            let scrubbed = scrub_text(s);
+            if scrubbed != *s {
+                *s = scrubbed;
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A bounded, redacted, one-line excerpt of a response body (`None` for an empty body).
+pub(crate) fn body_excerpt(body: &[u8], max_bytes: usize) -> Option<String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let text = match serde_json::from_slice::<Value>(body) {
+        Ok(mut json) => {
+            redact_json(&mut json);
+            json.to_string()
+        }
+        Err(_) => scrub_text(&String::from_utf8_lossy(body)),
+    };
+    Some(bounded_one_line(text.trim(), max_bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_is_char_safe_and_bounded() {
+        let s = "é".repeat(1000);
+        for max in [0, 1, 2, 3, 4, 5, 10, 511, 512] {
+            let out = bounded_one_line(&s, max);
+            assert!(out.len() <= max.max(3), "{max}: {}", out.len());
+        }
+        assert_eq!(bounded_one_line("short\nline", 512), "short line");
+    }
+
+    #[test]
+    fn urls_lose_query_and_userinfo() {
+        let s = scrub_text(
+            "error sending request for url (https://user:pw@connect.zapier.com/to/slack?token=SECRET1&theme=x)",
+        );
+        assert!(!s.contains("SECRET1") && !s.contains("pw@"), "{s}");
+        assert!(
+            s.contains("https://[redacted]@connect.zapier.com/to/slack?[redacted])"),
+            "{s}"
+        );
+    }
+
+    #[test]
+    fn auth_headers_and_params_are_scrubbed() {
+        let s = scrub_text("header authorization: Bearer eyJSECRET2 sent; JWT abc.SECRET3");
+        assert!(!s.contains("SECRET"), "{s}");
+        let s = scrub_text("body grant_type=x&client_secret=SECRET4&subject_token=SECRET5 end");
+        assert!(!s.contains("SECRET"), "{s}");
+        assert!(s.contains("grant_type=x"), "{s}");
+        // A parameter whose name merely ends in a secret name is not touched.
+        assert_eq!(scrub_text("lease_token=lt_1"), "lease_token=lt_1");
+    }
+
+    #[test]
+    fn json_credentials_are_redacted() {
+        let out = body_excerpt(
+            br#"{"error":"invalid_grant","access_token":"SECRET6","nested":[{"client_secret":"SECRET7"}]}"#,
+            512,
+        )
+        .unwrap();
+        assert!(!out.contains("SECRET"), "{out}");
+        assert!(out.contains("invalid_grant"));
+        assert_eq!(body_excerpt(b"  \n", 512), None);
+    }
+}
