@@ -1,0 +1,354 @@
+//! The seeded app catalog: which apps exist, their triggers, write actions and input fields.
+//!
+//! The catalog is static data shared by trigger discovery (`/triggers/`, `/trigger-input-fields/`),
+//! inbox validation (required inputs, known app and trigger), the Partner API (`/v2/apps`,
+//! `/v2/actions`, inputs/choices/outputs) and the control API's event routing (app by slug or key).
+
+/// Kind of an action, as the Partner API names it (`READ` = trigger, `WRITE` = action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionType {
+    /// A trigger (subscribable by a Trigger Inbox).
+    Read,
+    /// A create/update action.
+    Write,
+    /// A search.
+    Search,
+}
+
+impl ActionType {
+    /// Wire name (`READ`, `WRITE`, `SEARCH`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionType::Read => "READ",
+            ActionType::Write => "WRITE",
+            ActionType::Search => "SEARCH",
+        }
+    }
+}
+
+/// One input field of an action.
+#[derive(Debug)]
+pub struct Field {
+    /// Field key (the key in `inputs`).
+    pub key: &'static str,
+    /// Label.
+    pub title: &'static str,
+    /// `STRING`, `BOOLEAN`, `INTEGER`, ...
+    pub value_type: &'static str,
+    /// `SELECT` (choices available) or `TEXT` (free input).
+    pub format: &'static str,
+    /// Must be present in `inputs`.
+    pub required: bool,
+    /// Help text.
+    pub description: Option<&'static str>,
+    /// Value used when absent.
+    pub default_value: Option<&'static str>,
+    /// `(value, label)` choices for `SELECT` fields.
+    pub choices: &'static [(&'static str, &'static str)],
+}
+
+/// One action (trigger, write or search) of an app.
+#[derive(Debug)]
+pub struct Action {
+    /// Stable key (`channel_message`).
+    pub key: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Description.
+    pub description: &'static str,
+    /// Kind.
+    pub action_type: ActionType,
+    /// Input fields.
+    pub inputs: &'static [Field],
+    /// `(id, title, sample)` output fields.
+    pub outputs: &'static [(&'static str, &'static str, &'static str)],
+}
+
+impl Action {
+    /// Whether a Trigger Inbox can subscribe to it (only instant triggers can).
+    pub fn is_trigger(&self) -> bool {
+        self.action_type == ActionType::Read
+    }
+}
+
+/// An app of the catalog.
+#[derive(Debug)]
+pub struct App {
+    /// UUID id used by the Partner API.
+    pub id: &'static str,
+    /// Versionless implementation key (`SlackCLIAPI`).
+    pub key: &'static str,
+    /// Latest published version.
+    pub version: &'static str,
+    /// Slug (`slack`).
+    pub slug: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// Description.
+    pub description: &'static str,
+    /// Brand colour.
+    pub hex_color: &'static str,
+    /// Category slugs.
+    pub categories: &'static [&'static str],
+    /// Whether triggers and actions need a connection (Webhooks by Zapier does not).
+    pub needs_connection: bool,
+    /// Actions.
+    pub actions: &'static [Action],
+}
+
+impl App {
+    /// The fully versioned key an inbox stores (`SlackCLIAPI@1.0.0`).
+    pub fn versioned_key(&self) -> String {
+        format!("{}@{}", self.key, self.version)
+    }
+
+    /// Finds an action by key.
+    pub fn action(&self, key: &str) -> Option<&'static Action> {
+        self.actions.iter().find(|a| a.key == key)
+    }
+
+    /// The app's triggers.
+    pub fn triggers(&self) -> impl Iterator<Item = &'static Action> {
+        self.actions.iter().filter(|a| a.is_trigger())
+    }
+}
+
+const CHANNELS: &[(&str, &str)] = &[
+    ("C0123ABC456", "#general"),
+    ("C1", "#random"),
+    ("C2", "#support"),
+];
+const USERS: &[(&str, &str)] = &[("U0123456", "ada"), ("U0654321", "grace")];
+const YES_NO: &[(&str, &str)] = &[("yes", "Yes"), ("no", "No")];
+
+/// Slack (`SlackCLIAPI@1.0.0`).
+pub static SLACK: App = App {
+    id: "81f613aa-c98a-4383-a5fc-195e68647217",
+    key: "SlackCLIAPI",
+    version: "1.0.0",
+    slug: "slack",
+    title: "Slack",
+    description: "Slack is a platform for team communication.",
+    hex_color: "4a154b",
+    categories: &["team-chat", "communication"],
+    needs_connection: true,
+    actions: &[
+        Action {
+            key: "channel_message",
+            title: "New Message Posted to Channel",
+            description: "Triggers when a new message is posted to a specific #channel you choose.",
+            action_type: ActionType::Read,
+            inputs: &[
+                Field {
+                    key: "channel",
+                    title: "Channel",
+                    value_type: "STRING",
+                    format: "SELECT",
+                    required: true,
+                    description: Some(
+                        "Only channels you are a member of will appear in this list.",
+                    ),
+                    default_value: None,
+                    choices: CHANNELS,
+                },
+                Field {
+                    key: "listen_for_bots",
+                    title: "Trigger for Bot Messages?",
+                    value_type: "BOOLEAN",
+                    format: "SELECT",
+                    required: false,
+                    description: None,
+                    default_value: Some("no"),
+                    choices: YES_NO,
+                },
+            ],
+            outputs: &[
+                ("text", "Text", "Hello from Slack"),
+                ("user", "User", "U0123456"),
+                ("channel", "Channel", "C0123ABC456"),
+                ("ts", "Timestamp", "1716292860.000100"),
+            ],
+        },
+        Action {
+            key: "mention",
+            title: "New Mention",
+            description: "Triggers when a username or highlight word is mentioned in a public #channel.",
+            action_type: ActionType::Read,
+            inputs: &[Field {
+                key: "highlight_word",
+                title: "Highlight Word",
+                value_type: "STRING",
+                format: "TEXT",
+                required: false,
+                description: Some("Leave blank to trigger on mentions of your username."),
+                default_value: None,
+                choices: &[],
+            }],
+            outputs: &[
+                ("text", "Text", "@ada have a look"),
+                ("user", "User", "U0654321"),
+                ("channel", "Channel", "C1"),
+            ],
+        },
+        Action {
+            key: "send_channel_message",
+            title: "Send Channel Message",
+            description: "Posts a new message to a specific #channel you choose.",
+            action_type: ActionType::Write,
+            inputs: &[
+                Field {
+                    key: "channel",
+                    title: "Channel",
+                    value_type: "STRING",
+                    format: "SELECT",
+                    required: true,
+                    description: Some(
+                        "Only channels you are a member of will appear in this list.",
+                    ),
+                    default_value: None,
+                    choices: CHANNELS,
+                },
+                Field {
+                    key: "text",
+                    title: "Message Text",
+                    value_type: "STRING",
+                    format: "TEXT",
+                    required: true,
+                    description: Some("The message to post."),
+                    default_value: None,
+                    choices: &[],
+                },
+            ],
+            outputs: &[
+                ("ts", "Timestamp", "1716292860.000100"),
+                ("channel", "Channel", "C0123ABC456"),
+                ("text", "Text", "Hello"),
+            ],
+        },
+        Action {
+            key: "send_direct_message",
+            title: "Send Direct Message",
+            description: "Sends a direct message to a user.",
+            action_type: ActionType::Write,
+            inputs: &[
+                Field {
+                    key: "user",
+                    title: "To Username",
+                    value_type: "STRING",
+                    format: "SELECT",
+                    required: true,
+                    description: None,
+                    default_value: None,
+                    choices: USERS,
+                },
+                Field {
+                    key: "text",
+                    title: "Message Text",
+                    value_type: "STRING",
+                    format: "TEXT",
+                    required: true,
+                    description: None,
+                    default_value: None,
+                    choices: &[],
+                },
+            ],
+            outputs: &[
+                ("ts", "Timestamp", "1716292860.000100"),
+                ("user", "User", "U0123456"),
+            ],
+        },
+        Action {
+            key: "find_user_by_email",
+            title: "Find User by Email",
+            description: "Finds a user by their email address.",
+            action_type: ActionType::Search,
+            inputs: &[Field {
+                key: "email",
+                title: "Email",
+                value_type: "STRING",
+                format: "TEXT",
+                required: true,
+                description: None,
+                default_value: None,
+                choices: &[],
+            }],
+            outputs: &[("id", "User ID", "U0123456"), ("name", "Name", "ada")],
+        },
+    ],
+};
+
+const HOOK_INPUTS: &[Field] = &[
+    Field {
+        key: "_zap_static_hook_code",
+        title: "Hook code",
+        value_type: "STRING",
+        format: "TEXT",
+        required: true,
+        description: Some("Random code that forms the catch URL `/hooks/catch/{code}/`."),
+        default_value: None,
+        choices: &[],
+    },
+    Field {
+        key: "_zap_static_hook_seed",
+        title: "Hook seed",
+        value_type: "STRING",
+        format: "TEXT",
+        required: true,
+        description: Some("Random seed kept with the subscription."),
+        default_value: None,
+        choices: &[],
+    },
+];
+
+/// Webhooks by Zapier (`WebHookCLIAPI`), no connection needed.
+pub static WEBHOOK: App = App {
+    id: "3e2c3b8a-4f4d-4b1e-9d6a-7c5a2f0e1b11",
+    key: "WebHookCLIAPI",
+    version: "1.0.0",
+    slug: "webhook",
+    title: "Webhooks by Zapier",
+    description: "Catch and send webhooks.",
+    hex_color: "ff4a00",
+    categories: &["developer-tools"],
+    needs_connection: false,
+    actions: &[
+        Action {
+            key: "hook_v2",
+            title: "Catch Hook",
+            description: "Triggers when a POST, PUT or GET request is made to a Zapier URL.",
+            action_type: ActionType::Read,
+            inputs: HOOK_INPUTS,
+            outputs: &[],
+        },
+        Action {
+            key: "hook_raw",
+            title: "Catch Raw Hook",
+            description: "Triggers with the raw body of a request made to a Zapier URL.",
+            action_type: ActionType::Read,
+            inputs: HOOK_INPUTS,
+            outputs: &[],
+        },
+    ],
+};
+
+/// Every app, in listing order.
+pub static APPS: &[&App] = &[&SLACK, &WEBHOOK];
+
+/// Resolves an app reference: UUID id, slug, versionless key, `key@latest` or `key@version`.
+///
+/// ```
+/// use zapier_embed_emulator::catalog::resolve_app;
+/// assert_eq!(resolve_app("slack").unwrap().key, "SlackCLIAPI");
+/// assert_eq!(resolve_app("SlackCLIAPI@1.0.0").unwrap().slug, "slack");
+/// assert!(resolve_app("SlackCLIAPI@9.9.9").is_none());
+/// ```
+pub fn resolve_app(reference: &str) -> Option<&'static App> {
+    let (key, version) = match reference.split_once('@') {
+        Some((k, v)) => (k, Some(v)),
+        None => (reference, None),
+    };
+    APPS.iter().copied().find(|app| {
+        let name_matches = app.id.eq_ignore_ascii_case(key) || app.slug == key || app.key == key;
+        name_matches && version.is_none_or(|v| v == "latest" || v == app.version)
+    })
+}

@@ -1,0 +1,63 @@
+//! The emulator clock: wall-clock time plus an offset that tests can move forward.
+//!
+//! Every time-dependent rule (inbox activation, lease expiry, token expiry, action-run completion,
+//! rate-limit windows) reads this clock, never [`Utc::now`] directly, so that
+//! `POST /_emulator/clock/advance` can test a one-hour lease in milliseconds. Real time keeps
+//! flowing underneath: an inbox created with the default 300 ms activation delay becomes active by
+//! itself, exactly as a client polling the real service would observe.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+/// A monotonic-forward clock: `now() = wall clock + offset`, where the offset only grows.
+///
+/// ```
+/// use std::time::Duration;
+/// use zapier_embed_emulator::Clock;
+///
+/// let clock = Clock::default();
+/// let before = clock.now();
+/// clock.advance(Duration::from_secs(3600));
+/// assert!(clock.now() - before >= chrono::Duration::seconds(3600));
+/// ```
+#[derive(Debug, Default)]
+pub struct Clock {
+    offset_ms: AtomicI64,
+}
+
+impl Clock {
+    /// The current emulator time.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    /// Moves the clock forward by `by` and returns the new time.
+    pub fn advance(&self, by: Duration) -> DateTime<Utc> {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 2);
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+        self.now()
+    }
+
+    /// Puts the clock back on wall-clock time (used by `POST /_emulator/reset`).
+    pub fn reset(&self) {
+        self.offset_ms.store(0, Ordering::SeqCst);
+    }
+}
+
+/// Formats a timestamp the way the Trigger Inbox API does: ISO 8601, UTC, milliseconds, `Z`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// let t = Utc.with_ymd_and_hms(2026, 3, 12, 16, 59, 47).unwrap();
+/// assert_eq!(zapier_embed_emulator::clock::iso(t), "2026-03-12T16:59:47.000Z");
+/// ```
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Converts a [`Duration`] to a chrono duration, saturating instead of panicking on huge values.
+pub(crate) fn chrono_dur(d: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}

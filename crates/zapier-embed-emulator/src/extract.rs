@@ -1,0 +1,108 @@
+//! Request extractors that answer malformed input with the error envelope naming the field,
+//! instead of axum's plain-text rejections.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use serde_path_to_error::Segment;
+
+use crate::error::{ApiError, ApiResult};
+
+/// A JSON body. An empty body is read as `{}` so that optional bodies (lease, pause) work and
+/// required fields are reported by name.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = bytes::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::parse(format!("Malformed request: {e}")))?;
+        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        parse_json(body).map(ApiJson)
+    }
+}
+
+/// Strips serde_json's " at line X column Y" suffix.
+fn clean(msg: &str) -> &str {
+    msg.rfind(" at line ").map_or(msg, |i| &msg[..i])
+}
+
+/// Extracts the field name from serde's "missing field `x`" message.
+fn missing_field(msg: &str) -> Option<&str> {
+    let rest = msg.strip_prefix("missing field `")?;
+    rest.split('`').next()
+}
+
+fn pointer_of(path: &serde_path_to_error::Path, extra: Option<&str>) -> String {
+    let mut out = String::new();
+    for seg in path.iter() {
+        match seg {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => out.push_str(&format!("/{key}")),
+            Segment::Enum { variant } => out.push_str(&format!("/{variant}")),
+            Segment::Unknown => {}
+        }
+    }
+    if let Some(f) = extra {
+        out.push('/');
+        out.push_str(f);
+    }
+    if out.is_empty() { "/".to_owned() } else { out }
+}
+
+/// Parses JSON, mapping errors to `parse_error` (syntax) or `validation_error` (shape).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().clone();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            return ApiError::parse(format!("Malformed request: {}", clean(&inner.to_string())));
+        }
+        let msg = inner.to_string();
+        let msg = clean(&msg);
+        let pointer = pointer_of(&path, missing_field(msg));
+        let field = pointer.trim_start_matches('/').replace('/', ".");
+        let detail = if missing_field(msg).is_some() {
+            format!("{field}: this field is required.")
+        } else {
+            format!("{field}: {msg}.")
+        };
+        ApiError::validation(&pointer, detail)
+    })
+}
+
+/// Query parameters, with errors naming the parameter.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        parse_query(query).map(ApiQuery)
+    }
+}
+
+/// Parses a query string (also used for form bodies).
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.inner().to_string();
+        match missing_field(&msg) {
+            Some(name) => {
+                ApiError::invalid_param(name, format!("{name}: this query parameter is required."))
+            }
+            None => ApiError::invalid_param(&path, format!("{path}: {msg}.")),
+        }
+    })
+}

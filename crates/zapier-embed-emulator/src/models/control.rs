@@ -1,0 +1,164 @@
+//! Control API (`/_emulator/*`, `/hooks/catch/...`) wire types. Stable: test suites script them.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Body of `POST /_emulator/events`.
+///
+/// ```
+/// let req: zapier_embed_emulator::models::control::EmitRequest = serde_json::from_value(serde_json::json!({
+///     "app": "slack", "action": "channel_message", "inputs": {"channel": "C1"},
+///     "payload": {"text": "hi", "user": "U1", "channel": "C1"}, "count": 2
+/// })).unwrap();
+/// assert_eq!(req.count, Some(2));
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EmitRequest {
+    /// App slug or key (any version form).
+    pub app: String,
+    /// Trigger key.
+    pub action: String,
+    /// Only inboxes whose inputs contain all of these (same values) receive the event.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub inputs: Option<serde_json::Map<String, serde_json::Value>>,
+    /// One payload object, or a list (one message each).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// How many times to deliver the payload(s) (default 1, max 100000).
+    #[serde(default)]
+    pub count: Option<u64>,
+}
+
+/// Result of an emit: how many inboxes received the event(s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EmitResponse {
+    /// Active inboxes that received messages.
+    pub delivered: u64,
+}
+
+/// Body of `POST /_emulator/clock/advance`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+pub struct ClockAdvance {
+    /// Seconds to move forward (fractions allowed, ≥ 0).
+    pub seconds: f64,
+}
+
+/// The emulator time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClockResponse {
+    /// Current emulator time (ISO 8601 UTC).
+    #[schema(format = DateTime)]
+    pub now: String,
+}
+
+/// One fault rule: applies to requests whose operation id equals `route`, or whose path starts
+/// with `route` when it begins with `/`; to every API request when `route` is absent.
+///
+/// ```
+/// let rule: zapier_embed_emulator::models::control::FaultRule = serde_json::from_value(
+///     serde_json::json!({"route": "leaseTriggerInboxMessages", "error_rate": 0.5})).unwrap();
+/// assert_eq!(rule.error_status, 503);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FaultRule {
+    /// Operation id (`leaseTriggerInboxMessages`) or path prefix (`/trigger-inbox/`); absent = all.
+    #[serde(default)]
+    pub route: Option<String>,
+    /// Fraction (0..=1) of matching requests answered with `error_status`.
+    #[serde(default)]
+    pub error_rate: f64,
+    /// Status of injected errors (500..=599, default 503).
+    #[serde(default = "default_error_status")]
+    pub error_status: u16,
+    /// Fraction (0..=1) of matching requests whose connection is closed without a response.
+    #[serde(default)]
+    pub drop_rate: f64,
+    /// Latency added to every matching request, in milliseconds.
+    #[serde(default)]
+    pub latency_ms: u64,
+    /// The next N matching requests get `429` with `Retry-After: retry_after_secs`.
+    #[serde(default)]
+    pub rate_limit_burst: u32,
+    /// `Retry-After` of burst 429s (default 1).
+    #[serde(default = "default_retry_after")]
+    pub retry_after_secs: u64,
+}
+
+fn default_error_status() -> u16 {
+    503
+}
+
+fn default_retry_after() -> u64 {
+    1
+}
+
+/// Body of `POST /_emulator/faults`: a rule plus an optional RNG seed.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaultRequest {
+    /// Re-seeds the fault RNG (deterministic sequences).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The rule to add.
+    #[serde(flatten)]
+    pub rule: FaultRule,
+}
+
+/// Installed faults.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct FaultsState {
+    /// Current RNG seed.
+    pub seed: u64,
+    /// Rules, in evaluation order (first match of each kind wins).
+    pub rules: Vec<FaultRule>,
+}
+
+/// Counters of `GET /_emulator/stats`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StatsSnapshot {
+    /// Messages put into inboxes.
+    pub messages_enqueued: u64,
+    /// Messages handed out by leases (each lease of a message counts).
+    pub messages_leased: u64,
+    /// Messages acknowledged.
+    pub messages_acked: u64,
+    /// Messages released.
+    pub messages_released: u64,
+    /// Messages returned by lease expiry.
+    pub messages_expired: u64,
+    /// Messages quarantined.
+    pub messages_quarantined: u64,
+    /// Events dropped because their inbox was paused.
+    pub messages_dropped_while_paused: u64,
+    /// Lease requests (both variants).
+    pub lease_requests: u64,
+    /// Ack requests (both variants).
+    pub ack_requests: u64,
+    /// Release requests (both variants).
+    pub release_requests: u64,
+    /// API requests answered, by status code.
+    pub requests_by_status: BTreeMap<String, u64>,
+    /// Requests from a caller that arrived before the `Retry-After` it had been given elapsed.
+    pub early_retries: u64,
+    /// `notification_url` POSTs answered with 2xx.
+    pub notifications_sent: u64,
+    /// `notification_url` POSTs that failed (error, timeout or non-2xx).
+    pub notifications_failed: u64,
+}
+
+/// Result of `POST /hooks/catch/{hook_code}/` (shape of Zapier's catch hook answer).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HookCatchResponse {
+    /// `success`.
+    pub status: String,
+    /// Attempt id.
+    pub attempt: String,
+    /// Request id.
+    pub id: String,
+    /// Request id.
+    pub request_id: String,
+    /// Inboxes that received the body (emulator extension).
+    pub delivered: u64,
+}

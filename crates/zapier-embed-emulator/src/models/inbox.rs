@@ -1,0 +1,382 @@
+//! Trigger Inbox wire types shared by both variants (spec edition A component names).
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::clock::iso;
+use crate::queue::{MessageStatus, StoredMessage};
+
+/// Why an inbox is paused or failed to initialise (`PausedReasonEnum`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PausedReason {
+    /// Paused through the API.
+    User,
+    /// The connection's credentials are expired or invalid.
+    Authentication,
+    /// The app account revoked access.
+    AuthenticationAccessRevoked,
+    /// The partner revoked access.
+    PartnerRevoked,
+    /// The trigger subscription could not be set up.
+    SubscribeFailed,
+    /// Migration to a new trigger version failed.
+    MigrateFailed,
+    /// Abandoned.
+    Abandoned,
+    /// Unknown.
+    Unknown,
+    /// Repeated upstream failures.
+    UpstreamFailures,
+}
+
+/// A connection reference: UUID string, legacy integer, or null for connection-less triggers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConnectionId {
+    /// UUID (or any string id).
+    Text(String),
+    /// Legacy numeric id.
+    Number(i64),
+}
+
+impl ConnectionId {
+    /// The id as text, for lookups and comparisons.
+    pub fn as_text(&self) -> String {
+        match self {
+            ConnectionId::Text(s) => s.clone(),
+            ConnectionId::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// What an inbox subscribes to (`TriggerSubscription`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TriggerSubscription {
+    /// App: `SlackCLIAPI@1.0.0`, `SlackCLIAPI`, `SlackCLIAPI@latest` or slug `slack`; stored and
+    /// returned fully versioned.
+    pub app_key: String,
+    /// Trigger key (`channel_message`).
+    pub action_key: String,
+    /// Trigger inputs; every required input field must be present.
+    #[schema(value_type = Object)]
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// The user's connection; null/absent for connection-less apps.
+    #[serde(default)]
+    pub connection_id: Option<ConnectionId>,
+}
+
+/// An inbox (`Inbox`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Inbox {
+    /// Inbox id.
+    pub id: Uuid,
+    /// Creation time.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Unique name per user (deprecated alias of `key` in newer editions).
+    pub name: Option<String>,
+    /// Natural key (same value as `name`).
+    pub key: Option<String>,
+    /// `initializing`, `active`, `paused`, `deleting` or `initialization_failure`.
+    pub status: String,
+    /// Why it is paused or failed.
+    pub paused_reason: Option<PausedReason>,
+    /// URL POSTed when messages become available.
+    pub notification_url: Option<String>,
+    /// The subscription.
+    pub subscription: TriggerSubscription,
+}
+
+/// Body of `POST /inboxes` (create).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct InboxCreate {
+    /// Optional unique name; 409 when taken.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Alias of `name`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The subscription.
+    pub subscription: TriggerSubscription,
+    /// Optional notification URL.
+    #[serde(default)]
+    pub notification_url: Option<String>,
+}
+
+/// Body of `PUT /inboxes` (ensure); `name` (or its alias `key`) is required.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct InboxEnsure {
+    /// Unique name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Alias of `name`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The subscription.
+    pub subscription: TriggerSubscription,
+    /// Optional notification URL.
+    #[serde(default)]
+    pub notification_url: Option<String>,
+}
+
+/// Body of `PATCH /inboxes/{id}` (`PatchedInboxPatch`); only `notification_url` is updatable.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PatchedInboxPatch {
+    /// New URL, or null to clear; absent leaves it unchanged.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub notification_url: Option<Option<String>>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit null (`Some(None)`).
+fn double_option<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Offset-paginated inbox list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PaginatedInboxList {
+    /// Total matching inboxes across pages.
+    pub count: u64,
+    /// Absolute URL of the next page.
+    pub next: Option<String>,
+    /// Absolute URL of the previous page.
+    pub previous: Option<String>,
+    /// This page.
+    pub results: Vec<Inbox>,
+}
+
+/// Message status (`StatusEnum`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = StatusEnum)]
+pub enum StatusEnum {
+    /// Leasable.
+    Available,
+    /// Leased.
+    Leased,
+    /// Acknowledged.
+    Acked,
+    /// Quarantined.
+    Quarantined,
+}
+
+impl From<MessageStatus> for StatusEnum {
+    fn from(s: MessageStatus) -> Self {
+        match s {
+            MessageStatus::Available => StatusEnum::Available,
+            MessageStatus::Leased => StatusEnum::Leased,
+            MessageStatus::Acked => StatusEnum::Acked,
+            MessageStatus::Quarantined => StatusEnum::Quarantined,
+        }
+    }
+}
+
+/// Per-message delivery attributes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageAttributes {
+    /// Times leased; at 5 a returning message is quarantined.
+    pub lease_count: u32,
+    /// Hydration error, if any.
+    pub error_message: Option<String>,
+    /// True when dedup was impossible.
+    pub possible_duplicate_data: bool,
+}
+
+/// A message without payload (listing, ack/release results).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    /// Message id.
+    pub id: Uuid,
+    /// When it was queued.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Status.
+    pub status: StatusEnum,
+    /// Attributes.
+    pub message_attributes: MessageAttributes,
+}
+
+impl From<&StoredMessage> for Message {
+    fn from(m: &StoredMessage) -> Self {
+        Message {
+            id: m.id,
+            created_at: iso(m.created_at),
+            status: m.status.into(),
+            message_attributes: attributes(m),
+        }
+    }
+}
+
+fn attributes(m: &StoredMessage) -> MessageAttributes {
+    MessageAttributes {
+        lease_count: m.lease_count,
+        error_message: m.error_message.clone(),
+        possible_duplicate_data: m.possible_duplicate_data,
+    }
+}
+
+/// A leased message, with its payload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LeasedMessage {
+    /// Message id.
+    pub id: Uuid,
+    /// When it was queued.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Status (`leased`).
+    pub status: StatusEnum,
+    /// Event data.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// Attributes.
+    pub message_attributes: MessageAttributes,
+}
+
+impl From<&StoredMessage> for LeasedMessage {
+    fn from(m: &StoredMessage) -> Self {
+        LeasedMessage {
+            id: m.id,
+            created_at: iso(m.created_at),
+            status: m.status.into(),
+            payload: m
+                .payload
+                .as_deref()
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            message_attributes: attributes(m),
+        }
+    }
+}
+
+/// Cursor-paginated message list (no payloads).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct PaginatedMessageList {
+    /// Absolute URL of the next page.
+    pub next: Option<String>,
+    /// Absolute URL of the previous page.
+    pub previous: Option<String>,
+    /// This page, oldest first.
+    pub results: Vec<Message>,
+}
+
+/// Body of a variant-A lease (all optional).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct LeaseRequest {
+    /// Seconds to hold the lease (1..=3600, default 300).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3600, default = 300)]
+    pub lease_seconds: Option<i64>,
+    /// Most messages to lease (1..=100, default 10).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100, default = 10)]
+    pub lease_limit: Option<i64>,
+}
+
+/// Inbox state reported with a lease.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct InboxAttributes {
+    /// Inbox status at the time of the call.
+    pub status: String,
+    /// Pause reason, if paused.
+    pub paused_reason: Option<PausedReason>,
+}
+
+/// Variant-A lease result (`200` with nulls when nothing is available, `201` otherwise).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeaseResponse {
+    /// Lease id for ack/release.
+    pub lease_id: Option<Uuid>,
+    /// Lease deadline.
+    #[schema(format = DateTime)]
+    pub leased_until: Option<String>,
+    /// Leased messages.
+    pub results: Vec<LeasedMessage>,
+    /// Inbox state.
+    pub inbox_attributes: InboxAttributes,
+}
+
+/// Inbox state in the lease 409.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LeaseConflictAttributes {
+    /// `paused`.
+    pub status: String,
+    /// Why.
+    pub paused_reason: Option<PausedReason>,
+    /// When it was paused.
+    #[schema(format = DateTime)]
+    pub paused_at: Option<String>,
+}
+
+/// The lease 409: the inbox is paused and fully drained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LeaseConflictResponse {
+    /// `Inbox is paused and fully drained.`
+    pub detail: String,
+    /// Inbox state.
+    pub inbox_attributes: LeaseConflictAttributes,
+}
+
+/// Body of a variant-A ack.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct AckRequest {
+    /// The lease.
+    pub lease_id: Uuid,
+    /// Subset of the lease (1..=100 ids); absent = the whole lease.
+    #[serde(default)]
+    #[schema(min_items = 1, max_items = 100)]
+    pub message_ids: Option<Vec<Uuid>>,
+}
+
+/// Body of a variant-A release.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ReleaseRequest {
+    /// The lease.
+    pub lease_id: Uuid,
+    /// Subset of the lease (1..=100 ids); absent = the whole lease.
+    #[serde(default)]
+    #[schema(min_items = 1, max_items = 100)]
+    pub message_ids: Option<Vec<Uuid>>,
+}
+
+/// Ack result (`201` when something was acked, else `200` with a null id).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AckResponse {
+    /// Id of this acknowledgement.
+    pub acked_id: Option<Uuid>,
+    /// Acked messages (status `acked`).
+    pub results: Vec<Message>,
+}
+
+/// Release result (`201` when something was released, else `200` with a null id).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReleaseResponse {
+    /// Id of this release.
+    pub released_id: Option<Uuid>,
+    /// Released messages (status `available`, or `quarantined` at the threshold).
+    pub results: Vec<Message>,
+}
+
+/// One SSE `data:` frame of `GET .../events`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InboxEventFrame {
+    /// The inbox (lowercase UUID).
+    pub inbox_id: Uuid,
+    /// Messages signalled by this frame (≥ 1).
+    pub count: u64,
+}
+
+/// Body POSTed to `notification_url` (`messageAvailable`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MessageAvailableNotification {
+    /// The inbox.
+    pub inbox_id: Uuid,
+    /// New messages.
+    pub received_message_count: u64,
+    /// Always false: the emulator never re-sends.
+    pub redelivery: bool,
+}

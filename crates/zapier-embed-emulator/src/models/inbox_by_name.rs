@@ -1,0 +1,121 @@
+//! Trigger Inbox variant B (inbox by name, per-message `lease_token`) wire types.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::inbox::{MessageAttributes, StatusEnum};
+use crate::clock::iso;
+use crate::queue::StoredMessage;
+
+/// Flat body of `PUT /inboxes/{name}/` (upsert by name).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct InboxUpsert {
+    /// App slug or key (`slack`, `SlackCLIAPI`, ...).
+    pub app: String,
+    /// Trigger key.
+    pub action: String,
+    /// Connection id; null for connection-less apps.
+    #[serde(default)]
+    pub connection: Option<super::inbox::ConnectionId>,
+    /// Trigger inputs.
+    #[schema(value_type = Object)]
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// Optional notification URL.
+    #[serde(default)]
+    pub notification_url: Option<String>,
+}
+
+/// Body of a variant-B lease (all optional).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct LeaseByNameRequest {
+    /// Seconds to hold the lease (1..=3600, default 30).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 3600, default = 30)]
+    pub lease_seconds: Option<i64>,
+    /// Most messages to lease (1..=100, default 10).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100, default = 10)]
+    pub max_messages: Option<i64>,
+}
+
+/// A leased message carrying its own `lease_token`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct TokenLeasedMessage {
+    /// Message id.
+    pub id: Uuid,
+    /// When it was queued.
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// `leased`.
+    pub status: StatusEnum,
+    /// Opaque token for ack/release; new on every lease of the message.
+    pub lease_token: String,
+    /// Event data.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+    /// Attributes.
+    pub message_attributes: MessageAttributes,
+}
+
+impl TokenLeasedMessage {
+    /// Builds the wire form of a message leased under `lease_id`.
+    pub fn new(m: &StoredMessage, lease_id: Uuid) -> Self {
+        TokenLeasedMessage {
+            id: m.id,
+            created_at: iso(m.created_at),
+            status: m.status.into(),
+            lease_token: encode_lease_token(lease_id, m.id),
+            payload: m
+                .payload
+                .as_deref()
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            message_attributes: MessageAttributes {
+                lease_count: m.lease_count,
+                error_message: m.error_message.clone(),
+                possible_duplicate_data: m.possible_duplicate_data,
+            },
+        }
+    }
+}
+
+/// Variant-B lease result: `{"results":[...]}` only.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LeaseByNameResponse {
+    /// Leased messages.
+    pub results: Vec<TokenLeasedMessage>,
+}
+
+/// Body of a variant-B ack or release.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct LeaseTokensRequest {
+    /// Tokens from the lease response (1..=100).
+    #[schema(min_items = 1, max_items = 100)]
+    pub lease_tokens: Vec<String>,
+}
+
+/// Encodes a lease token: `lt_` + lease id + message id (hex). Opaque to clients; it lets the
+/// emulator find the lease and the message without a token table.
+pub fn encode_lease_token(lease_id: Uuid, message_id: Uuid) -> String {
+    format!("lt_{}{}", lease_id.simple(), message_id.simple())
+}
+
+/// Decodes [`encode_lease_token`]; `None` for anything malformed.
+///
+/// ```
+/// use uuid::Uuid;
+/// use zapier_embed_emulator::models::inbox_by_name::{decode_lease_token, encode_lease_token};
+/// let (l, m) = (Uuid::new_v4(), Uuid::new_v4());
+/// assert_eq!(decode_lease_token(&encode_lease_token(l, m)), Some((l, m)));
+/// assert_eq!(decode_lease_token("lt_xyz789"), None);
+/// ```
+pub fn decode_lease_token(token: &str) -> Option<(Uuid, Uuid)> {
+    let hex = token.strip_prefix("lt_")?;
+    if hex.len() != 64 || !hex.is_ascii() {
+        return None;
+    }
+    let lease = Uuid::try_parse(&hex[..32]).ok()?;
+    let message = Uuid::try_parse(&hex[32..]).ok()?;
+    Some((lease, message))
+}

@@ -1,0 +1,71 @@
+//! OAuth token endpoint and Connect UI wire types.
+
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Form fields of `POST /oauth/token` (`application/x-www-form-urlencoded`).
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct TokenForm {
+    /// `client_credentials` or `urn:ietf:params:oauth:grant-type:token-exchange`.
+    pub grant_type: String,
+    /// Client id (or HTTP Basic).
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// Client secret (or HTTP Basic).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// Requested scopes (space separated); accepted and echoed nowhere.
+    #[serde(default)]
+    pub scope: Option<String>,
+    /// Accepted and ignored (`zapier.com`).
+    #[serde(default)]
+    pub audience: Option<String>,
+    /// Token exchange: the partner JWT or the user access token.
+    #[serde(default)]
+    pub subject_token: Option<String>,
+    /// `urn:ietf:params:oauth:token-type:external-jwt` or `...:access-token`.
+    #[serde(default)]
+    pub subject_token_type: Option<String>,
+    /// `...:access-token` (default) or `...:connect-token`.
+    #[serde(default)]
+    pub requested_token_type: Option<String>,
+    /// Connect token: the Connect UI URL it is for (`https://connect.zapier.com/to/{app}`).
+    #[serde(default)]
+    pub resource: Option<String>,
+}
+
+/// Token endpoint success body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TokenResponse {
+    /// The token.
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Lifetime in seconds.
+    pub expires_in: u64,
+}
+
+/// Query of the Connect UI stand-in.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConnectQuery {
+    /// The single-use connect token.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Partner theme (ignored).
+    #[serde(default)]
+    pub theme: Option<String>,
+}
+
+/// What the Connect UI stand-in answers after creating a connection (the popup's `postMessage`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ConnectResult {
+    /// `authenticationSuccess`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The new connection id.
+    #[serde(rename = "authId")]
+    pub auth_id: String,
+    /// The new connection.
+    pub authentication: super::partner::Authentication,
+}

@@ -1,0 +1,636 @@
+//! Trigger Inbox variant A: inboxes addressed by id, batch `lease_id` (13 operations).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::Stream;
+use serde::Deserialize;
+use tokio::sync::broadcast;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use super::absolute_url;
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::clock::iso;
+use crate::error::{ApiError, ApiResult, Errors};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::models::inbox::*;
+use crate::queue::{Settle, StoredMessage};
+use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage, NewSubscription};
+use crate::stats::bump;
+
+/// Variant A routes (mounted under both prefixes).
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_inboxes, create_inbox, ensure_inbox))
+        .routes(routes!(get_inbox, patch_inbox, delete_inbox))
+        .routes(routes!(pause_inbox))
+        .routes(routes!(resume_inbox))
+        .routes(routes!(inbox_events))
+        .routes(routes!(list_messages))
+        .routes(routes!(lease_messages))
+        .routes(routes!(ack_messages))
+        .routes(routes!(release_messages))
+}
+
+const STATUSES: [&str; 5] = [
+    "active",
+    "deleting",
+    "initialization_failure",
+    "initializing",
+    "paused",
+];
+
+/// Query of the inbox listings.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxListQuery {
+    /// Page size (1..=1000, default 100).
+    #[serde(default)]
+    pub limit: Option<u64>,
+    /// Index of the first result (default 0).
+    #[serde(default)]
+    pub offset: Option<u64>,
+    /// Exact name filter.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Exact key filter (alias of `name`).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Status filter: `active`, `deleting`, `initialization_failure`, `initializing`, `paused`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// Query of the message listings.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessageListQuery {
+    /// Opaque cursor from `next` / `previous`.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    /// Page size (1..=1000, default 100).
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+pub(crate) fn parse_inbox_id(raw: &str) -> ApiResult<Uuid> {
+    Uuid::try_parse(raw).map_err(|_| ApiError::not_found(format!("No inbox with id {raw}.")))
+}
+
+fn page_size(limit: Option<u64>) -> ApiResult<usize> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
+        Some(_) => Err(ApiError::invalid_param(
+            "limit",
+            "limit: must be between 1 and 1000.",
+        )),
+    }
+}
+
+/// Shared by both variants: filtered, offset-paginated inbox list.
+pub(crate) fn inbox_page(
+    state: &AppState,
+    caller: &Caller,
+    q: InboxListQuery,
+    headers: &HeaderMap,
+    path: &str,
+) -> ApiResult<PaginatedInboxList> {
+    if let Some(s) = &q.status
+        && !STATUSES.contains(&s.as_str())
+    {
+        return Err(ApiError::invalid_param(
+            "status",
+            format!("status: `{s}` is not one of {}.", STATUSES.join(", ")),
+        ));
+    }
+    let limit = page_size(q.limit)?;
+    let offset = q.offset.unwrap_or(0) as usize;
+    let name = q.name.as_deref().or(q.key.as_deref());
+    let all = state
+        .store()
+        .list_inboxes(caller.user, q.status.as_deref(), name, state.now());
+    let count = all.len();
+    let mut base: Vec<(&str, String)> = Vec::new();
+    if let Some(s) = &q.status {
+        base.push(("status", s.clone()));
+    }
+    if let Some(n) = &q.name {
+        base.push(("name", n.clone()));
+    }
+    if let Some(k) = &q.key {
+        base.push(("key", k.clone()));
+    }
+    let link = |off: usize| {
+        let mut query = base.clone();
+        query.push(("limit", limit.to_string()));
+        query.push(("offset", off.to_string()));
+        absolute_url(headers, path, &query)
+    };
+    let next = (offset + limit < count).then(|| link(offset + limit));
+    let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
+    let results = all.into_iter().skip(offset).take(limit).collect();
+    Ok(PaginatedInboxList {
+        count: count as u64,
+        next,
+        previous,
+        results,
+    })
+}
+
+fn encode_cursor(c: Cursor) -> Option<String> {
+    let raw = match c {
+        Cursor::Start => return None,
+        Cursor::After(s) => format!("a:{s}"),
+        Cursor::Before(s) => format!("b:{s}"),
+    };
+    Some(URL_SAFE_NO_PAD.encode(raw))
+}
+
+fn decode_cursor(raw: Option<&str>) -> ApiResult<Cursor> {
+    let Some(raw) = raw else {
+        return Ok(Cursor::Start);
+    };
+    let invalid = || ApiError::invalid_param("cursor", "cursor: invalid cursor.");
+    let text = URL_SAFE_NO_PAD
+        .decode(raw)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(invalid)?;
+    let (kind, seq) = text.split_once(':').ok_or_else(invalid)?;
+    let seq: u64 = seq.parse().map_err(|_| invalid())?;
+    match kind {
+        "a" => Ok(Cursor::After(seq)),
+        "b" => Ok(Cursor::Before(seq)),
+        _ => Err(invalid()),
+    }
+}
+
+/// Shared by both variants: one page of messages with absolute cursor links.
+pub(crate) fn message_page(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    q: MessageListQuery,
+    headers: &HeaderMap,
+    path: &str,
+) -> ApiResult<PaginatedMessageList> {
+    let cursor = decode_cursor(q.cursor.as_deref())?;
+    let limit = page_size(q.limit)?;
+    let MessagePage {
+        messages,
+        previous,
+        next,
+    } = state
+        .store()
+        .list_messages(caller.user, id, cursor, limit, state.now(), &state.0.stats)?;
+    let link = |c: Cursor| {
+        let mut query = vec![("cursor", encode_cursor(c).unwrap_or_default())];
+        if let Some(l) = q.limit {
+            query.push(("limit", l.to_string()));
+        }
+        absolute_url(headers, path, &query)
+    };
+    Ok(PaginatedMessageList {
+        next: next.map(link),
+        previous: previous.map(link),
+        results: messages.iter().map(Message::from).collect(),
+    })
+}
+
+/// Validates `lease_seconds` / the batch size; `size_field` names the variant's field.
+pub(crate) fn lease_params(
+    seconds: Option<i64>,
+    default_seconds: i64,
+    limit: Option<i64>,
+    size_field: &str,
+) -> ApiResult<(i64, usize)> {
+    let seconds = seconds.unwrap_or(default_seconds);
+    if !(1..=3600).contains(&seconds) {
+        return Err(ApiError::validation(
+            "/lease_seconds",
+            "lease_seconds: must be between 1 and 3600.",
+        ));
+    }
+    let limit = limit.unwrap_or(10);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::validation(
+            &format!("/{size_field}"),
+            format!("{size_field}: must be between 1 and 100."),
+        ));
+    }
+    Ok((seconds, limit as usize))
+}
+
+fn settle_response(how: Settle, settled: &[StoredMessage]) -> Response {
+    let results: Vec<Message> = settled.iter().map(Message::from).collect();
+    let (status, id) = if results.is_empty() {
+        (StatusCode::OK, None)
+    } else {
+        (StatusCode::CREATED, Some(Uuid::now_v7()))
+    };
+    match how {
+        Settle::Ack => (
+            status,
+            Json(AckResponse {
+                acked_id: id,
+                results,
+            }),
+        )
+            .into_response(),
+        Settle::Release => (
+            status,
+            Json(ReleaseResponse {
+                released_id: id,
+                results,
+            }),
+        )
+            .into_response(),
+    }
+}
+
+/// Shared by both variants: ack/release and the response shape.
+pub(crate) fn settle(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    batches: &[(Uuid, Option<Vec<Uuid>>)],
+    how: Settle,
+) -> ApiResult<Response> {
+    bump(match how {
+        Settle::Ack => &state.0.stats.ack_requests,
+        Settle::Release => &state.0.stats.release_requests,
+    });
+    let settled =
+        state
+            .store()
+            .settle(caller.user, id, batches, how, state.now(), &state.0.stats)?;
+    Ok(settle_response(how, &settled))
+}
+
+fn subscription_of(sub: &TriggerSubscription, notification_url: Option<String>) -> NewSubscription {
+    NewSubscription {
+        notification_url,
+        paths: crate::state::inboxes::PATHS_BY_ID,
+        app: sub.app_key.clone(),
+        action: sub.action_key.clone(),
+        connection: sub.connection_id.clone(),
+        inputs: sub.inputs.clone(),
+    }
+}
+
+/// List inboxes (offset pagination, `status` / `name` filters).
+#[utoipa::path(get, path = "/inboxes", operation_id = "listTriggerInboxes", tag = "Inboxes",
+    params(InboxListQuery),
+    responses((status = 200, body = PaginatedInboxList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn list_inboxes(
+    State(state): State<AppState>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<InboxListQuery>,
+) -> ApiResult<Json<PaginatedInboxList>> {
+    inbox_page(&state, &caller, q, &headers, uri.path()).map(Json)
+}
+
+/// Create an inbox (409 when the name exists).
+#[utoipa::path(post, path = "/inboxes", operation_id = "createTriggerInbox", tag = "Inboxes",
+    params(("Zapier-Causation-Id" = Option<String>, Header, description = "Optional causation id"), ("Zapier-Correlation-Id" = Option<String>, Header, description = "Optional correlation id")),
+    request_body = InboxCreate,
+    responses((status = 201, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn create_inbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<InboxCreate>,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let name = body.name.or(body.key);
+    let now = state.now();
+    let mut store = state.store();
+    let id = store.create_inbox(
+        caller.user,
+        name,
+        &subscription_of(&body.subscription, body.notification_url),
+        now,
+    )?;
+    let wire = store.inbox(caller.user, id, now)?.to_wire();
+    Ok((StatusCode::CREATED, Json(wire)))
+}
+
+/// Ensure an inbox exists (200 existing, 201 created, 409 different subscription).
+#[utoipa::path(put, path = "/inboxes", operation_id = "ensureTriggerInbox", tag = "Inboxes",
+    params(("Zapier-Causation-Id" = Option<String>, Header, description = "Optional causation id"), ("Zapier-Correlation-Id" = Option<String>, Header, description = "Optional correlation id")),
+    request_body = InboxEnsure,
+    responses((status = 200, body = Inbox), (status = 201, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn ensure_inbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<InboxEnsure>,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let (name, pointer) = match (body.name, body.key) {
+        (Some(n), _) => (n, "/name"),
+        (None, Some(k)) => (k, "/key"),
+        (None, None) => {
+            return Err(ApiError::validation(
+                "/name",
+                "name: this field is required.",
+            ));
+        }
+    };
+    let now = state.now();
+    let mut store = state.store();
+    let sub = subscription_of(&body.subscription, body.notification_url);
+    let (id, created) = store.ensure_inbox(caller.user, &name, pointer, &sub, now)?;
+    let wire = store.inbox(caller.user, id, now)?.to_wire();
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(wire),
+    ))
+}
+
+/// Get an inbox.
+#[utoipa::path(get, path = "/inboxes/{id}", operation_id = "getTriggerInbox", tag = "Inboxes",
+    params(("id" = Uuid, Path, description = "Inbox id")),
+    responses((status = 200, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn get_inbox(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Inbox>> {
+    let id = parse_inbox_id(&id)?;
+    Ok(Json(
+        state.store().inbox(caller.user, id, state.now())?.to_wire(),
+    ))
+}
+
+/// Update inbox settings (`notification_url` only).
+#[utoipa::path(patch, path = "/inboxes/{id}", operation_id = "patchTriggerInbox", tag = "Inboxes",
+    params(("id" = Uuid, Path, description = "Inbox id")),
+    request_body = PatchedInboxPatch,
+    responses((status = 200, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn patch_inbox(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<PatchedInboxPatch>,
+) -> ApiResult<Json<Inbox>> {
+    let id = parse_inbox_id(&id)?;
+    Ok(Json(state.store().patch_inbox(
+        caller.user,
+        id,
+        body.notification_url,
+        state.now(),
+    )?))
+}
+
+/// Mark an inbox for deletion (202 `deleting`, then 404).
+#[utoipa::path(delete, path = "/inboxes/{id}", operation_id = "deleteTriggerInbox", tag = "Inboxes",
+    params(("id" = Uuid, Path, description = "Inbox id")),
+    responses((status = 202, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn delete_inbox(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let id = parse_inbox_id(&id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.store().delete_inbox(caller.user, id, state.now())?),
+    ))
+}
+
+/// Pause an inbox (`paused` / `user`).
+#[utoipa::path(post, path = "/inboxes/{id}/pause", operation_id = "pauseTriggerInbox", tag = "Inboxes",
+    params(("id" = Uuid, Path, description = "Inbox id")),
+    responses((status = 200, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn pause_inbox(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Json<Inbox>> {
+    let id = parse_inbox_id(&id)?;
+    Ok(Json(state.store().pause_inbox(
+        caller.user,
+        id,
+        state.now(),
+    )?))
+}
+
+/// Resume an inbox (`initializing`, then `active`); answers 202.
+#[utoipa::path(post, path = "/inboxes/{id}/resume", operation_id = "resumeTriggerInbox", tag = "Inboxes",
+    params(("id" = Uuid, Path, description = "Inbox id")),
+    responses((status = 200, body = Inbox), (status = 202, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn resume_inbox(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    caller: Caller,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let id = parse_inbox_id(&id)?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(state.store().resume_inbox(caller.user, id, state.now())?),
+    ))
+}
+
+struct SseState {
+    rx: broadcast::Receiver<u64>,
+    state: AppState,
+    caller: Caller,
+    inbox: Uuid,
+    tick: Duration,
+}
+
+fn frame(inbox: Uuid, count: u64) -> Event {
+    Event::default().data(
+        serde_json::to_string(&InboxEventFrame {
+            inbox_id: inbox,
+            count,
+        })
+        .unwrap_or_default(),
+    )
+}
+
+fn sse_stream(st: SseState) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(st, |mut st| async move {
+        tokio::select! {
+            got = st.rx.recv() => match got {
+                Ok(count) => Some((Ok(frame(st.inbox, count)), st)),
+                // Coalesce what a slow reader missed into one frame rather than losing the signal.
+                Err(broadcast::error::RecvError::Lagged(n)) => Some((Ok(frame(st.inbox, n)), st)),
+                Err(broadcast::error::RecvError::Closed) => None,
+            },
+            () = tokio::time::sleep(st.tick) => {
+                let now = st.state.now();
+                let alive = {
+                    let mut store = st.state.store();
+                    store.users.authenticate(&st.caller.token, now).is_ok() && store.inbox(st.caller.user, st.inbox, now).is_ok()
+                };
+                // The stream ends when the token expires or the inbox is gone.
+                alive.then(|| (Ok(Event::default().comment("keep-alive")), st))
+            }
+        }
+    })
+}
+
+/// Subscribe to inbox notifications over SSE (`data: {"inbox_id","count"}` frames, `: keep-alive`).
+#[utoipa::path(get, path = "/inboxes/{inbox_id}/events", operation_id = "getTriggerInboxEvents", tag = "Inboxes",
+    params(("inbox_id" = Uuid, Path, description = "Inbox id")),
+    responses((status = 200, content_type = "text/event-stream", body = String, description = "Frames `data: {\"inbox_id\",\"count\"}` and `: keep-alive` comments"),
+        (status = 401, body = Errors), (status = 404, body = Errors), (status = 503, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn inbox_events(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    caller: Caller,
+) -> ApiResult<Response> {
+    let id = parse_inbox_id(&inbox_id)?;
+    state.store().inbox(caller.user, id, state.now())?;
+    let rx = state.0.hub.subscribe(id);
+    let tick = state.0.config.keep_alive_interval;
+    let stream = sse_stream(SseState {
+        rx,
+        state,
+        caller,
+        inbox: id,
+        tick,
+    });
+    Ok(Sse::new(stream).into_response())
+}
+
+/// List messages (all states, no payloads, cursor pagination).
+#[utoipa::path(get, path = "/inboxes/{inbox_id}/messages", operation_id = "listTriggerInboxMessages", tag = "Inbox Messages",
+    params(("inbox_id" = Uuid, Path, description = "Inbox id"), MessageListQuery),
+    responses((status = 200, body = PaginatedMessageList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn list_messages(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    caller: Caller,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<MessageListQuery>,
+) -> ApiResult<Json<PaginatedMessageList>> {
+    let id = parse_inbox_id(&inbox_id)?;
+    message_page(&state, &caller, id, q, &headers, uri.path()).map(Json)
+}
+
+/// Lease messages (201 with messages, 200 with nulls, 409 paused and drained).
+#[utoipa::path(post, path = "/inboxes/{inbox_id}/messages/lease", operation_id = "leaseTriggerInboxMessages", tag = "Inbox Messages",
+    params(("inbox_id" = Uuid, Path, description = "Inbox id")),
+    request_body(content = Option<LeaseRequest>),
+    responses((status = 200, body = LeaseResponse), (status = 201, body = LeaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = LeaseConflictResponse), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn lease_messages(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<LeaseRequest>,
+) -> ApiResult<Response> {
+    bump(&state.0.stats.lease_requests);
+    let id = parse_inbox_id(&inbox_id)?;
+    let (seconds, limit) = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
+    let outcome =
+        state
+            .store()
+            .lease(caller.user, id, seconds, limit, state.now(), &state.0.stats)?;
+    Ok(match outcome {
+        LeaseOutcome::Granted(g, attrs) => (
+            StatusCode::CREATED,
+            Json(LeaseResponse {
+                lease_id: Some(g.lease_id),
+                leased_until: Some(iso(g.leased_until)),
+                results: g.messages.iter().map(LeasedMessage::from).collect(),
+                inbox_attributes: attrs,
+            }),
+        )
+            .into_response(),
+        LeaseOutcome::Empty(attrs) => (
+            StatusCode::OK,
+            Json(LeaseResponse {
+                lease_id: None,
+                leased_until: None,
+                results: Vec::new(),
+                inbox_attributes: attrs,
+            }),
+        )
+            .into_response(),
+    })
+}
+
+/// Acknowledge messages of a lease (201 with results, 200 when nothing matched).
+#[utoipa::path(post, path = "/inboxes/{inbox_id}/messages/ack", operation_id = "acknowledgeTriggerInboxMessages", tag = "Inbox Messages",
+    params(("inbox_id" = Uuid, Path, description = "Inbox id")),
+    request_body = AckRequest,
+    responses((status = 200, body = AckResponse), (status = 201, body = AckResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn ack_messages(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<AckRequest>,
+) -> ApiResult<Response> {
+    let id = parse_inbox_id(&inbox_id)?;
+    check_ids(&body.message_ids)?;
+    settle(
+        &state,
+        &caller,
+        id,
+        &[(body.lease_id, body.message_ids)],
+        Settle::Ack,
+    )
+}
+
+/// Release messages of a lease (available again; counts as an attempt).
+#[utoipa::path(post, path = "/inboxes/{inbox_id}/messages/release", operation_id = "releaseTriggerInboxMessages", tag = "Inbox Messages",
+    params(("inbox_id" = Uuid, Path, description = "Inbox id")),
+    request_body = ReleaseRequest,
+    responses((status = 200, body = ReleaseResponse), (status = 201, body = ReleaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    security(("OAuth" = ["external"])))]
+async fn release_messages(
+    State(state): State<AppState>,
+    Path(inbox_id): Path<String>,
+    caller: Caller,
+    ApiJson(body): ApiJson<ReleaseRequest>,
+) -> ApiResult<Response> {
+    let id = parse_inbox_id(&inbox_id)?;
+    check_ids(&body.message_ids)?;
+    settle(
+        &state,
+        &caller,
+        id,
+        &[(body.lease_id, body.message_ids)],
+        Settle::Release,
+    )
+}
+
+fn check_ids(ids: &Option<Vec<Uuid>>) -> ApiResult<()> {
+    match ids {
+        Some(v) if v.is_empty() || v.len() > 100 => Err(ApiError::validation(
+            "/message_ids",
+            "message_ids: must hold 1 to 100 ids.",
+        )),
+        _ => Ok(()),
+    }
+}

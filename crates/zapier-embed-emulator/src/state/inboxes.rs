@@ -1,0 +1,748 @@
+//! Inboxes: validation against the catalog, the status lifecycle, and event delivery.
+//!
+//! Lifecycle transitions are evaluated lazily against the emulator clock whenever an inbox is
+//! touched: `initializing` becomes `active` (or `initialization_failure`) once `ready_at` has
+//! passed, and a `deleting` inbox disappears once `gone_at` has passed. No timer task is needed,
+//! and advancing the clock has an immediate, deterministic effect.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use super::Store;
+use crate::catalog::{self, Action, App};
+use crate::clock::{chrono_dur, iso};
+use crate::error::{ApiError, ApiResult};
+use crate::models::inbox::{
+    ConnectionId, Inbox, InboxAttributes, LeaseConflictAttributes, LeaseConflictResponse,
+    PausedReason, TriggerSubscription,
+};
+use crate::queue::{LeaseGrant, MessageQueue, QueueError, Settle, StoredMessage};
+use crate::stats::Stats;
+
+/// Inbox status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxStatus {
+    /// Setting up the subscription.
+    Initializing,
+    /// Collecting events.
+    Active,
+    /// Not collecting; backlog still leasable.
+    Paused,
+    /// Marked for deletion.
+    Deleting,
+    /// Setup failed (see `paused_reason`).
+    InitializationFailure,
+}
+
+impl InboxStatus {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InboxStatus::Initializing => "initializing",
+            InboxStatus::Active => "active",
+            InboxStatus::Paused => "paused",
+            InboxStatus::Deleting => "deleting",
+            InboxStatus::InitializationFailure => "initialization_failure",
+        }
+    }
+}
+
+/// One inbox.
+#[derive(Debug)]
+pub struct InboxRecord {
+    /// Id.
+    pub id: Uuid,
+    /// Owner.
+    pub owner: Uuid,
+    /// Unique name per owner.
+    pub name: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Status.
+    pub status: InboxStatus,
+    /// Pause / failure reason.
+    pub paused_reason: Option<PausedReason>,
+    /// When paused.
+    pub paused_at: Option<DateTime<Utc>>,
+    /// Notification URL.
+    pub notification_url: Option<String>,
+    /// Resolved app.
+    pub app: &'static App,
+    /// Resolved trigger.
+    pub action: &'static Action,
+    /// Normalised subscription (versioned app key).
+    pub subscription: TriggerSubscription,
+    /// When `initializing` resolves.
+    pub ready_at: DateTime<Utc>,
+    /// When `deleting` completes.
+    pub gone_at: Option<DateTime<Utc>>,
+    /// Messages.
+    pub queue: MessageQueue,
+}
+
+impl InboxRecord {
+    /// Wire form.
+    pub fn to_wire(&self) -> Inbox {
+        Inbox {
+            id: self.id,
+            created_at: iso(self.created_at),
+            name: self.name.clone(),
+            key: self.name.clone(),
+            status: self.status.as_str().to_owned(),
+            paused_reason: self.paused_reason,
+            notification_url: self.notification_url.clone(),
+            subscription: self.subscription.clone(),
+        }
+    }
+
+    /// `inbox_attributes` of lease responses.
+    pub fn attributes(&self) -> InboxAttributes {
+        InboxAttributes {
+            status: self.status.as_str().to_owned(),
+            paused_reason: self.paused_reason,
+        }
+    }
+}
+
+/// JSON pointers of the subscription fields in each variant's request body, so validation errors
+/// name the field the client actually sent.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldPaths {
+    /// App field.
+    pub app: &'static str,
+    /// Trigger field.
+    pub action: &'static str,
+    /// Connection field.
+    pub connection: &'static str,
+    /// Inputs object.
+    pub inputs: &'static str,
+}
+
+/// Variant A (`{"subscription":{"app_key",...}}`).
+pub const PATHS_BY_ID: FieldPaths = FieldPaths {
+    app: "/subscription/app_key",
+    action: "/subscription/action_key",
+    connection: "/subscription/connection_id",
+    inputs: "/subscription/inputs",
+};
+
+/// Variant B (flat `{"app","action","connection","inputs"}`).
+pub const PATHS_BY_NAME: FieldPaths = FieldPaths {
+    app: "/app",
+    action: "/action",
+    connection: "/connection",
+    inputs: "/inputs",
+};
+
+/// A requested subscription, before validation.
+#[derive(Debug, Clone)]
+pub struct NewSubscription {
+    /// App reference.
+    pub app: String,
+    /// Trigger key.
+    pub action: String,
+    /// Connection.
+    pub connection: Option<ConnectionId>,
+    /// Inputs.
+    pub inputs: Map<String, Value>,
+    /// Notification URL.
+    pub notification_url: Option<String>,
+    /// Where each field sits in the request body (for error pointers).
+    pub paths: FieldPaths,
+}
+
+/// Which inboxes an event is for: `(app, trigger)` and a subset of their inputs.
+#[derive(Debug, Clone, Copy)]
+pub struct EventTarget<'a> {
+    /// App.
+    pub app: &'static App,
+    /// Trigger key.
+    pub action: &'a str,
+    /// Inputs the inbox must have (same values).
+    pub filter: &'a Map<String, Value>,
+}
+
+/// A lease call's result.
+#[derive(Debug)]
+pub enum LeaseOutcome {
+    /// Messages leased (`201`).
+    Granted(LeaseGrant, InboxAttributes),
+    /// Nothing available (`200`).
+    Empty(InboxAttributes),
+}
+
+/// One inbox that received messages (for SSE and `notification_url`).
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// Inbox.
+    pub inbox_id: Uuid,
+    /// New messages.
+    pub count: u64,
+    /// Where to POST, if configured.
+    pub notification_url: Option<String>,
+}
+
+/// Where a message listing starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cursor {
+    /// First page.
+    Start,
+    /// Messages after this sequence number.
+    After(u64),
+    /// Messages before this sequence number.
+    Before(u64),
+}
+
+/// One page of messages and the cursors around it.
+#[derive(Debug)]
+pub struct MessagePage {
+    /// Messages, oldest first.
+    pub messages: Vec<StoredMessage>,
+    /// Cursor of the previous page.
+    pub previous: Option<Cursor>,
+    /// Cursor of the next page.
+    pub next: Option<Cursor>,
+}
+
+fn validate_name(name: &str, pointer: &str) -> ApiResult<()> {
+    if name.trim().is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::validation(
+            pointer,
+            format!("{}: must be 1 to 100 characters.", &pointer[1..]),
+        ));
+    }
+    Ok(())
+}
+
+/// Validates a `notification_url` (absolute http(s) URL, at most 2048 characters).
+pub fn validate_notification_url(url: &Option<String>) -> ApiResult<()> {
+    if let Some(u) = url {
+        let ok = u.len() <= 2048
+            && reqwest::Url::parse(u).is_ok_and(|p| p.scheme() == "http" || p.scheme() == "https");
+        if !ok {
+            return Err(ApiError::validation(
+                "/notification_url",
+                "notification_url: must be an absolute http(s) URL of at most 2048 characters.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn field_name(pointer: &str) -> String {
+    pointer.trim_start_matches('/').replace('/', ".")
+}
+
+impl Store {
+    /// Validates a subscription against the catalog and the user's connections.
+    fn resolve_subscription(
+        &self,
+        user: Uuid,
+        sub: &NewSubscription,
+    ) -> ApiResult<(&'static App, &'static Action, TriggerSubscription)> {
+        let paths = sub.paths;
+        let app = catalog::resolve_app(&sub.app).ok_or_else(|| {
+            ApiError::validation(
+                paths.app,
+                format!("{}: no app matches `{}`.", field_name(paths.app), sub.app),
+            )
+        })?;
+        let action = app.action(&sub.action).ok_or_else(|| {
+            ApiError::validation(
+                paths.action,
+                format!(
+                    "{}: `{}` is not a trigger of {}.",
+                    field_name(paths.action),
+                    sub.action,
+                    app.key
+                ),
+            )
+        })?;
+        for field in action.inputs.iter().filter(|f| f.required) {
+            let present = match sub.inputs.get(field.key) {
+                None | Some(Value::Null) => false,
+                Some(Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            };
+            if !present {
+                let pointer = format!("{}/{}", paths.inputs, field.key);
+                return Err(ApiError::validation(
+                    &pointer,
+                    format!("{}: this required input is missing.", field_name(&pointer)),
+                ));
+            }
+        }
+        let connection = if app.needs_connection {
+            let Some(conn) = &sub.connection else {
+                return Err(ApiError::validation(
+                    paths.connection,
+                    format!(
+                        "{}: required for {}.",
+                        field_name(paths.connection),
+                        app.title
+                    ),
+                ));
+            };
+            let text = conn.as_text();
+            match self.users.connection(user, &text) {
+                Some(c) if std::ptr::eq(c.app, app) => Some(conn.clone()),
+                _ => {
+                    return Err(ApiError::validation(
+                        paths.connection,
+                        format!(
+                            "{}: no {} connection `{text}` for this user.",
+                            field_name(paths.connection),
+                            app.title
+                        ),
+                    ));
+                }
+            }
+        } else {
+            sub.connection.clone()
+        };
+        let subscription = TriggerSubscription {
+            app_key: app.versioned_key(),
+            action_key: action.key.to_owned(),
+            inputs: sub.inputs.clone(),
+            connection_id: connection,
+        };
+        Ok((app, action, subscription))
+    }
+
+    fn insert_inbox(
+        &mut self,
+        user: Uuid,
+        name: Option<String>,
+        resolved: (&'static App, &'static Action, TriggerSubscription),
+        notification_url: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Uuid {
+        let (app, action, subscription) = resolved;
+        let id = Uuid::now_v7();
+        if let Some(n) = &name {
+            self.names.insert((user, n.clone()), id);
+        }
+        self.inboxes.insert(
+            id,
+            InboxRecord {
+                id,
+                owner: user,
+                name,
+                created_at: now,
+                status: InboxStatus::Initializing,
+                paused_reason: None,
+                paused_at: None,
+                notification_url,
+                app,
+                action,
+                subscription,
+                ready_at: now + chrono_dur(self.config.activation_delay),
+                gone_at: None,
+                queue: MessageQueue::new(self.config.acked_retention),
+            },
+        );
+        self.user_inboxes.entry(user).or_default().push(id);
+        id
+    }
+
+    /// `POST /inboxes`: always creates; 409 when the name is taken.
+    pub fn create_inbox(
+        &mut self,
+        user: Uuid,
+        name: Option<String>,
+        sub: &NewSubscription,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Uuid> {
+        if let Some(n) = &name {
+            validate_name(n, "/name")?;
+        }
+        validate_notification_url(&sub.notification_url)?;
+        let resolved = self.resolve_subscription(user, sub)?;
+        if let Some(n) = &name
+            && let Some(existing) = self.live_name(user, n, now)
+        {
+            return Err(ApiError::conflict(format!(
+                "An inbox named `{n}` already exists ({existing})."
+            )));
+        }
+        Ok(self.insert_inbox(user, name, resolved, sub.notification_url.clone(), now))
+    }
+
+    /// `PUT /inboxes` and `PUT /inboxes/{name}/`: returns `(id, created)`; 409 when the name is
+    /// bound to a different subscription. `notification_url` is not part of the comparison.
+    pub fn ensure_inbox(
+        &mut self,
+        user: Uuid,
+        name: &str,
+        name_pointer: &str,
+        sub: &NewSubscription,
+        now: DateTime<Utc>,
+    ) -> ApiResult<(Uuid, bool)> {
+        validate_name(name, name_pointer)?;
+        validate_notification_url(&sub.notification_url)?;
+        let resolved = self.resolve_subscription(user, sub)?;
+        if let Some(existing) = self.live_name(user, name, now) {
+            let rec = &self.inboxes[&existing];
+            return if rec.subscription == resolved.2 {
+                Ok((existing, false))
+            } else {
+                Err(ApiError::conflict(format!(
+                    "An inbox named `{name}` already exists with a different subscription."
+                )))
+            };
+        }
+        Ok((
+            self.insert_inbox(
+                user,
+                Some(name.to_owned()),
+                resolved,
+                sub.notification_url.clone(),
+                now,
+            ),
+            true,
+        ))
+    }
+
+    fn live_name(&mut self, user: Uuid, name: &str, now: DateTime<Utc>) -> Option<Uuid> {
+        let id = *self.names.get(&(user, name.to_owned()))?;
+        self.refresh(id, now).then_some(id)
+    }
+
+    /// Applies due lifecycle transitions; false when the inbox no longer exists.
+    fn refresh(&mut self, id: Uuid, now: DateTime<Utc>) -> bool {
+        let Some(rec) = self.inboxes.get_mut(&id) else {
+            return false;
+        };
+        match rec.status {
+            InboxStatus::Initializing if now >= rec.ready_at => {
+                let connection_expired = rec
+                    .subscription
+                    .connection_id
+                    .as_ref()
+                    .and_then(|c| self.users.connection(rec.owner, &c.as_text()))
+                    .is_some_and(|c| c.expired);
+                if connection_expired {
+                    rec.status = InboxStatus::InitializationFailure;
+                    rec.paused_reason = Some(PausedReason::Authentication);
+                } else if !rec.action.is_trigger() {
+                    // The key names an action of the app, but not one that can be subscribed to.
+                    rec.status = InboxStatus::InitializationFailure;
+                    rec.paused_reason = Some(PausedReason::SubscribeFailed);
+                } else {
+                    rec.status = InboxStatus::Active;
+                    rec.paused_reason = None;
+                }
+                true
+            }
+            InboxStatus::Deleting if rec.gone_at.is_some_and(|g| now >= g) => {
+                let owner = rec.owner;
+                self.inboxes.remove(&id);
+                if let Some(list) = self.user_inboxes.get_mut(&owner) {
+                    list.retain(|i| *i != id);
+                }
+                false
+            }
+            _ => true,
+        }
+    }
+
+    /// The caller's inbox (refreshed); 404 for unknown, deleted or foreign inboxes.
+    pub fn inbox(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<&mut InboxRecord> {
+        if !self.refresh(id, now) {
+            return Err(not_found(id));
+        }
+        match self.inboxes.get_mut(&id) {
+            Some(rec) if rec.owner == user => Ok(rec),
+            _ => Err(not_found(id)),
+        }
+    }
+
+    /// Resolves a variant-B name to the caller's inbox id; 404 when unknown.
+    pub fn inbox_id_by_name(
+        &mut self,
+        user: Uuid,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Uuid> {
+        self.live_name(user, name, now)
+            .ok_or_else(|| ApiError::not_found(format!("No inbox named `{name}`.")))
+    }
+
+    /// The caller's inboxes in creation order, filtered.
+    pub fn list_inboxes(
+        &mut self,
+        user: Uuid,
+        status: Option<&str>,
+        name: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Vec<Inbox> {
+        let ids = self.user_inboxes.get(&user).cloned().unwrap_or_default();
+        let live: Vec<Uuid> = ids
+            .into_iter()
+            .filter(|id| self.refresh(*id, now))
+            .collect();
+        live.iter()
+            .filter_map(|id| self.inboxes.get(id))
+            .filter(|r| status.is_none_or(|s| r.status.as_str() == s))
+            .filter(|r| name.is_none_or(|n| r.name.as_deref() == Some(n)))
+            .map(InboxRecord::to_wire)
+            .collect()
+    }
+
+    /// `PATCH`: sets or clears `notification_url`.
+    pub fn patch_inbox(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        url: Option<Option<String>>,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Inbox> {
+        if let Some(u) = &url {
+            validate_notification_url(u)?;
+        }
+        let rec = self.inbox(user, id, now)?;
+        if rec.status == InboxStatus::Deleting {
+            return Err(ApiError::conflict(
+                "Inbox is being deleted and cannot be updated.",
+            ));
+        }
+        if let Some(u) = url {
+            rec.notification_url = u;
+        }
+        Ok(rec.to_wire())
+    }
+
+    /// `pause`: `active`/`initializing` → `paused` (`user`); 409 otherwise.
+    pub fn pause_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
+        let rec = self.inbox(user, id, now)?;
+        match rec.status {
+            InboxStatus::Active | InboxStatus::Initializing => {
+                rec.status = InboxStatus::Paused;
+                rec.paused_reason = Some(PausedReason::User);
+                rec.paused_at = Some(now);
+                Ok(rec.to_wire())
+            }
+            other => Err(ApiError::conflict(format!(
+                "Inbox cannot be paused while {}.",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// `resume`: `paused`/`initialization_failure` → `initializing` (→ `active` after the delay).
+    pub fn resume_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
+        let delay = chrono_dur(self.config.activation_delay);
+        let rec = self.inbox(user, id, now)?;
+        match rec.status {
+            InboxStatus::Paused | InboxStatus::InitializationFailure => {
+                rec.status = InboxStatus::Initializing;
+                rec.paused_reason = None;
+                rec.paused_at = None;
+                rec.ready_at = now + delay;
+                Ok(rec.to_wire())
+            }
+            other => Err(ApiError::conflict(format!(
+                "Inbox cannot be resumed while {}.",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// `DELETE`: → `deleting` (gone after the deletion delay); the name is freed at once.
+    pub fn delete_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
+        let delay = chrono_dur(self.config.deletion_delay);
+        let rec = self.inbox(user, id, now)?;
+        if rec.status == InboxStatus::Deleting {
+            return Err(ApiError::conflict("Inbox is already being deleted."));
+        }
+        rec.status = InboxStatus::Deleting;
+        rec.gone_at = Some(now + delay);
+        let wire = rec.to_wire();
+        if let Some(n) = rec.name.clone() {
+            self.names.remove(&(user, n));
+        }
+        Ok(wire)
+    }
+
+    /// Leases messages. A paused inbox keeps serving its backlog; once nothing is available or
+    /// leased it answers the 409 `LeaseConflictResponse`.
+    pub fn lease(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        seconds: i64,
+        limit: usize,
+        now: DateTime<Utc>,
+        stats: &Stats,
+    ) -> ApiResult<LeaseOutcome> {
+        let rec = self.inbox(user, id, now)?;
+        let attrs = rec.attributes();
+        if rec.status == InboxStatus::Deleting {
+            return Ok(LeaseOutcome::Empty(attrs));
+        }
+        let grant = rec
+            .queue
+            .lease(now, chrono::Duration::seconds(seconds), limit);
+        stats.add_queue(rec.queue.take_counters());
+        match grant {
+            Some(g) => Ok(LeaseOutcome::Granted(g, attrs)),
+            None if rec.status == InboxStatus::Paused && !rec.queue.has_live_leases() => {
+                Err(ApiError::LeaseConflict(Box::new(LeaseConflictResponse {
+                    detail: "Inbox is paused and fully drained.".to_owned(),
+                    inbox_attributes: LeaseConflictAttributes {
+                        status: attrs.status,
+                        paused_reason: attrs.paused_reason,
+                        paused_at: rec.paused_at.map(iso),
+                    },
+                })))
+            }
+            None => Ok(LeaseOutcome::Empty(attrs)),
+        }
+    }
+
+    /// Acks or releases by `(lease_id, message_ids?)` pairs (variant B passes one pair per token).
+    pub fn settle(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        batches: &[(Uuid, Option<Vec<Uuid>>)],
+        how: Settle,
+        now: DateTime<Utc>,
+        stats: &Stats,
+    ) -> ApiResult<Vec<StoredMessage>> {
+        let rec = self.inbox(user, id, now)?;
+        let mut out = Vec::new();
+        let mut result = Ok(());
+        for (lease, ids) in batches {
+            match rec.queue.settle(now, *lease, ids.as_deref(), how) {
+                Ok(mut msgs) => out.append(&mut msgs),
+                Err(QueueError::LeaseExpired(l)) => {
+                    result = Err(ApiError::lease_expired(l));
+                    break;
+                }
+            }
+        }
+        stats.add_queue(rec.queue.take_counters());
+        result.map(|()| out)
+    }
+
+    /// One page of the inbox's messages (all states).
+    pub fn list_messages(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        cursor: Cursor,
+        limit: usize,
+        now: DateTime<Utc>,
+        stats: &Stats,
+    ) -> ApiResult<MessagePage> {
+        let rec = self.inbox(user, id, now)?;
+        rec.queue.expire(now);
+        stats.add_queue(rec.queue.take_counters());
+        let q = &rec.queue;
+        let (messages, more) = match cursor {
+            Cursor::Start => q.page_after(None, limit),
+            Cursor::After(s) => q.page_after(Some(s), limit),
+            Cursor::Before(s) => q.page_before(s, limit),
+        };
+        let (first, last) = match (messages.first(), messages.last()) {
+            (Some(f), Some(l)) => (f.seq, l.seq),
+            _ => {
+                return Ok(MessagePage {
+                    messages,
+                    previous: None,
+                    next: None,
+                });
+            }
+        };
+        let (previous, next) = match cursor {
+            Cursor::Before(_) => (
+                more.then_some(Cursor::Before(first)),
+                q.has_after(last).then_some(Cursor::After(last)),
+            ),
+            _ => (
+                q.has_before(first).then_some(Cursor::Before(first)),
+                more.then_some(Cursor::After(last)),
+            ),
+        };
+        Ok(MessagePage {
+            messages,
+            previous,
+            next,
+        })
+    }
+
+    /// Delivers events to every active inbox subscribed to `(app, action)` whose inputs contain
+    /// `filter`; paused matching inboxes drop them. Returns the inboxes that received messages.
+    pub fn emit(
+        &mut self,
+        target: EventTarget<'_>,
+        payloads: &[Arc<Value>],
+        count: u64,
+        now: DateTime<Utc>,
+        stats: &Stats,
+    ) -> Vec<Notice> {
+        let EventTarget {
+            app,
+            action,
+            filter,
+        } = target;
+        let ids: Vec<Uuid> = self.inboxes.keys().copied().collect();
+        let per_inbox = payloads.len() as u64 * count;
+        let mut notices = Vec::new();
+        for id in ids {
+            if !self.refresh(id, now) {
+                continue;
+            }
+            let Some(rec) = self.inboxes.get_mut(&id) else {
+                continue;
+            };
+            let matches = std::ptr::eq(rec.app, app)
+                && rec.action.key == action
+                && filter
+                    .iter()
+                    .all(|(k, v)| rec.subscription.inputs.get(k) == Some(v));
+            if !matches || per_inbox == 0 {
+                continue;
+            }
+            match rec.status {
+                InboxStatus::Active => {
+                    for _ in 0..count {
+                        for p in payloads {
+                            rec.queue.enqueue(now, Arc::clone(p));
+                        }
+                    }
+                    stats.add_queue(rec.queue.take_counters());
+                    notices.push(Notice {
+                        inbox_id: id,
+                        count: per_inbox,
+                        notification_url: rec.notification_url.clone(),
+                    });
+                }
+                InboxStatus::Paused => stats.add_dropped(per_inbox),
+                _ => {}
+            }
+        }
+        notices
+    }
+
+    /// Returns every expired lease to its pool (so statistics are current).
+    pub fn expire_all(&mut self, now: DateTime<Utc>, stats: &Stats) {
+        for rec in self.inboxes.values_mut() {
+            rec.queue.expire(now);
+            stats.add_queue(rec.queue.take_counters());
+        }
+    }
+}
+
+fn not_found(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("No inbox with id {id}."))
+}

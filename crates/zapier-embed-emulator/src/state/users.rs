@@ -1,0 +1,222 @@
+//! Users, access tokens, connect tokens and connections.
+//!
+//! A user is created on first sight (client id, or partner JWT `(tenant, sub)`) and seeded with
+//! one valid and one expired Slack connection, so tests can exercise both paths immediately.
+
+use std::collections::HashMap;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use rand::RngCore;
+use uuid::Uuid;
+
+use crate::catalog::{self, App};
+use crate::clock::chrono_dur;
+
+/// A connection (Partner API "authentication").
+#[derive(Debug, Clone)]
+pub struct Connection {
+    /// Connection id (UUID text).
+    pub id: String,
+    /// Owner.
+    pub owner: Uuid,
+    /// App.
+    pub app: &'static App,
+    /// Whether its credentials have expired.
+    pub expired: bool,
+    /// Title.
+    pub title: String,
+}
+
+#[derive(Debug, Clone)]
+struct AccessToken {
+    user: Uuid,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct ConnectToken {
+    user: Uuid,
+    app: &'static App,
+    expires_at: DateTime<Utc>,
+}
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenError {
+    /// Never issued.
+    Unknown,
+    /// Issued, but past its `expires_in`.
+    Expired,
+}
+
+/// Why a connect token was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectTokenError {
+    /// Unknown or already used.
+    Invalid,
+    /// Past its six minutes.
+    Expired,
+    /// Issued for another app.
+    WrongApp(&'static str),
+}
+
+/// Lifetime of connect tokens.
+pub const CONNECT_TOKEN_TTL_SECS: u64 = 360;
+
+/// Users and their credentials.
+#[derive(Debug, Default)]
+pub struct Users {
+    by_key: HashMap<String, Uuid>,
+    tokens: HashMap<String, AccessToken>,
+    connect_tokens: HashMap<String, ConnectToken>,
+    connections: HashMap<String, Connection>,
+    user_connections: HashMap<Uuid, Vec<String>>,
+}
+
+impl Users {
+    /// The user for `key` (`client:<id>` or `jwt:<tenant>:<sub>`), created and seeded on first use.
+    pub fn user_for(&mut self, key: &str) -> Uuid {
+        if let Some(id) = self.by_key.get(key) {
+            return *id;
+        }
+        let user = Uuid::now_v7();
+        self.by_key.insert(key.to_owned(), user);
+        self.add_connection(
+            user,
+            &catalog::SLACK,
+            false,
+            "Slack ada@example.com".to_owned(),
+        );
+        self.add_connection(
+            user,
+            &catalog::SLACK,
+            true,
+            "Slack old@example.com (expired)".to_owned(),
+        );
+        user
+    }
+
+    /// Creates a connection and returns it.
+    pub fn add_connection(
+        &mut self,
+        owner: Uuid,
+        app: &'static App,
+        expired: bool,
+        title: String,
+    ) -> Connection {
+        let conn = Connection {
+            id: Uuid::now_v7().to_string(),
+            owner,
+            app,
+            expired,
+            title,
+        };
+        self.connections.insert(conn.id.clone(), conn.clone());
+        self.user_connections
+            .entry(owner)
+            .or_default()
+            .push(conn.id.clone());
+        conn
+    }
+
+    /// The user's connections in creation order, optionally for one app.
+    pub fn connections_of(&self, owner: Uuid, app: Option<&App>) -> Vec<&Connection> {
+        self.user_connections
+            .get(&owner)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.connections.get(id))
+            .filter(|c| app.is_none_or(|a| std::ptr::eq(a, c.app)))
+            .collect()
+    }
+
+    /// One of the user's connections (another user's connection is not found).
+    pub fn connection(&self, owner: Uuid, id: &str) -> Option<&Connection> {
+        self.connections.get(id).filter(|c| c.owner == owner)
+    }
+
+    /// Issues an access token (JWT-shaped so clients that sniff for `JWT` behave as in production).
+    pub fn issue_token(
+        &mut self,
+        user: Uuid,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> String {
+        let expires_at = now + chrono_dur(ttl);
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = serde_json::json!({
+            "sub": user.to_string(), "aud": "trigger-inbox", "iss": "zapier-embed-emulator",
+            "iat": now.timestamp(), "exp": expires_at.timestamp(), "jti": Uuid::new_v4().to_string(),
+        });
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let mut sig = [0u8; 32];
+        rand::rng().fill_bytes(&mut sig);
+        let token = format!("{header}.{payload}.{}", URL_SAFE_NO_PAD.encode(sig));
+        self.tokens
+            .insert(token.clone(), AccessToken { user, expires_at });
+        token
+    }
+
+    /// Resolves a bearer token to its user.
+    pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, TokenError> {
+        match self.tokens.get(token) {
+            None => Err(TokenError::Unknown),
+            Some(t) if t.expires_at <= now => Err(TokenError::Expired),
+            Some(t) => Ok(t.user),
+        }
+    }
+
+    /// When a token expires (for closing SSE streams).
+    pub fn token_expiry(&self, token: &str) -> Option<DateTime<Utc>> {
+        self.tokens.get(token).map(|t| t.expires_at)
+    }
+
+    /// Issues a single-use connect token for `app`, valid six minutes.
+    pub fn issue_connect_token(
+        &mut self,
+        user: Uuid,
+        app: &'static App,
+        now: DateTime<Utc>,
+    ) -> String {
+        let token = format!("ct_{}", Uuid::new_v4().simple());
+        let expires_at = now + chrono::Duration::seconds(CONNECT_TOKEN_TTL_SECS as i64);
+        self.connect_tokens.insert(
+            token.clone(),
+            ConnectToken {
+                user,
+                app,
+                expires_at,
+            },
+        );
+        token
+    }
+
+    /// Consumes a connect token for `app` and creates the connection.
+    pub fn redeem_connect_token(
+        &mut self,
+        token: &str,
+        app: &'static App,
+        now: DateTime<Utc>,
+    ) -> Result<Connection, ConnectTokenError> {
+        let Some(ct) = self.connect_tokens.get(token).cloned() else {
+            return Err(ConnectTokenError::Invalid);
+        };
+        if ct.expires_at <= now {
+            self.connect_tokens.remove(token);
+            return Err(ConnectTokenError::Expired);
+        }
+        if !std::ptr::eq(ct.app, app) {
+            return Err(ConnectTokenError::WrongApp(ct.app.slug));
+        }
+        self.connect_tokens.remove(token);
+        let n = self.connections_of(ct.user, Some(app)).len() + 1;
+        Ok(self.add_connection(
+            ct.user,
+            app,
+            false,
+            format!("{} connection #{n}", app.title),
+        ))
+    }
+}

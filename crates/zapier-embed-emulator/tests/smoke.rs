@@ -1,0 +1,59 @@
+//! Router assembly, OpenAPI document and the basic happy path.
+mod support;
+
+use serde_json::json;
+use support::*;
+
+#[tokio::test]
+async fn openapi_document_lists_every_api() {
+    let env = start().await;
+    let doc: serde_json::Value = env
+        .http
+        .get(env.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/oauth/token",
+        "/oauth/token/",
+        "/trigger-inbox/api/v1/inboxes",
+        "/trigger-inbox/v1/inboxes/{id}/pause",
+        "/trigger-inbox/api/v1/inboxes/{name}/messages/lease/",
+        "/trigger-inbox/api/v1/triggers/",
+        "/v2/action-runs/{id}",
+        "/to/{app}",
+        "/_emulator/events",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+}
+
+#[tokio::test]
+async fn lease_and_ack_happy_path() {
+    let env = start().await;
+    let token = env.token("smoke").await;
+    let id = env.active_inbox(&token, "smoke", "C1").await;
+    assert_eq!(env.emit("C1", 3).await, 1);
+    let (s, lease) = env
+        .post(
+            &format!("{A}/inboxes/{id}/messages/lease"),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 201, "{lease}");
+    assert_eq!(lease["results"].as_array().unwrap().len(), 3);
+    let (s, ack) = env
+        .post(
+            &format!("{A}/inboxes/{id}/messages/ack"),
+            &token,
+            json!({"lease_id": lease["lease_id"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{ack}");
+    assert_eq!(env.stats().await["messages_acked"], 3);
+}

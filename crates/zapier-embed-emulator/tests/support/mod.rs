@@ -1,0 +1,187 @@
+//! Test helpers: start an emulator, get tokens, call it over real HTTP on 127.0.0.1.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use zapier_embed_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
+
+pub const A: &str = "/trigger-inbox/api/v1";
+pub const A_V1: &str = "/trigger-inbox/v1";
+
+/// A running emulator plus an HTTP client.
+pub struct Env {
+    pub handle: EmulatorHandle,
+    pub http: reqwest::Client,
+}
+
+pub async fn start() -> Env {
+    start_with(Emulator::builder()).await
+}
+
+pub async fn start_with(builder: EmulatorBuilder) -> Env {
+    let handle = builder.start().await.expect("start emulator");
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client");
+    Env { handle, http }
+}
+
+impl Env {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.handle.base_url())
+    }
+
+    /// A client-credentials token for `client`.
+    pub async fn token(&self, client: &str) -> String {
+        let resp = self
+            .http
+            .post(self.url("/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client),
+                ("client_secret", "secret"),
+                ("scope", "external"),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        assert_eq!(resp.status(), 200);
+        resp.json::<Value>().await.expect("json")["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Sends a request with a bearer token and optional JSON body; returns status and JSON
+    /// (`Null` for empty bodies).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        let json = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, json)
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    /// Control API POST (no auth).
+    pub async fn control(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
+        let status = resp.status();
+        let text = resp.text().await.expect("body");
+        (
+            status,
+            if text.is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).expect("json")
+            },
+        )
+    }
+
+    pub async fn advance(&self, seconds: f64) {
+        let (s, _) = self
+            .control("/_emulator/clock/advance", json!({ "seconds": seconds }))
+            .await;
+        assert_eq!(s, 200);
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.http
+            .get(self.url("/_emulator/stats"))
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("json")
+    }
+
+    /// The user's seeded Slack connections: (valid, expired).
+    pub async fn slack_connections(&self, token: &str) -> (String, String) {
+        let (s, body) = self.get("/v2/authentications?app=slack", token).await;
+        assert_eq!(s, 200, "{body}");
+        let data = body["data"].as_array().expect("data");
+        let pick = |expired: bool| {
+            data.iter()
+                .find(|c| c["is_expired"] == expired)
+                .expect("seeded connection")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        };
+        (pick(false), pick(true))
+    }
+
+    /// Creates a Slack channel_message inbox (variant A, POST) and returns its JSON.
+    pub async fn create_inbox(
+        &self,
+        token: &str,
+        name: &str,
+        connection: &str,
+        channel: &str,
+    ) -> Value {
+        let (s, body) = self
+            .post(
+                &format!("{A}/inboxes"),
+                token,
+                json!({"name": name, "subscription": {"app_key": "SlackCLIAPI", "action_key": "channel_message", "connection_id": connection, "inputs": {"channel": channel}}}),
+            )
+            .await;
+        assert_eq!(s, 201, "{body}");
+        body
+    }
+
+    /// Creates an inbox and moves the clock past the activation delay.
+    pub async fn active_inbox(&self, token: &str, name: &str, channel: &str) -> String {
+        let (conn, _) = self.slack_connections(token).await;
+        let inbox = self.create_inbox(token, name, &conn, channel).await;
+        self.advance(1.0).await;
+        let id = inbox["id"].as_str().expect("id").to_owned();
+        let (_, got) = self.get(&format!("{A}/inboxes/{id}"), token).await;
+        assert_eq!(got["status"], "active");
+        id
+    }
+
+    /// Emits `count` Slack channel_message events for `channel`.
+    pub async fn emit(&self, channel: &str, count: u64) -> u64 {
+        let (s, body) = self
+            .control(
+                "/_emulator/events",
+                json!({"app": "slack", "action": "channel_message", "inputs": {"channel": channel},
+                       "payload": {"text": "hello", "user": "U1", "channel": channel}, "count": count}),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+        body["delivered"].as_u64().expect("delivered")
+    }
+}
