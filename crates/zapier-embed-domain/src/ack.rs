@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::inbox_ref::{InboxName, InboxRef};
-use crate::message::MessageId;
+use crate::message::{Message, MessageId};
 use crate::variant::ApiVariant;
 
 /// The most ids (variant A `message_ids`) or tokens (variant B `lease_tokens`) one ack or release
@@ -334,6 +334,87 @@ pub struct AckBodyById {
 pub struct AckBodyByName {
     /// The tokens.
     pub lease_tokens: Vec<String>,
+}
+
+/// The response of an ack or release call, in either variant: `{"acked_id" | "released_id",
+/// "results"}`.
+///
+/// A 200 with `id: None` and no messages means nothing matched (already settled, or the lease
+/// is gone); a 201 lists the settled messages (`acked` after an ack, `available` after a
+/// release).
+///
+/// ```
+/// use zapier_embed_domain::{AckResponse, MessageStatus};
+/// let r: AckResponse = serde_json::from_str(r#"{"acked_id":"019ce305-35be-764b-bcae-70ba567b7357",
+///   "results":[{"id":"019ce303-cf30-7efb-aa91-89488a407dc2","created_at":"2026-03-12T16:59:47.185Z",
+///   "status":"acked","message_attributes":{"lease_count":1,"error_message":null,"possible_duplicate_data":false}}]}"#).unwrap();
+/// assert_eq!(r.len(), 1);
+/// assert_eq!(r.messages[0].status, MessageStatus::Acked);
+/// let none: AckResponse = serde_json::from_str(r#"{"released_id":null,"results":[]}"#).unwrap();
+/// assert!(none.is_empty() && none.id.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(from = "AckResponseWire")]
+#[non_exhaustive]
+pub struct AckResponse {
+    /// The server's id for this ack or release (`acked_id` / `released_id`); `None` when
+    /// nothing was settled.
+    pub id: Option<Uuid>,
+    /// The settled messages, without payloads.
+    pub messages: Vec<Message>,
+}
+
+#[derive(Deserialize, JsonSchema)]
+struct AckResponseWire {
+    #[serde(default)]
+    acked_id: Option<Uuid>,
+    #[serde(default)]
+    released_id: Option<Uuid>,
+    #[serde(default)]
+    id: Option<Uuid>,
+    #[serde(default, alias = "messages")]
+    results: Vec<Message>,
+}
+
+impl From<AckResponseWire> for AckResponse {
+    fn from(wire: AckResponseWire) -> Self {
+        AckResponse {
+            id: wire.acked_id.or(wire.released_id).or(wire.id),
+            messages: wire.results,
+        }
+    }
+}
+
+impl AckResponse {
+    /// A response settling `messages` (for fakes and tests).
+    ///
+    /// ```
+    /// use zapier_embed_domain::AckResponse;
+    /// assert!(AckResponse::new(None, vec![]).is_empty());
+    /// ```
+    pub fn new(id: Option<Uuid>, messages: Vec<Message>) -> Self {
+        AckResponse { id, messages }
+    }
+
+    /// How many messages were settled.
+    ///
+    /// ```
+    /// use zapier_embed_domain::AckResponse;
+    /// assert_eq!(AckResponse::new(None, vec![]).len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.messages.len()
+    }
+
+    /// Whether nothing was settled.
+    ///
+    /// ```
+    /// use zapier_embed_domain::AckResponse;
+    /// assert!(AckResponse::new(None, vec![]).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.messages.is_empty()
+    }
 }
 
 /// Items of one group in first-seen order, without duplicates.

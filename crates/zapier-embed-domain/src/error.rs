@@ -277,10 +277,15 @@ pub enum Error {
 
 /// `<operation>: <what> (HTTP <status>, code <code>): <detail>`.
 fn render(ctx: &ErrorContext, what: impl fmt::Display) -> String {
-    render_with(ctx, what, true)
+    let detail = ctx.detail.as_ref().or(ctx.title.as_ref());
+    render_with(ctx, what, detail.map(|d| d as &dyn fmt::Display))
 }
 
-fn render_with(ctx: &ErrorContext, what: impl fmt::Display, with_detail: bool) -> String {
+fn render_with(
+    ctx: &ErrorContext,
+    what: impl fmt::Display,
+    tail: Option<&dyn fmt::Display>,
+) -> String {
     use fmt::Write as _;
     let mut out = format!("{}: {what}", ctx.operation);
     match (ctx.status, ctx.code.as_deref()) {
@@ -295,8 +300,8 @@ fn render_with(ctx: &ErrorContext, what: impl fmt::Display, with_detail: bool) -
         }
         (None, None) => {}
     }
-    if with_detail && let Some(detail) = ctx.detail.as_deref().or(ctx.title.as_deref()) {
-        let _ = write!(out, ": {detail}");
+    if let Some(tail) = tail {
+        let _ = write!(out, ": {tail}");
     }
     out
 }
@@ -305,15 +310,14 @@ fn render_validation(ctx: &ErrorContext, fields: &[FieldError]) -> String {
     if fields.is_empty() {
         return render(ctx, "invalid request");
     }
-    // The field list already carries the server's words, so the detail is not repeated.
-    render_with(ctx, FieldListWhat(fields), false)
+    // The field list carries the server's words, so it takes the place of the detail.
+    render_with(ctx, "invalid request", Some(&FieldList(fields)))
 }
 
-struct FieldListWhat<'a>(&'a [FieldError]);
+struct FieldList<'a>(&'a [FieldError]);
 
-impl fmt::Display for FieldListWhat<'_> {
+impl fmt::Display for FieldList<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid request: ")?;
         write_field_list(f, self.0)
     }
 }

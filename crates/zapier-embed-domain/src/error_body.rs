@@ -14,6 +14,7 @@
 use serde_json::{Map, Value};
 
 use crate::inbox::InboxAttributes;
+use crate::redact::{bounded_one_line, is_secret_key, scrub_text};
 use crate::validation::{FieldError, FieldProblem};
 
 /// What could be read from an error body.
@@ -81,7 +82,7 @@ pub(crate) fn parse(body: &[u8]) -> ParsedBody {
     if let Some(non_field) = obj.get("non_field_errors").and_then(messages_of) {
         parsed.detail.get_or_insert(non_field);
     }
-    if parsed.fields.is_empty() {
+    if parsed.fields.is_empty() && !parsed.oauth {
         parse_drf_field_map(&obj, &mut parsed);
     }
     parsed
@@ -108,18 +109,21 @@ fn parse_envelope(errors: &[Value], parsed: &mut ParsedBody) {
         if let Some(d) = &detail {
             details.push(d.clone());
         }
-        let field = entry
-            .get("source")
-            .and_then(field_from_source)
-            .or_else(|| detail.as_deref().and_then(field_from_detail));
-        if let Some(field) = field {
-            let why = detail
+        let from_source = entry.get("source").and_then(field_from_source);
+        let field = match from_source {
+            Some(field) => Some((field, detail.clone())),
+            // `field: message` → the field, and the message without the repeated name.
+            None => detail
+                .as_deref()
+                .and_then(field_from_detail)
+                .map(|(field, rest)| (field, Some(rest))),
+        };
+        if let Some((field, why)) = field {
+            let why = why
                 .or(title)
                 .or(code)
                 .unwrap_or_else(|| "rejected by the server".to_owned());
-            parsed
-                .fields
-                .push(FieldError::new(field, FieldProblem::Invalid(why)));
+            parsed.fields.push(field_error(field, &why));
         }
     }
     if !details.is_empty() {
@@ -127,18 +131,26 @@ fn parse_envelope(errors: &[Value], parsed: &mut ParsedBody) {
     }
 }
 
-/// DRF's default validation body: `{"field": ["message", …], …}`.
+/// DRF's default validation body: `{"field": ["message", …], …}`. Only list values count (DRF
+/// always sends lists there), so a stray string field, let alone a credential, is never read as
+/// a field error.
 fn parse_drf_field_map(obj: &Map<String, Value>, parsed: &mut ParsedBody) {
     for (key, value) in obj {
-        if NON_FIELD_KEYS.contains(&key.as_str()) {
+        if NON_FIELD_KEYS.contains(&key.as_str()) || is_secret_key(key) || !value.is_array() {
             continue;
         }
         if let Some(why) = messages_of(value) {
-            parsed
-                .fields
-                .push(FieldError::new(key.clone(), FieldProblem::Invalid(why)));
+            parsed.fields.push(field_error(key.clone(), &why));
         }
     }
+}
+
+/// A server-reported field problem, scrubbed and bounded like any detail.
+fn field_error(field: String, why: &str) -> FieldError {
+    FieldError::new(
+        bounded_one_line(&field, 200),
+        FieldProblem::Invalid(bounded_one_line(scrub_text(why).trim(), 300)),
+    )
 }
 
 /// A string, or an array of strings joined with `; ` (DRF's per-field list).
@@ -193,9 +205,10 @@ fn field_from_pointer(pointer: &str) -> Option<String> {
     })
 }
 
-/// `app_key: No app matches.` → `app_key` (the errors guide says `detail` names the field).
-fn field_from_detail(detail: &str) -> Option<String> {
-    let (head, _) = detail.split_once(": ")?;
+/// `app_key: No app matches.` → (`app_key`, `No app matches.`) (the errors guide says `detail`
+/// names the field).
+fn field_from_detail(detail: &str) -> Option<(String, String)> {
+    let (head, rest) = detail.split_once(": ")?;
     let ident = head.trim();
     let valid = !ident.is_empty()
         && ident.len() <= 100
@@ -206,7 +219,7 @@ fn field_from_detail(detail: &str) -> Option<String> {
         && ident
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'));
-    valid.then(|| ident.to_owned())
+    valid.then(|| (ident.to_owned(), rest.trim().to_owned()))
 }
 
 #[cfg(test)]

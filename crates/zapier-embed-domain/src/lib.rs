@@ -74,7 +74,8 @@ mod validation;
 mod variant;
 
 pub use ack::{
-    AckBody, AckBodyById, AckBodyByName, AckHandle, AckPlan, AckRequest, MAX_IDS_PER_REQUEST,
+    AckBody, AckBodyById, AckBodyByName, AckHandle, AckPlan, AckRequest, AckResponse,
+    MAX_IDS_PER_REQUEST,
 };
 pub use action_run::{RunError, RunErrorCode};
 pub use error::{Error, ErrorContext, MAX_BODY_EXCERPT_BYTES};

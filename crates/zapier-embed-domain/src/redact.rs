@@ -201,12 +201,17 @@ fn scrub_params(text: &str) -> String {
     out
 }
 
+/// Whether a JSON key names a credential.
+pub(crate) fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+}
+
 /// Replaces string values of credential keys anywhere in a JSON document.
 pub(crate) fn redact_json(value: &mut Value) {
     match value {
         Value::Object(map) => {
             for (key, v) in map.iter_mut() {
-                let secret = SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k));
+                let secret = is_secret_key(key);
                 if secret && !v.is_null() {
                     *v = Value::String(REDACTED.to_owned());
                 } else {
