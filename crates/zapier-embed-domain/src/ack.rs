@@ -602,6 +602,15 @@ impl AckPlan {
 }
 
 impl Extend<AckHandle> for AckPlan {
+    /// Adds every handle, as [`AckPlan::add`] does.
+    ///
+    /// ```
+    /// use zapier_embed_domain::{AckHandle, AckPlan, InboxName};
+    /// let inbox = InboxName::new("o").unwrap();
+    /// let mut plan = AckPlan::new();
+    /// plan.extend(["a", "b"].map(|t| AckHandle::ByName { inbox: inbox.clone(), lease_token: t.into() }));
+    /// assert_eq!(plan.into_requests()[0].len(), Some(2));
+    /// ```
     fn extend<I: IntoIterator<Item = AckHandle>>(&mut self, iter: I) {
         for handle in iter {
             self.add(handle);
@@ -610,6 +619,14 @@ impl Extend<AckHandle> for AckPlan {
 }
 
 impl FromIterator<AckHandle> for AckPlan {
+    /// Collects handles into a plan.
+    ///
+    /// ```
+    /// use zapier_embed_domain::{AckHandle, AckPlan, InboxName};
+    /// let inbox = InboxName::new("o").unwrap();
+    /// let plan: AckPlan = ["a"].map(|t| AckHandle::ByName { inbox: inbox.clone(), lease_token: t.into() }).into_iter().collect();
+    /// assert!(!plan.is_empty());
+    /// ```
     fn from_iter<I: IntoIterator<Item = AckHandle>>(iter: I) -> Self {
         let mut plan = AckPlan::new();
         plan.extend(iter);

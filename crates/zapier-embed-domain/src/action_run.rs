@@ -38,6 +38,60 @@ open_enum! {
     }
 }
 
+open_enum! {
+    /// The status of an action run, reconciled across Zapier's Action Run APIs: the Partner
+    /// API spec says `waiting` / `success` / `error`, its guide says `queued` / `running` /
+    /// `success` / `error`.
+    ///
+    /// ```
+    /// use zapier_embed_domain::RunStatus;
+    /// assert!(RunStatus::from("running").is_pending());
+    /// assert!(RunStatus::from("waiting").is_pending());
+    /// assert!(RunStatus::Success.is_terminal());
+    /// assert!(!RunStatus::from("paused_for_approval").is_terminal());
+    /// ```
+    pub enum RunStatus {
+        /// Accepted, not started (guide wording).
+        Queued => "queued",
+        /// Started, not finished (guide wording).
+        Running => "running",
+        /// Not finished (spec wording).
+        Waiting => "waiting",
+        /// Finished with results.
+        Success => "success",
+        /// Finished with errors.
+        Error => "error",
+        @other
+        /// A status this version of the crate does not know, kept verbatim (treated as pending, so
+        /// a poller keeps waiting until its timeout rather than misreporting a result).
+        Unknown,
+    }
+}
+
+impl RunStatus {
+    /// Whether the run has finished (`success` or `error`).
+    ///
+    /// ```
+    /// use zapier_embed_domain::RunStatus;
+    /// assert!(RunStatus::Error.is_terminal());
+    /// assert!(!RunStatus::Queued.is_terminal());
+    /// ```
+    pub fn is_terminal(&self) -> bool {
+        matches!(self, RunStatus::Success | RunStatus::Error)
+    }
+
+    /// Whether the run may still finish: anything not terminal, including unknown statuses.
+    ///
+    /// ```
+    /// use zapier_embed_domain::RunStatus;
+    /// assert!(RunStatus::Waiting.is_pending());
+    /// assert!(!RunStatus::Success.is_pending());
+    /// ```
+    pub fn is_pending(&self) -> bool {
+        !self.is_terminal()
+    }
+}
+
 impl RunErrorCode {
     /// Whether the run was throttled and may be retried after its `delay`.
     ///

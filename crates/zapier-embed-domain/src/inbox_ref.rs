@@ -11,6 +11,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 /// The longest inbox name the API accepts (spec: `maxLength: 100`), counted in characters.
+///
+/// ```
+/// use zapier_embed_domain::{InboxName, MAX_INBOX_NAME_CHARS};
+/// assert!(InboxName::new("n".repeat(MAX_INBOX_NAME_CHARS)).is_ok());
+/// ```
 pub const MAX_INBOX_NAME_CHARS: usize = 100;
 
 /// Why a string is not a valid [`InboxName`].
@@ -102,18 +107,40 @@ impl InboxName {
 impl Deref for InboxName {
     type Target = str;
 
+    /// Lets an [`InboxName`] be used wherever a `&str` is expected.
+    ///
+    /// ```
+    /// use zapier_embed_domain::InboxName;
+    /// let name = InboxName::new("orders").unwrap();
+    /// assert!(name.starts_with("ord"));
+    /// ```
     fn deref(&self) -> &str {
         &self.0
     }
 }
 
 impl AsRef<str> for InboxName {
+    /// The name as a string slice.
+    ///
+    /// ```
+    /// use zapier_embed_domain::InboxName;
+    /// let name = InboxName::new("orders").unwrap();
+    /// assert_eq!(AsRef::<str>::as_ref(&name), "orders");
+    /// ```
     fn as_ref(&self) -> &str {
         &self.0
     }
 }
 
 impl Borrow<str> for InboxName {
+    /// Lets maps keyed by [`InboxName`] be queried with a `&str`.
+    ///
+    /// ```
+    /// use std::collections::HashSet;
+    /// use zapier_embed_domain::InboxName;
+    /// let set: HashSet<InboxName> = [InboxName::new("orders").unwrap()].into();
+    /// assert!(set.contains("orders"));
+    /// ```
     fn borrow(&self) -> &str {
         &self.0
     }

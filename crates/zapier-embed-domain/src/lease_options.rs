@@ -116,6 +116,12 @@ macro_rules! bounded {
         }
 
         impl From<$name> for u32 {
+            /// The plain number.
+            ///
+            /// ```
+            #[doc = concat!("use zapier_embed_domain::", stringify!($name), ";")]
+            #[doc = concat!("assert_eq!(u32::from(", stringify!($name), "::MAX), ", $max, ");")]
+            /// ```
             fn from(value: $name) -> u32 {
                 value.0
             }
@@ -252,6 +258,13 @@ impl Default for LeaseSeconds {
 }
 
 impl From<LeaseSeconds> for Duration {
+    /// Same as [`LeaseSeconds::as_duration`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zapier_embed_domain::LeaseSeconds;
+    /// assert_eq!(Duration::from(LeaseSeconds::MAX), Duration::from_secs(3600));
+    /// ```
     fn from(value: LeaseSeconds) -> Duration {
         value.as_duration()
     }

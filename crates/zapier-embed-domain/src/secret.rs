@@ -12,6 +12,11 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
 
 /// What `Debug` and `Display` print instead of a secret.
+///
+/// ```
+/// use zapier_embed_domain::{AccessToken, REDACTED};
+/// assert_eq!(AccessToken::new("t").to_string(), REDACTED);
+/// ```
 pub const REDACTED: &str = "[redacted]";
 
 macro_rules! secret_type {
@@ -53,6 +58,23 @@ macro_rules! secret_type {
                 self.0.expose_secret().is_empty()
             }
         }
+
+        impl PartialEq for $name {
+            /// Compares in constant time for equal lengths (so that comparing a cached token with
+            /// the one a failed request used leaks nothing through timing).
+            ///
+            /// ```
+            #[doc = concat!("use zapier_embed_domain::", stringify!($name), ";")]
+            #[doc = concat!("assert_eq!(", stringify!($name), "::new(\"a\"), ", stringify!($name), "::new(\"a\"));")]
+            #[doc = concat!("assert_ne!(", stringify!($name), "::new(\"a\"), ", stringify!($name), "::new(\"b\"));")]
+            /// ```
+            fn eq(&self, other: &Self) -> bool {
+                let (a, b) = (self.expose_secret().as_bytes(), other.expose_secret().as_bytes());
+                a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+            }
+        }
+
+        impl Eq for $name {}
 
         impl fmt::Debug for $name {
             /// Never shows the secret.
