@@ -623,6 +623,34 @@ impl Error {
         }
     }
 
+    /// A resource the SDK looked for and did not find without a 404 (e.g. an inbox name that a
+    /// variant A list-by-name call returned no result for).
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// let err = Error::not_found("resolve inbox", "no inbox named \"orders\"");
+    /// assert_eq!(err.to_string(), "resolve inbox: not found: no inbox named \"orders\"");
+    /// ```
+    pub fn not_found(operation: impl Into<Cow<'static, str>>, detail: impl AsRef<str>) -> Error {
+        Error::NotFound {
+            context: Box::new(ErrorContext::new(operation).with_detail(detail)),
+        }
+    }
+
+    /// A conflict the SDK detected itself (e.g. an ensured inbox whose returned subscription
+    /// differs from the requested one).
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// let err = Error::conflict("ensure inbox", "name is bound to another trigger");
+    /// assert!(matches!(err, Error::Conflict { .. }));
+    /// ```
+    pub fn conflict(operation: impl Into<Cow<'static, str>>, detail: impl AsRef<str>) -> Error {
+        Error::Conflict {
+            context: Box::new(ErrorContext::new(operation).with_detail(detail)),
+        }
+    }
+
     /// The inbox is paused (e.g. seen by `wait_until_active`).
     ///
     /// ```
