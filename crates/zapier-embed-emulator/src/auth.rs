@@ -24,6 +24,27 @@ pub struct Caller {
     pub user: Uuid,
     /// The bearer token presented.
     pub token: String,
+    /// Scopes the token was issued with (`None`: unrestricted).
+    pub scopes: Option<Vec<String>>,
+}
+
+impl Caller {
+    /// `403` unless the token may use `scope`. Tokens issued without `scope`, or with `external`
+    /// (which the docs describe as access to all public APIs), may use everything.
+    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+        match &self.scopes {
+            Some(granted)
+                if !granted
+                    .iter()
+                    .any(|g| g == scope || g == "external" || g == "zap:all") =>
+            {
+                Err(ApiError::forbidden(format!(
+                    "This token lacks the `{scope}` scope."
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 /// Extracts the token from `Authorization` (`Bearer` or `JWT` scheme, case-insensitive).
@@ -58,8 +79,13 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let token = bearer_token(&parts.headers)?;
         let now = state.now();
-        match state.store().users.authenticate(&token, now) {
-            Ok(user) => Ok(Caller { user, token }),
+        let store = state.store();
+        match store.users.authenticate(&token, now) {
+            Ok(user) => Ok(Caller {
+                user,
+                scopes: store.users.token_scopes(&token),
+                token,
+            }),
             Err(TokenError::Expired) => Err(ApiError::token_expired()),
             Err(TokenError::Unknown) => Err(ApiError::unauthorized("Invalid token.")),
         }

@@ -44,6 +44,10 @@ pub struct ErrorDetail {
     /// Location of the offending input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ErrorSource>,
+    /// Extra data (Partner API errors).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub meta: Option<serde_json::Value>,
 }
 
 /// The error envelope `{"errors":[...]}`.
@@ -82,7 +86,7 @@ pub enum ApiError {
         /// `Retry-After` seconds (429 only).
         retry_after: Option<u64>,
     },
-    /// An OAuth-style error (`400`).
+    /// An OAuth-style error (`400`, or `401` for `invalid_client`).
     OAuth {
         /// The `error` code.
         error: &'static str,
@@ -109,6 +113,7 @@ impl ApiError {
                 status: Some(status.as_u16()),
                 title: Some(title.to_owned()),
                 source,
+                meta: None,
             }),
             retry_after: None,
         }
@@ -144,6 +149,26 @@ impl ApiError {
         )
     }
 
+    /// The same error answered with `422 Unprocessable Entity` (variant B reports validation
+    /// errors so); other errors are returned unchanged.
+    pub fn unprocessable(self) -> Self {
+        match self {
+            ApiError::Envelope {
+                status: StatusCode::BAD_REQUEST,
+                mut error,
+                retry_after,
+            } if error.code == "validation_error" || error.code == "parse_error" => {
+                error.status = Some(422);
+                ApiError::Envelope {
+                    status: StatusCode::UNPROCESSABLE_ENTITY,
+                    error,
+                    retry_after,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// `400 parse_error`: the body is not the JSON it should be.
     pub fn parse(detail: impl Into<String>) -> Self {
         Self::envelope(
@@ -161,6 +186,17 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             "not_found",
             "Not found",
+            detail,
+            None,
+        )
+    }
+
+    /// `403 permission_denied`: the token's scopes do not cover the operation.
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::envelope(
+            StatusCode::FORBIDDEN,
+            "permission_denied",
+            "Permission denied",
             detail,
             None,
         )
@@ -254,7 +290,7 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Envelope { status, .. } => *status,
-            ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
+            ApiError::OAuth { error, .. } => oauth_status(error),
             ApiError::LeaseConflict(_) => StatusCode::CONFLICT,
         }
     }
@@ -296,7 +332,7 @@ impl IntoResponse for ApiError {
                 resp
             }
             ApiError::OAuth { error, description } => (
-                StatusCode::BAD_REQUEST,
+                oauth_status(error),
                 axum::Json(OAuthError {
                     error: error.to_owned(),
                     error_description: description,
@@ -307,6 +343,15 @@ impl IntoResponse for ApiError {
                 (StatusCode::CONFLICT, axum::Json(*body)).into_response()
             }
         }
+    }
+}
+
+/// RFC 6749 §5.2: a failed client authentication is `401`, every other OAuth error `400`.
+fn oauth_status(error: &str) -> StatusCode {
+    if error == "invalid_client" {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::BAD_REQUEST
     }
 }
 

@@ -106,3 +106,33 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
         }
     })
 }
+
+/// [`ApiJson`] for variant B, which reports validation errors as `422`.
+#[derive(Debug, Clone)]
+pub struct ApiJson422<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson422<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        ApiJson::<T>::from_request(req, state)
+            .await
+            .map(|ApiJson(v)| ApiJson422(v))
+            .map_err(ApiError::unprocessable)
+    }
+}
+
+/// [`ApiQuery`] for variant B, which reports validation errors as `422`.
+#[derive(Debug, Clone)]
+pub struct ApiQuery422<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery422<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        ApiQuery::<T>::from_request_parts(parts, state)
+            .await
+            .map(|ApiQuery(v)| ApiQuery422(v))
+            .map_err(ApiError::unprocessable)
+    }
+}

@@ -67,7 +67,6 @@ pub struct TriggerInputFieldsQuery {
     pub app: String,
     /// Trigger key.
     pub action: String,
-    /// Connection id (required for apps that need a connection).
-    #[serde(default)]
-    pub connection: Option<String>,
+    /// Connection id (used to load dynamic options; ignored for connection-less apps).
+    pub connection: String,
 }

@@ -76,14 +76,18 @@ pub struct Inbox {
     #[schema(format = DateTime)]
     pub created_at: String,
     /// Unique name per user (deprecated alias of `key` in newer editions).
+    #[schema(required = true)]
     pub name: Option<String>,
     /// Natural key (same value as `name`).
+    #[schema(required = true)]
     pub key: Option<String>,
     /// `initializing`, `active`, `paused`, `deleting` or `initialization_failure`.
     pub status: String,
     /// Why it is paused or failed.
+    #[schema(required = true)]
     pub paused_reason: Option<PausedReason>,
     /// URL POSTed when messages become available.
+    #[schema(required = true)]
     pub notification_url: Option<String>,
     /// The subscription.
     pub subscription: TriggerSubscription,
@@ -92,6 +96,22 @@ pub struct Inbox {
 /// Body of `POST /inboxes` (create).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct InboxCreate {
+    /// Read-only; accepted and ignored (the spec reuses the response model as request).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub id: Option<Uuid>,
+    /// Read-only; accepted and ignored.
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub created_at: Option<String>,
+    /// Read-only; accepted and ignored.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub status: Option<String>,
+    /// Read-only; accepted and ignored.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub paused_reason: Option<PausedReason>,
     /// Optional unique name; 409 when taken.
     #[serde(default)]
     pub name: Option<String>,
@@ -108,6 +128,22 @@ pub struct InboxCreate {
 /// Body of `PUT /inboxes` (ensure); `name` (or its alias `key`) is required.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct InboxEnsure {
+    /// Read-only; accepted and ignored (the spec reuses the response model as request).
+    #[serde(default)]
+    #[schema(read_only)]
+    pub id: Option<Uuid>,
+    /// Read-only; accepted and ignored.
+    #[serde(default)]
+    #[schema(read_only, format = DateTime)]
+    pub created_at: Option<String>,
+    /// Read-only; accepted and ignored.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub status: Option<String>,
+    /// Read-only; accepted and ignored.
+    #[serde(default)]
+    #[schema(read_only)]
+    pub paused_reason: Option<PausedReason>,
     /// Unique name.
     #[serde(default)]
     pub name: Option<String>,
@@ -143,8 +179,10 @@ pub struct PaginatedInboxList {
     /// Total matching inboxes across pages.
     pub count: u64,
     /// Absolute URL of the next page.
+    #[schema(required = true)]
     pub next: Option<String>,
     /// Absolute URL of the previous page.
+    #[schema(required = true)]
     pub previous: Option<String>,
     /// This page.
     pub results: Vec<Inbox>,
@@ -182,6 +220,7 @@ pub struct MessageAttributes {
     /// Times leased; at 5 a returning message is quarantined.
     pub lease_count: u32,
     /// Hydration error, if any.
+    #[schema(required = true)]
     pub error_message: Option<String>,
     /// True when dedup was impossible.
     pub possible_duplicate_data: bool,
@@ -257,8 +296,10 @@ impl From<&StoredMessage> for LeasedMessage {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct PaginatedMessageList {
     /// Absolute URL of the next page.
+    #[schema(required = true)]
     pub next: Option<String>,
     /// Absolute URL of the previous page.
+    #[schema(required = true)]
     pub previous: Option<String>,
     /// This page, oldest first.
     pub results: Vec<Message>,
@@ -283,6 +324,7 @@ pub struct InboxAttributes {
     /// Inbox status at the time of the call.
     pub status: String,
     /// Pause reason, if paused.
+    #[schema(required = true)]
     pub paused_reason: Option<PausedReason>,
 }
 
@@ -290,9 +332,10 @@ pub struct InboxAttributes {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct LeaseResponse {
     /// Lease id for ack/release.
+    #[schema(required = true)]
     pub lease_id: Option<Uuid>,
     /// Lease deadline.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub leased_until: Option<String>,
     /// Leased messages.
     pub results: Vec<LeasedMessage>,
@@ -306,9 +349,10 @@ pub struct LeaseConflictAttributes {
     /// `paused`.
     pub status: String,
     /// Why.
+    #[schema(required = true)]
     pub paused_reason: Option<PausedReason>,
     /// When it was paused.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     pub paused_at: Option<String>,
 }
 
@@ -347,6 +391,7 @@ pub struct ReleaseRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct AckResponse {
     /// Id of this acknowledgement.
+    #[schema(required = true)]
     pub acked_id: Option<Uuid>,
     /// Acked messages (status `acked`).
     pub results: Vec<Message>,
@@ -356,6 +401,7 @@ pub struct AckResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ReleaseResponse {
     /// Id of this release.
+    #[schema(required = true)]
     pub released_id: Option<Uuid>,
     /// Released messages (status `available`, or `quarantined` at the threshold).
     pub results: Vec<Message>,

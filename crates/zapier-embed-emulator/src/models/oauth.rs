@@ -43,6 +43,12 @@ pub struct TokenResponse {
     pub token_type: String,
     /// Lifetime in seconds.
     pub expires_in: u64,
+    /// Granted scopes (echo of the requested ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// RFC 8693: type of the issued token (token exchange only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issued_token_type: Option<String>,
 }
 
 /// Query of the Connect UI stand-in.

@@ -7,8 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Links {
     /// Next page URL.
+    #[schema(required = true)]
     pub next: Option<String>,
     /// Previous page URL.
+    #[schema(required = true)]
     pub prev: Option<String>,
 }
 
@@ -18,6 +20,7 @@ pub struct BaseMeta {
     /// Total items.
     pub count: u64,
     /// Page size.
+    #[schema(required = true)]
     pub limit: Option<u64>,
     /// Offset of this page.
     pub offset: u64,
@@ -84,6 +87,7 @@ pub struct Apps {
     /// App id (UUID).
     pub id: String,
     /// Versionless key.
+    #[schema(required = true)]
     pub key: Option<String>,
     /// `app`.
     #[serde(rename = "type")]
@@ -221,6 +225,7 @@ pub struct Choice {
     #[serde(rename = "type")]
     pub kind: String,
     /// Label.
+    #[schema(required = true)]
     pub label: Option<String>,
     /// Value to put in `inputs`.
     pub value: String,
@@ -322,7 +327,7 @@ pub struct ActionRunError {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay: Option<u64>,
     /// Extra data.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<Object>, required = true)]
     pub meta: Option<serde_json::Value>,
 }
 

@@ -57,12 +57,14 @@ fn input_fields(
             )
         })?;
     if app.needs_connection {
-        let conn = q.connection.as_deref().ok_or_else(|| {
-            ApiError::invalid_param(
-                "connection",
-                format!("connection: required for {}.", app.title),
-            )
-        })?;
+        let conn = Some(q.connection.as_str())
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                ApiError::invalid_param(
+                    "connection",
+                    format!("connection: required for {}.", app.title),
+                )
+            })?;
         let store = state.store();
         match store.users.connection(caller.user, conn) {
             Some(c) if std::ptr::eq(c.app, app) => {}

@@ -17,7 +17,7 @@ use super::inbox_by_id::{
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Errors};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiJson422, ApiQuery422};
 use crate::models::inbox::{
     AckResponse, Inbox, LeaseConflictResponse, PaginatedInboxList, PaginatedMessageList,
     ReleaseResponse,
@@ -53,29 +53,31 @@ fn resolve(state: &AppState, caller: &Caller, name: &str) -> ApiResult<Uuid> {
 /// List inboxes (trailing-slash form).
 #[utoipa::path(get, path = "/inboxes/", operation_id = "listTriggerInboxesByName", tag = "Inboxes by name",
     params(InboxListQuery),
-    responses((status = 200, body = PaginatedInboxList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = PaginatedInboxList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn list_inboxes_by_name(
     State(state): State<AppState>,
     caller: Caller,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<InboxListQuery>,
+    ApiQuery422(q): ApiQuery422<InboxListQuery>,
 ) -> ApiResult<Json<PaginatedInboxList>> {
-    inbox_page(&state, &caller, q, &headers, uri.path()).map(Json)
+    inbox_page(&state, &caller, q, &headers, uri.path())
+        .map(Json)
+        .map_err(ApiError::unprocessable)
 }
 
 /// Upsert an inbox by name (201 created, 200 existing, 409 different subscription).
 #[utoipa::path(put, path = "/inboxes/{name}/", operation_id = "upsertTriggerInboxByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
     request_body = InboxUpsert,
-    responses((status = 200, body = Inbox), (status = 201, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = Inbox), (status = 201, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn upsert_inbox_by_name(
     State(state): State<AppState>,
     Path(name): Path<String>,
     caller: Caller,
-    ApiJson(body): ApiJson<InboxUpsert>,
+    ApiJson422(body): ApiJson422<InboxUpsert>,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
     let sub = NewSubscription {
         app: body.app,
@@ -87,7 +89,9 @@ async fn upsert_inbox_by_name(
     };
     let now = state.now();
     let mut store = state.store();
-    let (id, created) = store.ensure_inbox(caller.user, &name, "/name", &sub, now)?;
+    let (id, created) = store
+        .ensure_inbox(caller.user, &name, "/name", &sub, now)
+        .map_err(ApiError::unprocessable)?;
     let wire = store.inbox(caller.user, id, now)?.to_wire();
     Ok((
         if created {
@@ -102,7 +106,7 @@ async fn upsert_inbox_by_name(
 /// Get an inbox by name.
 #[utoipa::path(get, path = "/inboxes/{name}/", operation_id = "getTriggerInboxByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
-    responses((status = 200, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn get_inbox_by_name(
     State(state): State<AppState>,
@@ -118,7 +122,7 @@ async fn get_inbox_by_name(
 /// Delete an inbox by name (202 `deleting`).
 #[utoipa::path(delete, path = "/inboxes/{name}/", operation_id = "deleteTriggerInboxByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
-    responses((status = 202, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    responses((status = 202, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn delete_inbox_by_name(
     State(state): State<AppState>,
@@ -135,7 +139,7 @@ async fn delete_inbox_by_name(
 /// Pause an inbox by name.
 #[utoipa::path(post, path = "/inboxes/{name}/pause/", operation_id = "pauseTriggerInboxByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
-    responses((status = 200, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn pause_inbox_by_name(
     State(state): State<AppState>,
@@ -153,7 +157,7 @@ async fn pause_inbox_by_name(
 /// Resume an inbox by name (202 `initializing`).
 #[utoipa::path(post, path = "/inboxes/{name}/resume/", operation_id = "resumeTriggerInboxByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
-    responses((status = 200, body = Inbox), (status = 202, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = Inbox), (status = 202, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn resume_inbox_by_name(
     State(state): State<AppState>,
@@ -170,7 +174,7 @@ async fn resume_inbox_by_name(
 /// List an inbox's messages by name.
 #[utoipa::path(get, path = "/inboxes/{name}/messages/", operation_id = "listTriggerInboxMessagesByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name"), MessageListQuery),
-    responses((status = 200, body = PaginatedMessageList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = PaginatedMessageList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn list_messages_by_name(
     State(state): State<AppState>,
@@ -178,26 +182,29 @@ async fn list_messages_by_name(
     caller: Caller,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    ApiQuery(q): ApiQuery<MessageListQuery>,
+    ApiQuery422(q): ApiQuery422<MessageListQuery>,
 ) -> ApiResult<Json<PaginatedMessageList>> {
     let id = resolve(&state, &caller, &name)?;
-    message_page(&state, &caller, id, q, &headers, uri.path()).map(Json)
+    message_page(&state, &caller, id, q, &headers, uri.path())
+        .map(Json)
+        .map_err(ApiError::unprocessable)
 }
 
 /// Lease messages by name (`{"results":[...]}` with a `lease_token` per message).
 #[utoipa::path(post, path = "/inboxes/{name}/messages/lease/", operation_id = "leaseTriggerInboxMessagesByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
     request_body(content = Option<LeaseByNameRequest>),
-    responses((status = 200, body = LeaseByNameResponse), (status = 201, body = LeaseByNameResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = LeaseConflictResponse), (status = 429, body = Errors)),
+    responses((status = 200, body = LeaseByNameResponse), (status = 201, body = LeaseByNameResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = LeaseConflictResponse), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn lease_messages_by_name(
     State(state): State<AppState>,
     Path(name): Path<String>,
     caller: Caller,
-    ApiJson(body): ApiJson<LeaseByNameRequest>,
+    ApiJson422(body): ApiJson422<LeaseByNameRequest>,
 ) -> ApiResult<Response> {
     bump(&state.0.stats.lease_requests);
-    let (seconds, limit) = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")?;
+    let (seconds, limit) = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")
+        .map_err(ApiError::unprocessable)?;
     let id = resolve(&state, &caller, &name)?;
     let outcome =
         state
@@ -247,15 +254,15 @@ fn batches(tokens: &[String]) -> ApiResult<Vec<(Uuid, Option<Vec<Uuid>>)>> {
 #[utoipa::path(post, path = "/inboxes/{name}/messages/ack/", operation_id = "acknowledgeTriggerInboxMessagesByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
     request_body = LeaseTokensRequest,
-    responses((status = 200, body = AckResponse), (status = 201, body = AckResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = AckResponse), (status = 201, body = AckResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn ack_messages_by_name(
     State(state): State<AppState>,
     Path(name): Path<String>,
     caller: Caller,
-    ApiJson(body): ApiJson<LeaseTokensRequest>,
+    ApiJson422(body): ApiJson422<LeaseTokensRequest>,
 ) -> ApiResult<Response> {
-    let b = batches(&body.lease_tokens)?;
+    let b = batches(&body.lease_tokens).map_err(ApiError::unprocessable)?;
     let id = resolve(&state, &caller, &name)?;
     settle(&state, &caller, id, &b, Settle::Ack)
 }
@@ -264,15 +271,15 @@ async fn ack_messages_by_name(
 #[utoipa::path(post, path = "/inboxes/{name}/messages/release/", operation_id = "releaseTriggerInboxMessagesByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
     request_body = LeaseTokensRequest,
-    responses((status = 200, body = ReleaseResponse), (status = 201, body = ReleaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+    responses((status = 200, body = ReleaseResponse), (status = 201, body = ReleaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn release_messages_by_name(
     State(state): State<AppState>,
     Path(name): Path<String>,
     caller: Caller,
-    ApiJson(body): ApiJson<LeaseTokensRequest>,
+    ApiJson422(body): ApiJson422<LeaseTokensRequest>,
 ) -> ApiResult<Response> {
-    let b = batches(&body.lease_tokens)?;
+    let b = batches(&body.lease_tokens).map_err(ApiError::unprocessable)?;
     let id = resolve(&state, &caller, &name)?;
     settle(&state, &caller, id, &b, Settle::Release)
 }

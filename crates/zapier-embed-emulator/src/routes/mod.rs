@@ -108,6 +108,7 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             }
         }
     }
+    add_common_responses(&mut api);
     let _ = state.0.operations.set(operations);
     let _ = state
         .0
@@ -122,6 +123,69 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .fallback(fallback)
         .with_state(state);
     (router, api)
+}
+
+/// Documents the answers every API operation can give besides its own: the middleware's 429 and
+/// injected 500/503 on every route, 400 `unauthenticated` / 401 on authenticated routes, and the
+/// Partner API's 403 (scope) and 404 (unknown app, connection, action or run).
+fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Errors")))
+            .build();
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content("application/json", content)
+                .build(),
+        )
+    };
+    for (path, item) in api.paths.paths.iter_mut() {
+        if crate::middleware::is_control(path) {
+            continue;
+        }
+        let partner = path.starts_with("/v2/");
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            let mut common = Vec::new();
+            if op.security.is_some() {
+                common.push(("400", "The token expired (`unauthenticated`), or the input is invalid (`validation_error`)."));
+                common.push((
+                    "401",
+                    "Missing or malformed `Authorization` (`authentication_failed`).",
+                ));
+            }
+            if partner {
+                common.push((
+                    "403",
+                    "The token's scopes do not cover this operation (`permission_denied`).",
+                ));
+                common.push((
+                    "404",
+                    "Unknown app, connection, action or run (`not_found`).",
+                ));
+            }
+            common.push((
+                "429",
+                "Rate limited (`rate_limited`); honour `Retry-After` (seconds).",
+            ));
+            common.push(("500", "Server error (fault injection)."));
+            common.push(("503", "Service unavailable (fault injection)."));
+            for (status, description) in common {
+                op.responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
+            }
+        }
+    }
 }
 
 async fn fallback(uri: axum::http::Uri) -> ApiError {

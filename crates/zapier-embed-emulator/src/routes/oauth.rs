@@ -81,16 +81,25 @@ fn check_client(
 
 fn issue(
     state: &AppState,
+    form: &TokenForm,
+    issued_token_type: Option<&str>,
     grant: impl FnOnce(&mut crate::state::Store) -> uuid::Uuid,
 ) -> TokenResponse {
     let ttl = state.0.config.token_ttl;
     let now = state.now();
+    let scopes: Option<Vec<String>> = form
+        .scope
+        .as_deref()
+        .map(|s| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty());
     let mut store = state.store();
     let user = grant(&mut store);
     TokenResponse {
-        access_token: store.users.issue_token(user, now, ttl),
+        access_token: store.users.issue_token(user, now, ttl, scopes.clone()),
         token_type: "Bearer".to_owned(),
         expires_in: ttl.as_secs(),
+        scope: scopes.map(|s| s.join(" ")),
+        issued_token_type: issued_token_type.map(str::to_owned),
     }
 }
 
@@ -107,7 +116,9 @@ fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<Token
         "client_credentials" => {
             let id =
                 check_client(state, client_credentials(&form, headers), true)?.unwrap_or_default();
-            Ok(issue(state, |s| s.users.user_for(&format!("client:{id}"))))
+            Ok(issue(state, &form, None, |s| {
+                s.users.user_for(&format!("client:{id}"))
+            }))
         }
         TOKEN_EXCHANGE => {
             let subject = form
@@ -135,7 +146,7 @@ fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<Token
                     )?;
                     let identity =
                         decode_partner_jwt(subject, &state.0.config.tenant_claim, state.now())?;
-                    Ok(issue(state, |s| {
+                    Ok(issue(state, &form, Some(ACCESS_TOKEN), |s| {
                         s.users
                             .user_for(&format!("jwt:{}:{}", identity.tenant, identity.subject))
                     }))
@@ -213,13 +224,15 @@ fn connect_token(state: &AppState, form: &TokenForm, subject: &str) -> ApiResult
         access_token: token,
         token_type: "Bearer".to_owned(),
         expires_in: CONNECT_TOKEN_TTL_SECS,
+        scope: form.scope.clone(),
+        issued_token_type: Some(CONNECT_TOKEN.to_owned()),
     })
 }
 
 /// Issue a token (client credentials, partner-JWT exchange, connect-token exchange).
 #[utoipa::path(post, path = "/oauth/token", operation_id = "oauthToken", tag = "OAuth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError)))]
+    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError, description = "Bad grant or request (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)"), (status = 401, body = OAuthError, description = "Unknown client or wrong secret (`invalid_client`)")))]
 async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -231,7 +244,7 @@ async fn token(
 /// Issue a token (trailing-slash form).
 #[utoipa::path(post, path = "/oauth/token/", operation_id = "oauthToken_trailing_slash", tag = "OAuth",
     request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError)))]
+    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError, description = "Bad grant or request (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)"), (status = 401, body = OAuthError, description = "Unknown client or wrong secret (`invalid_client`)")))]
 async fn token_slash(
     State(state): State<AppState>,
     headers: HeaderMap,

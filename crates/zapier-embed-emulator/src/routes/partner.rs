@@ -38,7 +38,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 
 fn app_param(app: &str) -> ApiResult<&'static App> {
     catalog::resolve_app(app)
-        .ok_or_else(|| ApiError::invalid_param("app", format!("app: no app matches `{app}`.")))
+        .ok_or_else(|| ApiError::not_found(format!("app: no app matches `{app}`.")))
 }
 
 fn page_limit(limit: Option<u64>) -> ApiResult<u64> {
@@ -177,6 +177,15 @@ fn apps(q: AppsQuery, headers: &HeaderMap, path: &str) -> ApiResult<ExpandedApps
             .filter(|s| !s.is_empty())
             .collect()
     });
+    if let Some(unknown) = ids
+        .iter()
+        .flatten()
+        .find(|i| !APPS.iter().any(|a| a.id.eq_ignore_ascii_case(i)))
+    {
+        return Err(ApiError::not_found(format!(
+            "ids: no app with id `{unknown}`."
+        )));
+    }
     let needle = q.query.as_deref().map(str::to_lowercase);
     let items: Vec<Apps> = APPS
         .iter()
@@ -445,6 +454,7 @@ async fn get_authentications(
     h: HeaderMap,
     ApiQuery(q): ApiQuery<AuthenticationsQuery>,
 ) -> ApiResult<Json<AuthenticationResponse>> {
+    c.require_scope("connection:read")?;
     authentications(&s, &c, q, &h, u.path()).map(Json)
 }
 
@@ -460,6 +470,7 @@ async fn get_authentications_slash(
     h: HeaderMap,
     ApiQuery(q): ApiQuery<AuthenticationsQuery>,
 ) -> ApiResult<Json<AuthenticationResponse>> {
+    c.require_scope("connection:read")?;
     authentications(&s, &c, q, &h, u.path()).map(Json)
 }
 
@@ -469,11 +480,12 @@ async fn get_authentications_slash(
     responses((status = 200, body = ExpandedAppsResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["zap"])))]
 async fn get_apps(
-    _c: Caller,
+    c: Caller,
     OriginalUri(u): OriginalUri,
     h: HeaderMap,
     ApiQuery(q): ApiQuery<AppsQuery>,
 ) -> ApiResult<Json<ExpandedAppsResponse>> {
+    c.require_scope("zap")?;
     apps(q, &h, u.path()).map(Json)
 }
 
@@ -483,11 +495,12 @@ async fn get_apps(
     responses((status = 200, body = ExpandedAppsResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["zap"])))]
 async fn get_apps_slash(
-    _c: Caller,
+    c: Caller,
     OriginalUri(u): OriginalUri,
     h: HeaderMap,
     ApiQuery(q): ApiQuery<AppsQuery>,
 ) -> ApiResult<Json<ExpandedAppsResponse>> {
+    c.require_scope("zap")?;
     apps(q, &h, u.path()).map(Json)
 }
 
@@ -501,6 +514,7 @@ async fn get_actions(
     c: Caller,
     ApiQuery(q): ApiQuery<ActionsQuery>,
 ) -> ApiResult<Json<ActionsResponse>> {
+    c.require_scope("zap")?;
     actions(&s, &c, q).map(Json)
 }
 
@@ -514,6 +528,7 @@ async fn get_actions_slash(
     c: Caller,
     ApiQuery(q): ApiQuery<ActionsQuery>,
 ) -> ApiResult<Json<ActionsResponse>> {
+    c.require_scope("zap")?;
     actions(&s, &c, q).map(Json)
 }
 
@@ -529,6 +544,7 @@ async fn get_inputs(
     c: Caller,
     ApiJson(b): ApiJson<FieldsRequest>,
 ) -> ApiResult<Json<InputFieldsResponse>> {
+    c.require_scope("zap:write")?;
     inputs(&s, &c, &action_id, &b).map(Json)
 }
 
@@ -544,6 +560,7 @@ async fn get_inputs_slash(
     c: Caller,
     ApiJson(b): ApiJson<FieldsRequest>,
 ) -> ApiResult<Json<InputFieldsResponse>> {
+    c.require_scope("zap:write")?;
     inputs(&s, &c, &action_id, &b).map(Json)
 }
 
@@ -560,6 +577,7 @@ async fn get_choices(
     ApiQuery(q): ApiQuery<ChoicesQuery>,
     ApiJson(b): ApiJson<FieldsRequest>,
 ) -> ApiResult<Json<ChoiceResponse>> {
+    c.require_scope("zap")?;
     choices(&s, &c, &action_id, &input_id, q, &b).map(Json)
 }
 
@@ -576,6 +594,7 @@ async fn get_choices_slash(
     ApiQuery(q): ApiQuery<ChoicesQuery>,
     ApiJson(b): ApiJson<FieldsRequest>,
 ) -> ApiResult<Json<ChoiceResponse>> {
+    c.require_scope("zap")?;
     choices(&s, &c, &action_id, &input_id, q, &b).map(Json)
 }
 
@@ -591,6 +610,7 @@ async fn get_outputs(
     c: Caller,
     ApiJson(b): ApiJson<FieldsRequest>,
 ) -> ApiResult<Json<OutputFieldsResponse>> {
+    c.require_scope("zap:write")?;
     outputs(&s, &c, &action_id, &b).map(Json)
 }
 
@@ -606,6 +626,7 @@ async fn get_outputs_slash(
     c: Caller,
     ApiJson(b): ApiJson<FieldsRequest>,
 ) -> ApiResult<Json<OutputFieldsResponse>> {
+    c.require_scope("zap:write")?;
     outputs(&s, &c, &action_id, &b).map(Json)
 }
 
@@ -619,6 +640,7 @@ async fn create_action_run(
     c: Caller,
     ApiJson(b): ApiJson<RunActionRequest>,
 ) -> ApiResult<Json<RunActionResponse>> {
+    c.require_scope("action:run")?;
     run(&s, &c, b).map(Json)
 }
 
@@ -632,6 +654,7 @@ async fn create_action_run_slash(
     c: Caller,
     ApiJson(b): ApiJson<RunActionRequest>,
 ) -> ApiResult<Json<RunActionResponse>> {
+    c.require_scope("action:run")?;
     run(&s, &c, b).map(Json)
 }
 
@@ -645,6 +668,7 @@ async fn get_action_run(
     Path(id): Path<String>,
     c: Caller,
 ) -> ApiResult<Json<ActionRunResponse>> {
+    c.require_scope("action:run")?;
     run_state(&s, &c, &id).map(Json)
 }
 
@@ -658,5 +682,6 @@ async fn get_action_run_slash(
     Path(id): Path<String>,
     c: Caller,
 ) -> ApiResult<Json<ActionRunResponse>> {
+    c.require_scope("action:run")?;
     run_state(&s, &c, &id).map(Json)
 }

@@ -93,7 +93,7 @@ impl Store {
     }
 
     /// Validates `authentication` for an app: null for connection-less apps, else one of the
-    /// user's connections of that app. Returns whether it is expired.
+    /// user's connections of that app (404 otherwise). Returns whether it is expired.
     pub fn check_authentication(
         &self,
         owner: Uuid,
@@ -116,14 +116,12 @@ impl Store {
         };
         match self.users.connection(owner, id) {
             Some(c) if std::ptr::eq(c.app, app) => Ok(c.expired),
-            _ => Err(ApiError::validation(
-                pointer,
-                format!(
-                    "{}: no {} connection `{id}` for this user.",
-                    &pointer[1..].replace('/', "."),
-                    app.title
-                ),
-            )),
+            // Another user's connection is as unknown as a made-up id.
+            _ => Err(ApiError::not_found(format!(
+                "{}: no {} connection `{id}` for this user.",
+                &pointer[1..].replace('/', "."),
+                app.title
+            ))),
         }
     }
 

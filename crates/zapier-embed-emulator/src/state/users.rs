@@ -33,6 +33,8 @@ pub struct Connection {
 struct AccessToken {
     user: Uuid,
     expires_at: DateTime<Utc>,
+    /// Scopes requested at issue; `None` when none were asked for (everything allowed).
+    scopes: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +145,7 @@ impl Users {
         user: Uuid,
         now: DateTime<Utc>,
         ttl: std::time::Duration,
+        scopes: Option<Vec<String>>,
     ) -> String {
         let expires_at = now + chrono_dur(ttl);
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
@@ -154,8 +157,14 @@ impl Users {
         let mut sig = [0u8; 32];
         rand::rng().fill_bytes(&mut sig);
         let token = format!("{header}.{payload}.{}", URL_SAFE_NO_PAD.encode(sig));
-        self.tokens
-            .insert(token.clone(), AccessToken { user, expires_at });
+        self.tokens.insert(
+            token.clone(),
+            AccessToken {
+                user,
+                expires_at,
+                scopes,
+            },
+        );
         token
     }
 
@@ -166,6 +175,11 @@ impl Users {
             Some(t) if t.expires_at <= now => Err(TokenError::Expired),
             Some(t) => Ok(t.user),
         }
+    }
+
+    /// The scopes a token was issued with (`None`: unrestricted).
+    pub fn token_scopes(&self, token: &str) -> Option<Vec<String>> {
+        self.tokens.get(token).and_then(|t| t.scopes.clone())
     }
 
     /// When a token expires (for closing SSE streams).
