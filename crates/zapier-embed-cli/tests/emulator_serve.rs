@@ -1,0 +1,94 @@
+//! `zembed emulator serve`: prints one `listening on` line with the real port, serves, and exits
+//! cleanly on SIGINT (Ctrl-C).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        // Never leave a server behind, whatever the test outcome.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(extra: &[&str]) -> (Child, String) {
+    let mut args = vec![
+        "emulator",
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--activation-delay-ms",
+        "10",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin!("zembed"))
+        .args(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn zembed");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read the listening line");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line `{line}`"))
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+    (Child(child), url)
+}
+
+async fn token_status(url: &str, id: &str, secret: &str) -> u16 {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let resp = http
+        .post(format!("{url}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", id),
+            ("client_secret", secret),
+        ])
+        .send()
+        .await
+        .expect("request");
+    resp.status().as_u16()
+}
+
+#[tokio::test]
+async fn serve_prints_the_bound_address_and_answers() {
+    let (_child, url) = spawn(&[]);
+    assert_eq!(token_status(&url, "any", "thing").await, 200);
+}
+
+#[tokio::test]
+async fn client_flags_restrict_the_token_endpoint() {
+    let (_child, url) = spawn(&["--client", "known:s3cret", "--token-ttl-secs", "60"]);
+    assert_eq!(token_status(&url, "known", "s3cret").await, 200);
+    assert_eq!(token_status(&url, "other", "s3cret").await, 401);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigint_exits_cleanly() {
+    let (mut child, _url) = spawn(&[]);
+    let pid = child.0.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let status = child.0.wait().expect("wait");
+    assert!(status.success(), "exit status {status}");
+}
