@@ -104,7 +104,8 @@ async fn http_basic_client_authentication_is_accepted() {
 #[tokio::test]
 async fn bad_grants_answer_oauth_errors() {
     let env = start_with(Emulator::builder().client("known", "right")).await;
-    let cases: Vec<(Vec<(&str, &str)>, u16, &str)> = vec![
+    type Case<'a> = (Vec<(&'a str, &'a str)>, u16, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![
                 ("grant_type", "client_credentials"),
