@@ -1,1 +1,133 @@
-//! Rust SDK for Zapier's embedded triggers and actions.
+//! Rust SDK for Zapier's embedded ("White Label") triggers and actions.
+//!
+//! Get a token, pick a connection and a trigger, keep a *trigger inbox* subscribed to it, then
+//! lease, process and acknowledge its events; run Zapier actions through Action Runs. One
+//! [`Client`] speaks both documented variants of the Trigger Inbox API ([`ApiVariant`]): the
+//! same code runs against either.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use zapier_embed::{Client, LeaseOptions, Subscription};
+//!
+//! # async fn demo() -> zapier_embed::Result<()> {
+//! // ZAPIER_CLIENT_ID / ZAPIER_CLIENT_SECRET (or ZAPIER_ACCESS_TOKEN, or ZAPIER_EMULATOR_HOST).
+//! let client = Client::from_env()?;
+//!
+//! let connection = client.connections().first_valid("slack").await?;
+//! let mut subscription = Subscription::new("slack", "channel_message")
+//!     .with_input("channel", "C0123ABC456");
+//! if let Some(connection) = connection {
+//!     subscription = subscription.with_connection(connection.connection_id());
+//! }
+//!
+//! // Idempotent start-up: creates the inbox once, finds it afterwards.
+//! let inboxes = client.inboxes();
+//! let ensured = inboxes.ensure_validated("my-slack-inbox", &subscription, None).await?;
+//! let inbox = inboxes.wait_until_active(&ensured.inbox.id_ref(), Duration::from_secs(60)).await?;
+//!
+//! let messages = client.messages(inbox.id_ref());
+//! let lease = messages.lease(LeaseOptions::default()).await?;
+//! for message in &lease.messages {
+//!     println!("{}", message.payload);
+//! }
+//! let report = messages.ack_lease(&lease).await?; // one request for the whole lease
+//! assert_eq!(report.lease_expired().count(), 0);
+//! # Ok(()) }
+//! ```
+//!
+//! # Modules of the API
+//!
+//! | area | entry point | what |
+//! |---|---|---|
+//! | client | [`Client`], [`ClientBuilder`] | configuration, `from_env`, one client per tenant |
+//! | tokens | [`TokenSource`], [`ClientCredentials`], [`PartnerJwtExchange`], [`StaticToken`], [`ConnectToken`] | refresh ahead of expiry, single flight, refresh-and-retry once |
+//! | connections | [`Client::connections`] | the user's app accounts |
+//! | triggers | [`Client::triggers`] | triggers of an app and their input fields |
+//! | inboxes | [`Client::inboxes`] | create, ensure, get, list, update, pause, resume, delete, wait until active |
+//! | messages | [`Client::messages`] | lease, ack / release in the fewest requests ([`AckReport`]), list, events |
+//! | actions | [`Client::actions`] | apps, actions, fields, run to completion |
+//! | retries | [`retry`] | the retry rule and [`RetryPolicy`] |
+//!
+//! # Errors
+//!
+//! Everything returns [`Error`], one `#[non_exhaustive]` enum with a variant per documented
+//! failure (`Unauthenticated`, `RateLimited { retry_after }`, `InboxPaused { reason, .. }`,
+//! `LeaseExpired`, `Validation { fields }`, …) and an [`ErrorContext`] naming the operation, the
+//! status and the server's detail. No error, `Debug` output or log line contains a token.
+//!
+//! # Observability
+//!
+//! Every operation runs in a `tracing` span `zapier_embed.call` with the fields `operation`
+//! (the operation id), `inbox`, `variant`, `attempt`, `status` (of a failed attempt) and
+//! `outcome`; retries and token refreshes are `debug` events inside it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
+
+mod actions;
+mod auth;
+mod call;
+mod client;
+mod connections;
+mod env;
+mod inboxes;
+mod messages;
+mod paginate;
+mod resolve;
+pub mod retry;
+mod sse;
+mod triggers;
+mod wire;
+
+pub use actions::{
+    Action, ActionRunResult, ActionType, Actions, App, Choice, DEFAULT_RUN_TIMEOUT, OutputField,
+    RunHandle,
+};
+pub use auth::{
+    ClientCredentials, ConnectToken, ConnectUrl, PartnerJwtExchange, StaticToken, Token,
+    TokenEndpoint, TokenFuture, TokenSource,
+};
+pub use client::{
+    Client, ClientBuilder, DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_CONNECT_URL,
+    DEFAULT_INBOX_PATH_PREFIX,
+};
+pub use connections::{Connection, Connections};
+pub use env::{
+    ENV_ACCESS_TOKEN, ENV_API_URL, ENV_API_VARIANT, ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_EMULATOR_HOST,
+};
+pub use inboxes::{EnsureOutcome, Ensured, InboxFilter, Inboxes};
+pub use messages::{AckOutcome, AckReport, InboxEvent, Messages};
+pub use retry::RetryPolicy;
+pub use triggers::{Trigger, Triggers};
+
+pub use zapier_embed_api::{CapturedBody, CapturedRequest, RequestCapture};
+pub use zapier_embed_domain::{
+    AccessToken, AckHandle, ApiVariant, ClientSecret, ConnectionId, Error, ErrorContext,
+    FieldError, FieldFormat, FieldProblem, HydrationError, Inbox, InboxAttributes, InboxName,
+    InboxRef, InboxStatus, InputField, InvalidInboxName, Lease, LeaseLimit, LeaseOptions,
+    LeaseSeconds, LeasedMessage, LeasedUntilSource, MAX_IDS_PER_REQUEST, Message,
+    MessageAttributes, MessageId, MessageStatus, PausedReason, QUARANTINE_THRESHOLD, REDACTED,
+    RangeError, Result, RunError, RunErrorCode, RunStatus, Subscription, ValidationError,
+    ValueType, validate_inputs,
+};
+
+/// Every domain type, for the rare user who needs one the crate root does not re-export (the
+/// wire-body helpers, the ack planner); depending on `zapier-embed-domain` is never needed.
+pub use zapier_embed_domain as domain;
+
+// Domain items used inside the crate but not re-exported at the root.
+use zapier_embed_domain::{
+    AckPlan, AckRequest, AckResponse, FlatInboxBody, LeaseBody, LeaseBodyById, LeaseBodyByName,
+    LeaseResponseBody, NestedInboxBody, parse_retry_after,
+};

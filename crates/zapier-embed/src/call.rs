@@ -1,0 +1,228 @@
+//! The one place that runs an operation: token → attempt (with its timeout) → error mapping →
+//! refresh-and-retry-once → retry rule → total timeout, all inside one `tracing` span.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+use tracing::{Instrument, Span, field};
+
+use crate::Error;
+use crate::auth::{TokenCache, TokenEndpoint};
+use crate::client::Config;
+use crate::retry::{self, Decision, Idempotency, Reach, RetryPolicy};
+use crate::wire::Api;
+
+/// What the client knows about an operation.
+#[derive(Debug)]
+pub(crate) struct Operation {
+    /// The generated operation id (`lease_trigger_inbox_messages`), recorded in the span.
+    pub(crate) id: &'static str,
+    /// The human name used in errors (`lease messages`).
+    pub(crate) name: &'static str,
+    /// Its class for the retry rule.
+    pub(crate) idempotency: Idempotency,
+}
+
+/// A failed attempt: the mapped error, and whether the request may have been processed.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) error: Error,
+    pub(crate) reach: Reach,
+}
+
+impl Failure {
+    /// A failure of an answer that arrived (the server processed, or refused, the request).
+    pub(crate) fn answered(error: Error) -> Self {
+        Failure {
+            error,
+            reach: Reach::MaybeProcessed,
+        }
+    }
+
+    /// A failure found before anything was sent.
+    pub(crate) fn unsent(error: Error) -> Self {
+        Failure {
+            error,
+            reach: Reach::NotSent,
+        }
+    }
+}
+
+/// Configuration and HTTP pool shared by every client of one builder (tenants included).
+#[derive(Clone)]
+pub(crate) struct Transport {
+    pub(crate) config: Arc<Config>,
+    pub(crate) http: reqwest::Client,
+}
+
+impl Transport {
+    /// The token endpoint as a token source sees it.
+    pub(crate) fn token_endpoint(&self) -> TokenEndpoint {
+        TokenEndpoint {
+            transport: self.clone(),
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, the retry rule gives up, or the total timeout passes.
+    ///
+    /// `tokens` is `None` for unauthenticated calls (the token endpoint itself). `inbox` names
+    /// the inbox for the span.
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        op: &'static Operation,
+        tokens: Option<&TokenCache>,
+        inbox: Option<&str>,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(Api) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        let span = tracing::info_span!(
+            "zapier_embed.call",
+            operation = op.id,
+            inbox = inbox.unwrap_or(""),
+            variant = self.config.variant.as_str(),
+            attempt = field::Empty,
+            status = field::Empty,
+            outcome = field::Empty,
+        );
+        let total = self.config.total_timeout;
+        let run = self.run(op, tokens, attempt);
+        let result = match total {
+            Some(limit) => tokio::time::timeout(limit, run)
+                .instrument(span.clone())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Error::timeout(
+                        op.name,
+                        format!("no result within the total timeout of {limit:?}"),
+                    ))
+                }),
+            None => run.instrument(span.clone()).await,
+        };
+        match &result {
+            Ok(_) => {
+                span.record("outcome", "ok");
+            }
+            Err(err) => {
+                span.record("outcome", "error");
+                // Display of the domain error is scrubbed of tokens and URL query strings.
+                span.in_scope(|| tracing::debug!(error = %err, "operation failed"));
+            }
+        }
+        result
+    }
+
+    async fn run<T, F, Fut>(
+        &self,
+        op: &'static Operation,
+        tokens: Option<&TokenCache>,
+        mut attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(Api) -> Fut,
+        Fut: Future<Output = Result<T, Failure>>,
+    {
+        // A capturing client answers 599 locally: retrying or refreshing would only record the
+        // same request again.
+        let capturing = self.config.capture.is_some();
+        let policy = if capturing {
+            RetryPolicy::no_retries()
+        } else {
+            self.config.retry.clone()
+        };
+        let started = Instant::now();
+        let mut retries = 0u32;
+        let mut refreshed = false;
+        let mut number = 0u32;
+        loop {
+            number = number.saturating_add(1);
+            Span::current().record("attempt", number);
+            let lent = match tokens {
+                Some(cache) => Some(cache.get(&self.token_endpoint()).await?),
+                None => None,
+            };
+            let api = Api::new(self.clone(), lent.as_ref().map(|l| l.token.clone()));
+            let limit = self.config.attempt_timeout;
+            let failure = match tokio::time::timeout(limit, attempt(api)).await {
+                Ok(Ok(value)) => return Ok(value),
+                Ok(Err(failure)) => failure,
+                Err(_) => Failure::answered(Error::timeout(
+                    op.name,
+                    format!("attempt {number} got no answer within {limit:?}"),
+                )),
+            };
+            if let Some(status) = failure.error.status() {
+                Span::current().record("status", status);
+            }
+            if let (Some(cache), Some(lent)) = (tokens, &lent)
+                && failure.error.should_refresh_token()
+                && !refreshed
+                && !capturing
+                && cache.refreshable()
+            {
+                // The server rejected the token before doing anything: safe for every class.
+                tracing::debug!(error = %failure.error, "token rejected; refreshing it and retrying once");
+                cache.invalidate(lent.generation);
+                refreshed = true;
+                continue;
+            }
+            let remaining = self
+                .config
+                .total_timeout
+                .map(|limit| limit.saturating_sub(started.elapsed()));
+            match retry::decide(
+                &policy,
+                op.idempotency,
+                failure.error,
+                failure.reach,
+                retries,
+                remaining,
+            ) {
+                Decision::RetryAfter(delay) => {
+                    retries = retries.saturating_add(1);
+                    tracing::debug!(
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        retry = retries,
+                        "retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Decision::GiveUp(err) => return Err(err),
+            }
+        }
+    }
+}
+
+/// A jittered exponential delay for polling loops (waiting for a state, polling a run): half of
+/// `base × 1.6^step` plus a random part of the other half, capped at `max`.
+pub(crate) fn poll_delay(step: u32, base: Duration, max: Duration) -> Duration {
+    use rand::Rng;
+    let factor = 1.6f64.powi(i32::try_from(step.min(40)).unwrap_or(40));
+    let ceiling = Duration::try_from_secs_f64(base.as_secs_f64() * factor)
+        .unwrap_or(max)
+        .min(max);
+    let half = ceiling / 2;
+    let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
+    half + Duration::from_nanos(rand::rng().random_range(0..=nanos))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poll_delay_grows_and_is_capped() {
+        let base = Duration::from_millis(100);
+        let max = Duration::from_secs(2);
+        for _ in 0..100 {
+            let first = poll_delay(0, base, max);
+            assert!(first >= Duration::from_millis(50) && first <= base);
+            assert!(poll_delay(50, base, max) <= max);
+            assert!(poll_delay(50, base, max) >= max / 2);
+        }
+    }
+}

@@ -1,0 +1,673 @@
+//! [`Client`] and its [`ClientBuilder`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use zapier_embed_api::RequestCapture;
+
+use crate::actions::Actions;
+use crate::auth::{ClientCredentials, StaticToken, TokenCache, TokenEndpoint, TokenSource};
+use crate::call::{Operation, Transport};
+use crate::connections::Connections;
+use crate::inboxes::Inboxes;
+use crate::messages::Messages;
+use crate::resolve::Resolver;
+use crate::retry::RetryPolicy;
+use crate::triggers::Triggers;
+use crate::wire::Api;
+use crate::{AccessToken, ApiVariant, ClientSecret, Error, InboxRef};
+
+/// Default API base URL.
+pub const DEFAULT_API_URL: &str = "https://api.zapier.com";
+/// Default base URL of the OAuth token endpoint (`{auth_url}/oauth/token`).
+pub const DEFAULT_AUTH_URL: &str = "https://zapier.com";
+/// Default base URL of the Connect UI (`{connect_url}/to/{app}`).
+pub const DEFAULT_CONNECT_URL: &str = "https://connect.zapier.com";
+/// Default path prefix of the Trigger Inbox API (the guides' form; the published OpenAPI
+/// documents say `/trigger-inbox/v1`).
+pub const DEFAULT_INBOX_PATH_PREFIX: &str = "/trigger-inbox/api/v1";
+
+/// Settings shared by every client built from one builder.
+pub(crate) struct Config {
+    pub(crate) api_url: String,
+    pub(crate) auth_url: String,
+    pub(crate) connect_url: String,
+    /// `api_url` + inbox path prefix: the base URL of the Trigger Inbox clients.
+    pub(crate) inbox_base: String,
+    pub(crate) inbox_path_prefix: String,
+    pub(crate) variant: ApiVariant,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) total_timeout: Option<Duration>,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) capture: Option<RequestCapture>,
+}
+
+/// The per-client state: shared transport, one token cache, one inbox-reference cache.
+pub(crate) struct Inner {
+    pub(crate) transport: Transport,
+    pub(crate) tokens: TokenCache,
+    pub(crate) resolver: Resolver,
+}
+
+impl Inner {
+    /// A token for one call, through the cache.
+    pub(crate) async fn lend_token(&self) -> Result<crate::auth::Lent, Error> {
+        self.tokens.get(&self.transport.token_endpoint()).await
+    }
+
+    /// Runs an authenticated operation (see [`Transport::call`]).
+    pub(crate) async fn call<T, F, Fut>(
+        &self,
+        op: &'static Operation,
+        inbox: Option<&str>,
+        attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(Api) -> Fut,
+        Fut: std::future::Future<Output = Result<T, crate::call::Failure>>,
+    {
+        self.transport
+            .call(op, Some(&self.tokens), inbox, attempt)
+            .await
+    }
+
+    pub(crate) fn variant(&self) -> ApiVariant {
+        self.transport.config.variant
+    }
+}
+
+/// The entry point: a cheap-to-clone handle (an `Arc` inside) that is `Send + Sync`, holding the
+/// HTTP connection pool, the token cache and the configuration.
+///
+/// Operations are grouped by area: [`connections`](Client::connections),
+/// [`triggers`](Client::triggers), [`inboxes`](Client::inboxes),
+/// [`messages`](Client::messages), [`actions`](Client::actions). The same code works against
+/// both documented variants of the Trigger Inbox API; pick one with
+/// [`ClientBuilder::variant`].
+///
+/// ```
+/// use zapier_embed::{ApiVariant, Client};
+///
+/// let client = Client::builder()
+///     .client_credentials("my-client-id", "my-client-secret")
+///     .variant(ApiVariant::ById)
+///     .build()?;
+/// let same = client.clone(); // shares the pool and the token cache
+/// # let _ = same;
+/// # Ok::<(), zapier_embed::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Client {
+    /// A builder with the production defaults.
+    ///
+    /// ```
+    /// let client = zapier_embed::Client::builder().access_token("eyJ...").build().unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment; see [`ClientBuilder::from_env_with`] for the
+    /// variables read.
+    ///
+    /// ```no_run
+    /// let client = zapier_embed::Client::from_env()?;
+    /// # Ok::<(), zapier_embed::Error>(())
+    /// ```
+    pub fn from_env() -> Result<Client, Error> {
+        ClientBuilder::from_env()?.build()
+    }
+
+    /// Like [`from_env`](Client::from_env), reading variables through `lookup` instead of the
+    /// process environment (for tests, or configuration kept elsewhere).
+    ///
+    /// ```
+    /// use zapier_embed::{ApiVariant, Client};
+    /// let client = Client::from_env_with(|key| match key {
+    ///     "ZAPIER_EMULATOR_HOST" => Some("127.0.0.1:9630".to_owned()),
+    ///     "ZAPIER_API_VARIANT" => Some("by-name".to_owned()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!(client.variant(), ApiVariant::ByName);
+    /// assert_eq!(client.api_url(), "http://127.0.0.1:9630");
+    /// # Ok::<(), zapier_embed::Error>(())
+    /// ```
+    pub fn from_env_with(lookup: impl Fn(&str) -> Option<String>) -> Result<Client, Error> {
+        ClientBuilder::from_env_with(lookup)?.build()
+    }
+
+    /// A client for another identity (one end user of a White Label integration), sharing this
+    /// client's HTTP pool and configuration but with its own token cache and inbox caches.
+    ///
+    /// ```
+    /// use zapier_embed::{AccessToken, Client, PartnerJwtExchange};
+    ///
+    /// let base = Client::builder().access_token("service-token").build()?;
+    /// let for_user = |user: &'static str| {
+    ///     base.with_token_source(PartnerJwtExchange::new("id", "secret", move || async move {
+    ///         Ok(AccessToken::new(format!("jwt-for-{user}")))
+    ///     }))
+    /// };
+    /// let alice = for_user("alice");
+    /// let bob = for_user("bob");
+    /// # let _ = (alice, bob);
+    /// # Ok::<(), zapier_embed::Error>(())
+    /// ```
+    pub fn with_token_source(&self, source: impl TokenSource) -> Client {
+        Client {
+            inner: Arc::new(Inner {
+                transport: self.inner.transport.clone(),
+                tokens: TokenCache::new(Arc::new(source)),
+                resolver: Resolver::default(),
+            }),
+        }
+    }
+
+    /// The API variant this client speaks.
+    ///
+    /// ```
+    /// use zapier_embed::{ApiVariant, Client};
+    /// let client = Client::builder().access_token("t").build().unwrap();
+    /// assert_eq!(client.variant(), ApiVariant::ById);
+    /// ```
+    pub fn variant(&self) -> ApiVariant {
+        self.inner.variant()
+    }
+
+    /// The API base URL, without a trailing slash.
+    ///
+    /// ```
+    /// use zapier_embed::Client;
+    /// let client = Client::builder().access_token("t").build().unwrap();
+    /// assert_eq!(client.api_url(), "https://api.zapier.com");
+    /// ```
+    pub fn api_url(&self) -> &str {
+        &self.inner.transport.config.api_url
+    }
+
+    /// The current access token, fetched (or refreshed) through the cache if needed; for
+    /// handing to other tools. Prefer letting the client use it.
+    ///
+    /// ```
+    /// # async fn demo() -> zapier_embed::Result<()> {
+    /// let client = zapier_embed::Client::builder().access_token("eyJ...").build()?;
+    /// assert_eq!(client.access_token().await?.expose_secret(), "eyJ...");
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub async fn access_token(&self) -> Result<AccessToken, Error> {
+        self.inner.lend_token().await.map(|lent| lent.token)
+    }
+
+    /// Connections (the user's app accounts).
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// let slack = client.connections().first_valid("slack").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn connections(&self) -> Connections {
+        Connections::new(self.clone())
+    }
+
+    /// Trigger discovery: an app's triggers and their input fields.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// let triggers = client.triggers().list("slack").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn triggers(&self) -> Triggers {
+        Triggers::new(self.clone())
+    }
+
+    /// Trigger inboxes: create, ensure, get, list, update, pause, resume, delete, wait.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// let inbox = client.inboxes().get(&"my-slack-inbox".parse().unwrap()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn inboxes(&self) -> Inboxes {
+        Inboxes::new(self.clone())
+    }
+
+    /// The messages of one inbox: lease, ack, release, list, and availability events.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// use zapier_embed::{InboxRef, LeaseOptions};
+    /// let messages = client.messages(InboxRef::name("my-slack-inbox").unwrap());
+    /// let lease = messages.lease(LeaseOptions::default()).await?;
+    /// messages.ack_lease(&lease).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn messages(&self, inbox: impl Into<InboxRef>) -> Messages {
+        Messages::new(self.clone(), inbox.into())
+    }
+
+    /// Action Runs: apps, actions, their fields, and running an action.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// let apps = client.actions().apps("Slack").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn actions(&self) -> Actions {
+        Actions::new(self.clone())
+    }
+
+    pub(crate) fn token_endpoint(&self) -> TokenEndpoint {
+        self.inner.transport.token_endpoint()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.inner.transport.config;
+        f.debug_struct("Client")
+            .field("api_url", &config.api_url)
+            .field("auth_url", &config.auth_url)
+            .field("inbox_path_prefix", &config.inbox_path_prefix)
+            .field("variant", &config.variant)
+            .field("token_source", &self.inner.tokens.kind())
+            .field("capture", &config.capture.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Client`]. Every setting has a production default except the credentials.
+///
+/// | setting | default |
+/// |---|---|
+/// | [`api_url`](ClientBuilder::api_url) | `https://api.zapier.com` |
+/// | [`auth_url`](ClientBuilder::auth_url) | `https://zapier.com` |
+/// | [`connect_url`](ClientBuilder::connect_url) | `https://connect.zapier.com` |
+/// | [`inbox_path_prefix`](ClientBuilder::inbox_path_prefix) | `/trigger-inbox/api/v1` |
+/// | [`variant`](ClientBuilder::variant) | [`ApiVariant::ById`] |
+/// | [`connect_timeout`](ClientBuilder::connect_timeout) | 10 s |
+/// | [`attempt_timeout`](ClientBuilder::attempt_timeout) | 30 s |
+/// | [`total_timeout`](ClientBuilder::total_timeout) | 120 s |
+/// | [`retry_policy`](ClientBuilder::retry_policy) | [`RetryPolicy::default`] |
+///
+/// ```
+/// use std::time::Duration;
+/// use zapier_embed::{ApiVariant, Client, RetryPolicy};
+///
+/// let client = Client::builder()
+///     .api_url("https://api.zapier.com")
+///     .inbox_path_prefix("/trigger-inbox/v1")
+///     .variant(ApiVariant::ByName)
+///     .attempt_timeout(Duration::from_secs(10))
+///     .retry_policy(RetryPolicy::default().with_max_attempts(6))
+///     .user_agent("my-app/1.2")
+///     .client_credentials("id", "secret")
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), zapier_embed::Error>(())
+/// ```
+pub struct ClientBuilder {
+    api_url: String,
+    auth_url: String,
+    connect_url: String,
+    inbox_path_prefix: String,
+    variant: ApiVariant,
+    connect_timeout: Duration,
+    attempt_timeout: Duration,
+    total_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: String,
+    token_source: Option<Arc<dyn TokenSource>>,
+    capture: Option<RequestCapture>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            api_url: DEFAULT_API_URL.to_owned(),
+            auth_url: DEFAULT_AUTH_URL.to_owned(),
+            connect_url: DEFAULT_CONNECT_URL.to_owned(),
+            inbox_path_prefix: DEFAULT_INBOX_PATH_PREFIX.to_owned(),
+            variant: ApiVariant::ById,
+            connect_timeout: Duration::from_secs(10),
+            attempt_timeout: Duration::from_secs(30),
+            total_timeout: Some(Duration::from_secs(120)),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("zapier-embed-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
+            token_source: None,
+            capture: None,
+        }
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_url", &self.api_url)
+            .field("auth_url", &self.auth_url)
+            .field("variant", &self.variant)
+            .field(
+                "token_source",
+                &self.token_source.as_ref().map(|s| s.kind()),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// The API base URL (scheme, host, optional port and path), e.g. an emulator's
+    /// `http://127.0.0.1:9630`.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().api_url("http://127.0.0.1:9630/");
+    /// # let _ = b;
+    /// ```
+    pub fn api_url(mut self, url: impl Into<String>) -> Self {
+        self.api_url = url.into();
+        self
+    }
+
+    /// The base URL of the token endpoint; tokens come from `{auth_url}/oauth/token`.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().auth_url("https://zapier.com");
+    /// # let _ = b;
+    /// ```
+    pub fn auth_url(mut self, url: impl Into<String>) -> Self {
+        self.auth_url = url.into();
+        self
+    }
+
+    /// The base URL of the Connect UI (see [`Client::connect_url`]).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().connect_url("https://connect.zapier.com");
+    /// # let _ = b;
+    /// ```
+    pub fn connect_url(mut self, url: impl Into<String>) -> Self {
+        self.connect_url = url.into();
+        self
+    }
+
+    /// The Trigger Inbox path prefix. Zapier's sources disagree (`/trigger-inbox/api/v1` in the
+    /// guides, `/trigger-inbox/v1` in the OpenAPI documents); the default is the guides' form.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().inbox_path_prefix("/trigger-inbox/v1");
+    /// # let _ = b;
+    /// ```
+    pub fn inbox_path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.inbox_path_prefix = prefix.into();
+        self
+    }
+
+    /// Which variant of the Trigger Inbox API the server speaks.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().variant(zapier_embed::ApiVariant::ByName);
+    /// # let _ = b;
+    /// ```
+    pub fn variant(mut self, variant: ApiVariant) -> Self {
+        self.variant = variant;
+        self
+    }
+
+    /// The TCP/TLS connect timeout.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().connect_timeout(std::time::Duration::from_secs(3));
+    /// # let _ = b;
+    /// ```
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The limit of one attempt, from sending the request to reading the whole answer (for the
+    /// event stream: to receiving its headers).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().attempt_timeout(std::time::Duration::from_secs(15));
+    /// # let _ = b;
+    /// ```
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// The limit of one operation, every retry and backoff included; `None` for no limit.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().total_timeout(Some(std::time::Duration::from_secs(60)));
+    /// # let _ = b;
+    /// ```
+    pub fn total_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.total_timeout = timeout;
+        self
+    }
+
+    /// How failed attempts are retried (see [`crate::retry`] for the rule).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().retry_policy(zapier_embed::RetryPolicy::no_retries());
+    /// # let _ = b;
+    /// ```
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The `User-Agent` header.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().user_agent("acme-sync/3.1");
+    /// # let _ = b;
+    /// ```
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Where access tokens come from (replaces any earlier credentials).
+    ///
+    /// ```
+    /// use zapier_embed::{Client, ClientCredentials};
+    /// let b = Client::builder().token_source(ClientCredentials::new("id", "secret").with_scope("external zap"));
+    /// # let _ = b;
+    /// ```
+    pub fn token_source(mut self, source: impl TokenSource) -> Self {
+        self.token_source = Some(Arc::new(source));
+        self
+    }
+
+    /// A fixed access token ([`StaticToken`]).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().access_token("eyJ...");
+    /// # let _ = b;
+    /// ```
+    pub fn access_token(self, token: impl Into<AccessToken>) -> Self {
+        self.token_source(StaticToken::new(token.into()))
+    }
+
+    /// The client-credentials grant with scope `external` ([`ClientCredentials`]).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().client_credentials("id", "secret");
+    /// # let _ = b;
+    /// ```
+    pub fn client_credentials(
+        self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<ClientSecret>,
+    ) -> Self {
+        self.token_source(ClientCredentials::new(client_id, client_secret))
+    }
+
+    /// Records every request into `capture` and answers it locally instead of sending it, for
+    /// tests and dry runs. Each call then fails with a 599 [`Error::Server`] after recording its
+    /// first request; retries and token refreshes are off, so one call records one request
+    /// (plus the token request of a source that needs one).
+    ///
+    /// ```
+    /// # async fn demo() -> zapier_embed::Result<()> {
+    /// use zapier_embed::{Client, RequestCapture};
+    /// let capture = RequestCapture::new();
+    /// let client = Client::builder().access_token("t").capture(capture.clone()).build()?;
+    /// let _ = client.inboxes().get(&"orders".parse().unwrap()).await;
+    /// assert_eq!(capture.take()[0].method, "GET");
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
+    /// ```
+    pub fn capture(mut self, capture: RequestCapture) -> Self {
+        self.capture = Some(capture);
+        self
+    }
+
+    /// Validates the settings and builds the client. Fails with
+    /// [`Error::Configuration`](crate::Error::Configuration) naming the bad setting: a URL that
+    /// is not absolute `http(s)` (or has a query, fragment or user info), a path prefix that does
+    /// not start with `/`, or missing credentials.
+    ///
+    /// ```
+    /// use zapier_embed::Client;
+    /// let err = Client::builder().api_url("api.zapier.com").access_token("t").build().unwrap_err();
+    /// assert!(err.to_string().contains("api_url"));
+    /// let err = Client::builder().build().unwrap_err();
+    /// assert!(err.to_string().contains("credentials"));
+    /// ```
+    pub fn build(self) -> Result<Client, Error> {
+        let api_url = base_url("api_url", &self.api_url)?;
+        let auth_url = base_url("auth_url", &self.auth_url)?;
+        let connect_url = base_url("connect_url", &self.connect_url)?;
+        let prefix = path_prefix(&self.inbox_path_prefix)?;
+        let source = self.token_source.ok_or_else(|| {
+            Error::configuration(
+                "no credentials: set access_token, client_credentials or token_source \
+                 (or ZAPIER_ACCESS_TOKEN / ZAPIER_CLIENT_ID and ZAPIER_CLIENT_SECRET)",
+            )
+        })?;
+        // No total timeout on the pool: the event stream stays open for as long as the token
+        // lives. Per-attempt and per-operation limits are enforced by `call.rs`.
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .user_agent(self.user_agent.clone())
+            .build()
+            .map_err(|e| Error::configuration(format!("could not build the HTTP client: {e}")))?;
+        let config = Config {
+            inbox_base: format!("{api_url}{prefix}"),
+            inbox_path_prefix: prefix,
+            api_url,
+            auth_url,
+            connect_url,
+            variant: self.variant,
+            attempt_timeout: self.attempt_timeout,
+            total_timeout: self.total_timeout,
+            retry: self.retry,
+            capture: self.capture,
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: Transport {
+                    config: Arc::new(config),
+                    http,
+                },
+                tokens: TokenCache::new(source),
+                resolver: Resolver::default(),
+            }),
+        })
+    }
+}
+
+/// Validates an absolute `http(s)` base URL and drops its trailing slash.
+fn base_url(setting: &str, raw: &str) -> Result<String, Error> {
+    let bad = |why: &str| Error::configuration(format!("{setting} {raw:?} is not usable: {why}"));
+    let url = url::Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(bad("it has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("a base URL takes no query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("credentials do not belong in a URL"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Validates the inbox path prefix: empty, or `/segment[/segment…]`, no trailing slash.
+fn path_prefix(raw: &str) -> Result<String, Error> {
+    let prefix = raw.trim().trim_end_matches('/');
+    if prefix.is_empty() {
+        return Ok(String::new());
+    }
+    if !prefix.starts_with('/') || prefix.contains(['?', '#', ' ']) {
+        return Err(Error::configuration(format!(
+            "inbox_path_prefix {raw:?} must be a path starting with '/', e.g. /trigger-inbox/api/v1"
+        )));
+    }
+    Ok(prefix.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_are_validated_and_normalized() {
+        assert_eq!(
+            base_url("api_url", "http://127.0.0.1:8080/")
+                .ok()
+                .as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            base_url("api_url", "https://example.com/proxy/")
+                .ok()
+                .as_deref(),
+            Some("https://example.com/proxy")
+        );
+        for bad in [
+            "api.zapier.com",
+            "ftp://x",
+            "https://x?a=1",
+            "https://u:p@x",
+            "",
+            "http://",
+        ] {
+            let err = base_url("api_url", bad).err().map(|e| e.to_string());
+            assert!(err.is_some_and(|e| e.contains("api_url")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_validated() {
+        assert_eq!(
+            path_prefix("/trigger-inbox/v1/").ok().as_deref(),
+            Some("/trigger-inbox/v1")
+        );
+        assert_eq!(path_prefix("").ok().as_deref(), Some(""));
+        assert!(path_prefix("trigger-inbox").is_err());
+        assert!(path_prefix("/a?b").is_err());
+    }
+
+    #[test]
+    fn debug_names_the_source_not_the_secret() {
+        let client = Client::builder()
+            .client_credentials("id", "super-secret-value")
+            .build()
+            .unwrap_or_else(|e| panic!("{e}"));
+        let debug = format!("{client:?}");
+        assert!(debug.contains("client-credentials"), "{debug}");
+        assert!(!debug.contains("super-secret-value"), "{debug}");
+    }
+}

@@ -1,0 +1,715 @@
+//! Trigger inboxes: create, ensure, get, list, update, pause, resume, delete, and waiting for an
+//! inbox to become active.
+
+use std::time::Duration;
+
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::call::{Operation, poll_delay};
+use crate::paginate::{self, Position};
+use crate::retry::Idempotency;
+use crate::wire::{self, InboxQuery, Transition};
+use crate::{
+    ApiVariant, Client, Error, ErrorContext, FieldError, FieldProblem, Inbox, InboxName, InboxRef,
+    InboxStatus, Subscription,
+};
+
+/// The longest `notification_url` the API accepts.
+const MAX_NOTIFICATION_URL_CHARS: usize = 2048;
+/// Page size of [`Inboxes::list`] unless the filter says otherwise (the TS SDK's default).
+const DEFAULT_PAGE_SIZE: u32 = 100;
+/// First and largest delay between two polls of [`Inboxes::wait_until_active`].
+const WAIT_FIRST_DELAY: Duration = Duration::from_millis(250);
+const WAIT_MAX_DELAY: Duration = Duration::from_secs(5);
+
+const CREATE: Operation = Operation {
+    id: "create_trigger_inbox",
+    name: "create inbox",
+    idempotency: Idempotency::NotIdempotent,
+};
+const ENSURE_BY_ID: Operation = Operation {
+    id: "ensure_trigger_inbox",
+    name: "ensure inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const ENSURE_BY_NAME: Operation = Operation {
+    id: "upsert_inbox",
+    name: "ensure inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const GET_BY_ID: Operation = Operation {
+    id: "get_trigger_inbox",
+    name: "get inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const GET_BY_NAME: Operation = Operation {
+    id: "get_inbox",
+    name: "get inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const LIST_BY_ID: Operation = Operation {
+    id: "list_trigger_inboxes",
+    name: "list inboxes",
+    idempotency: Idempotency::Idempotent,
+};
+const LIST_BY_NAME: Operation = Operation {
+    id: "list_inboxes",
+    name: "list inboxes",
+    idempotency: Idempotency::Idempotent,
+};
+const PATCH: Operation = Operation {
+    id: "patch_trigger_inbox",
+    name: "update inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const PAUSE_BY_ID: Operation = Operation {
+    id: "pause_trigger_inbox",
+    name: "pause inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const PAUSE_BY_NAME: Operation = Operation {
+    id: "pause_inbox",
+    name: "pause inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const RESUME_BY_ID: Operation = Operation {
+    id: "resume_trigger_inbox",
+    name: "resume inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const RESUME_BY_NAME: Operation = Operation {
+    id: "resume_inbox",
+    name: "resume inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const DELETE_BY_ID: Operation = Operation {
+    id: "delete_trigger_inbox",
+    name: "delete inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const DELETE_BY_NAME: Operation = Operation {
+    id: "delete_inbox",
+    name: "delete inbox",
+    idempotency: Idempotency::Idempotent,
+};
+const WAIT: &str = "wait until active";
+
+/// Whether [`Inboxes::ensure`] found the inbox or created it.
+///
+/// ```
+/// use zapier_embed::EnsureOutcome;
+/// assert_ne!(EnsureOutcome::Created, EnsureOutcome::Existing);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EnsureOutcome {
+    /// The inbox did not exist and was created (201); it starts `initializing`.
+    Created,
+    /// An inbox with this name and the same subscription already existed (200).
+    Existing,
+}
+
+/// The answer of [`Inboxes::ensure`].
+///
+/// ```
+/// # async fn demo(client: zapier_embed::Client, sub: zapier_embed::Subscription) -> zapier_embed::Result<()> {
+/// use zapier_embed::EnsureOutcome;
+/// let ensured = client.inboxes().ensure("orders", &sub, None).await?;
+/// if ensured.outcome == EnsureOutcome::Created {
+///     println!("created {}", ensured.inbox.id);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Ensured {
+    /// The inbox.
+    pub inbox: Inbox,
+    /// Whether it was created or found.
+    pub outcome: EnsureOutcome,
+}
+
+/// Filters of [`Inboxes::list`].
+///
+/// ```
+/// use zapier_embed::{InboxFilter, InboxStatus};
+/// let filter = InboxFilter::new().status(InboxStatus::Paused).page_size(50);
+/// # let _ = filter;
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InboxFilter {
+    status: Option<InboxStatus>,
+    name: Option<String>,
+    page_size: Option<u32>,
+}
+
+impl InboxFilter {
+    /// No filter: every inbox.
+    ///
+    /// ```
+    /// assert_eq!(zapier_embed::InboxFilter::new(), zapier_embed::InboxFilter::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Only inboxes in `status`.
+    ///
+    /// ```
+    /// let f = zapier_embed::InboxFilter::new().status(zapier_embed::InboxStatus::Active);
+    /// # let _ = f;
+    /// ```
+    pub fn status(mut self, status: InboxStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Only the inbox named exactly `name`.
+    ///
+    /// ```
+    /// let f = zapier_embed::InboxFilter::new().name("orders");
+    /// # let _ = f;
+    /// ```
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Inboxes per request (1..=1000 is sensible; the server may cap it).
+    ///
+    /// ```
+    /// let f = zapier_embed::InboxFilter::new().page_size(25);
+    /// # let _ = f;
+    /// ```
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size.max(1));
+        self
+    }
+}
+
+/// The inbox API; see [`Client::inboxes`]. Every method works in both API variants unless its
+/// documentation says otherwise; an inbox may be named by id or by name in either.
+///
+/// ```
+/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// use std::time::Duration;
+/// use zapier_embed::Subscription;
+///
+/// let sub = Subscription::new("slack", "channel_message")
+///     .with_connection("CONNECTION_ID")
+///     .with_input("channel", "C0123ABC456");
+/// let inboxes = client.inboxes();
+/// let ensured = inboxes.ensure("my-slack-inbox", &sub, None).await?;
+/// let inbox = inboxes.wait_until_active(&ensured.inbox.id_ref(), Duration::from_secs(60)).await?;
+/// # let _ = inbox;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Inboxes {
+    client: Client,
+}
+
+impl Inboxes {
+    pub(crate) fn new(client: Client) -> Self {
+        Inboxes { client }
+    }
+
+    fn variant(&self) -> ApiVariant {
+        self.client.variant()
+    }
+
+    /// Creates a new inbox (`POST /inboxes`, variant A only). With a `name`, answers
+    /// [`Error::Conflict`] when the name is taken; use [`ensure`](Inboxes::ensure) for
+    /// idempotent start-up.
+    ///
+    /// **Not idempotent** for the retry rule: a repeated create would create twice, so it is
+    /// retried only when the request provably did not reach the server (or after 429 / 503).
+    ///
+    /// Variant B has no create endpoint (its `PUT /inboxes/{name}/` is an upsert): this answers
+    /// [`Error::Configuration`] without sending anything.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// use zapier_embed::Subscription;
+    /// let hook = Subscription::new("webhook", "hook_v2")
+    ///     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    ///     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// let inbox = client.inboxes().create(Some("hooks"), &hook, None).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(
+        &self,
+        name: Option<&str>,
+        subscription: &Subscription,
+        notification_url: Option<&str>,
+    ) -> Result<Inbox, Error> {
+        let name = name.map(|n| valid_name(CREATE.name, n)).transpose()?;
+        let url = valid_url(CREATE.name, notification_url)?;
+        if self.variant() == ApiVariant::ByName {
+            return Err(unsupported(
+                CREATE.name,
+                "the by-name API variant has no create endpoint; use ensure, which upserts by name",
+            ));
+        }
+        let body = subscription.to_nested_body(name.as_ref(), url);
+        let label = name.as_ref().map(ToString::to_string);
+        let inbox = self
+            .client
+            .inner
+            .call(&CREATE, label.as_deref(), move |api| {
+                wire::create_by_id(api, &CREATE, body.clone())
+            })
+            .await?;
+        self.client.inner.resolver.remember(&inbox);
+        Ok(inbox)
+    }
+
+    /// Returns the inbox called `name` when it exists with the same subscription, creating it
+    /// otherwise: variant A `PUT /inboxes` with the nested body, variant B
+    /// `PUT /inboxes/{name}/` with the flat body. An inbox of that name with a different
+    /// subscription answers [`Error::Conflict`]. Safe to call on every start-up.
+    ///
+    /// Idempotent for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// use zapier_embed::Subscription;
+    /// let sub = Subscription::new("slack", "channel_message")
+    ///     .with_connection("CONNECTION_ID")
+    ///     .with_input("channel", "C0123ABC456");
+    /// let ensured = client
+    ///     .inboxes()
+    ///     .ensure("my-slack-inbox", &sub, Some("https://example.com/zapier-hook"))
+    ///     .await?;
+    /// println!("{:?} {}", ensured.outcome, ensured.inbox.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure(
+        &self,
+        name: &str,
+        subscription: &Subscription,
+        notification_url: Option<&str>,
+    ) -> Result<Ensured, Error> {
+        let name = valid_name(ENSURE_BY_ID.name, name)?;
+        let url = valid_url(ENSURE_BY_ID.name, notification_url)?;
+        let label = name.to_string();
+        let (inbox, created) = match self.variant() {
+            ApiVariant::ByName => {
+                let body = subscription.to_flat_body(url);
+                self.client
+                    .inner
+                    .call(&ENSURE_BY_NAME, Some(&label), move |api| {
+                        wire::upsert_by_name(api, &ENSURE_BY_NAME, name.clone(), body.clone())
+                    })
+                    .await?
+            }
+            _ => {
+                let body = subscription.to_nested_body(Some(&name), url);
+                self.client
+                    .inner
+                    .call(&ENSURE_BY_ID, Some(&label), move |api| {
+                        wire::ensure_by_id(api, &ENSURE_BY_ID, body.clone())
+                    })
+                    .await?
+            }
+        };
+        self.client.inner.resolver.remember(&inbox);
+        Ok(Ensured {
+            inbox,
+            outcome: if created {
+                EnsureOutcome::Created
+            } else {
+                EnsureOutcome::Existing
+            },
+        })
+    }
+
+    /// Like [`ensure`](Inboxes::ensure), after checking the subscription's inputs against the
+    /// trigger's input fields (fetched with
+    /// [`Triggers::input_fields`](crate::Triggers::input_fields)): required fields present,
+    /// values of the declared type, defaults filled in for missing optional fields. Bad inputs
+    /// fail with [`Error::Validation`] naming every bad field, before the inbox request.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client, sub: zapier_embed::Subscription) -> zapier_embed::Result<()> {
+    /// match client.inboxes().ensure_validated("my-slack-inbox", &sub, None).await {
+    ///     Err(err @ zapier_embed::Error::Validation { .. }) => {
+    ///         for field in err.field_errors() {
+    ///             eprintln!("{field}");
+    ///         }
+    ///     }
+    ///     other => { other?; }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn ensure_validated(
+        &self,
+        name: &str,
+        subscription: &Subscription,
+        notification_url: Option<&str>,
+    ) -> Result<Ensured, Error> {
+        // Cheap local checks first: no request for a name or URL that cannot work.
+        valid_name(ENSURE_BY_ID.name, name)?;
+        valid_url(ENSURE_BY_ID.name, notification_url)?;
+        let fields = self
+            .client
+            .triggers()
+            .input_fields(
+                &subscription.app,
+                &subscription.trigger,
+                subscription.connection.as_ref(),
+            )
+            .await?;
+        let validated = subscription
+            .validated(&fields)
+            .map_err(|e| Error::validation(ENSURE_BY_ID.name, e.fields))?;
+        self.ensure(name, &validated, notification_url).await
+    }
+
+    /// Gets an inbox. Idempotent for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// use zapier_embed::InboxRef;
+    /// let inbox = client.inboxes().get(&InboxRef::name("my-slack-inbox").unwrap()).await?;
+    /// println!("{} is {}", inbox.id, inbox.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn get(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
+        let result = self.get_inner(inbox).await;
+        let found = self.client.forget_on_not_found(inbox, result)?;
+        self.client.inner.resolver.remember(&found);
+        Ok(found)
+    }
+
+    async fn get_inner(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
+        let label = inbox.to_string();
+        match self.client.target(inbox).await? {
+            InboxRef::Id(id) => {
+                self.client
+                    .inner
+                    .call(&GET_BY_ID, Some(&label), move |api| {
+                        wire::get_by_id(api, &GET_BY_ID, id)
+                    })
+                    .await
+            }
+            InboxRef::Name(name) => {
+                self.client
+                    .inner
+                    .call(&GET_BY_NAME, Some(&label), move |api| {
+                        wire::get_by_name(api, &GET_BY_NAME, name.clone())
+                    })
+                    .await
+            }
+            other => Err(unsupported(
+                GET_BY_ID.name,
+                &format!("cannot address inbox {other}"),
+            )),
+        }
+    }
+
+    /// Every inbox matching `filter`, as a stream over all pages (offset paging, one request
+    /// per page as the stream is polled). Idempotent for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use zapier_embed::{InboxFilter, InboxStatus};
+    /// let paused: Vec<_> = client
+    ///     .inboxes()
+    ///     .list(InboxFilter::new().status(InboxStatus::Paused))
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn list(
+        &self,
+        filter: InboxFilter,
+    ) -> impl Stream<Item = Result<Inbox, Error>> + Send + 'static {
+        let client = self.client.clone();
+        let page_size = filter.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
+        paginate::pages(LIST_BY_ID.name, move |position| {
+            let client = client.clone();
+            let filter = filter.clone();
+            async move {
+                let offset = match position {
+                    Position::Offset(o) => Some(o),
+                    _ => None,
+                };
+                let query = InboxQuery {
+                    limit: Some(page_size),
+                    offset,
+                    name: filter.name.clone(),
+                    status: filter.status.as_ref().map(|s| s.as_str().to_owned()),
+                };
+                let page = match client.variant() {
+                    ApiVariant::ByName => {
+                        client
+                            .inner
+                            .call(&LIST_BY_NAME, None, move |api| {
+                                wire::list_inboxes_by_name(api, &LIST_BY_NAME, query.clone())
+                            })
+                            .await?
+                    }
+                    _ => {
+                        client
+                            .inner
+                            .call(&LIST_BY_ID, None, move |api| {
+                                wire::list_inboxes_by_id(api, &LIST_BY_ID, query.clone())
+                            })
+                            .await?
+                    }
+                };
+                for inbox in &page.items {
+                    client.inner.resolver.remember(inbox);
+                }
+                let next = if page.items.is_empty() {
+                    None
+                } else {
+                    paginate::next_offset(page.next.as_deref())
+                };
+                Ok((page.items, next))
+            }
+        })
+    }
+
+    /// Sets (or, with `None`, clears) the URL Zapier POSTs to when messages become available
+    /// (`PATCH /inboxes/{id}`). Idempotent for the retry rule.
+    ///
+    /// Variant B documents no way to change an existing inbox, so there this answers
+    /// [`Error::Configuration`] without sending anything (deliberately not falling back to the
+    /// variant A path, which a by-name server need not serve); pass the URL to
+    /// [`ensure`](Inboxes::ensure) when creating the inbox instead.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// let inbox = client
+    ///     .inboxes()
+    ///     .set_notification_url(&inbox, Some("https://example.com/zapier-hook"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_notification_url(
+        &self,
+        inbox: &InboxRef,
+        url: Option<&str>,
+    ) -> Result<Inbox, Error> {
+        let url = valid_url(PATCH.name, url)?.map(str::to_owned);
+        if self.variant() == ApiVariant::ByName {
+            return Err(unsupported(
+                PATCH.name,
+                "the by-name API variant documents no update endpoint; set notification_url when ensuring the inbox",
+            ));
+        }
+        let label = inbox.to_string();
+        let result = async {
+            let id = self.client.inbox_id(inbox).await?;
+            self.client
+                .inner
+                .call(&PATCH, Some(&label), move |api| {
+                    wire::patch_by_id(api, &PATCH, id, url.clone())
+                })
+                .await
+        }
+        .await;
+        self.client.forget_on_not_found(inbox, result)
+    }
+
+    /// Pauses an inbox: collection stops and **new events are dropped**; buffered messages stay
+    /// leasable. Idempotent for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// let paused = client.inboxes().pause(&inbox).await?;
+    /// assert_eq!(paused.status, zapier_embed::InboxStatus::Paused);
+    /// # Ok(()) }
+    /// ```
+    pub async fn pause(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
+        self.transition(inbox, Transition::Pause, &PAUSE_BY_ID, &PAUSE_BY_NAME)
+            .await
+    }
+
+    /// Resumes a paused inbox; it goes back through `initializing` (wait with
+    /// [`wait_until_active`](Inboxes::wait_until_active)). Idempotent for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// client.inboxes().resume(&inbox).await?;
+    /// client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(60)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn resume(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
+        self.transition(inbox, Transition::Resume, &RESUME_BY_ID, &RESUME_BY_NAME)
+            .await
+    }
+
+    /// Marks an inbox for deletion (asynchronous: the answer shows it `deleting`). Idempotent
+    /// for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// let deleting = client.inboxes().delete(&inbox).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
+        let result = self
+            .transition(inbox, Transition::Delete, &DELETE_BY_ID, &DELETE_BY_NAME)
+            .await;
+        // The name is freed on delete: a later inbox of the same name gets a new id.
+        self.client.inner.resolver.forget(inbox);
+        if let Ok(deleted) = &result {
+            self.client.inner.resolver.forget(&deleted.id_ref());
+        }
+        result
+    }
+
+    async fn transition(
+        &self,
+        inbox: &InboxRef,
+        transition: Transition,
+        by_id: &'static Operation,
+        by_name: &'static Operation,
+    ) -> Result<Inbox, Error> {
+        let label = inbox.to_string();
+        let result = async {
+            match self.client.target(inbox).await? {
+                InboxRef::Id(id) => {
+                    self.client
+                        .inner
+                        .call(by_id, Some(&label), move |api| {
+                            wire::transition_by_id(api, by_id, id, transition)
+                        })
+                        .await
+                }
+                InboxRef::Name(name) => {
+                    self.client
+                        .inner
+                        .call(by_name, Some(&label), move |api| {
+                            wire::transition_by_name(api, by_name, name.clone(), transition)
+                        })
+                        .await
+                }
+                other => Err(unsupported(
+                    by_id.name,
+                    &format!("cannot address inbox {other}"),
+                )),
+            }
+        }
+        .await;
+        self.client.forget_on_not_found(inbox, result)
+    }
+
+    /// Polls the inbox (jittered backoff from 250 ms to 5 s) until it is `active`, and answers
+    /// it. Fails instead of spinning when waiting cannot help: with
+    /// [`Error::InitializationFailed`] (status `initialization_failure`, with its reason),
+    /// [`Error::InboxPaused`] (paused, with its reason), [`Error::NotFound`] (deleted or being
+    /// deleted), and with [`Error::Timeout`] once `timeout` has passed.
+    ///
+    /// ```
+    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// use std::time::Duration;
+    /// match client.inboxes().wait_until_active(&inbox, Duration::from_secs(60)).await {
+    ///     Ok(inbox) => println!("{} is active", inbox.id),
+    ///     Err(zapier_embed::Error::InitializationFailed { reason, .. }) => eprintln!("setup failed: {reason:?}"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_until_active(
+        &self,
+        inbox: &InboxRef,
+        timeout: Duration,
+    ) -> Result<Inbox, Error> {
+        let started = Instant::now();
+        let mut step = 0u32;
+        loop {
+            let current = self.get(inbox).await.map_err(|mut e| {
+                if matches!(e, Error::NotFound { .. }) {
+                    e.context_mut().operation = WAIT.into();
+                }
+                e
+            })?;
+            match &current.status {
+                InboxStatus::Active => return Ok(current),
+                InboxStatus::InitializationFailure => {
+                    return Err(Error::initialization_failed(
+                        WAIT,
+                        current.paused_reason.clone(),
+                    ));
+                }
+                InboxStatus::Paused => {
+                    return Err(Error::inbox_paused(
+                        WAIT,
+                        current.paused_reason.clone(),
+                        None,
+                    ));
+                }
+                InboxStatus::Deleting => {
+                    return Err(Error::not_found(
+                        WAIT,
+                        format!("inbox {inbox} is being deleted"),
+                    ));
+                }
+                // `initializing`, or a status this version does not know: keep waiting.
+                _ => {}
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= timeout {
+                return Err(Error::timeout(
+                    WAIT,
+                    format!("inbox {inbox} still {} after {timeout:?}", current.status),
+                ));
+            }
+            let delay = poll_delay(step, WAIT_FIRST_DELAY, WAIT_MAX_DELAY).min(timeout - elapsed);
+            step = step.saturating_add(1);
+            tokio::time::sleep(delay).await;
+        }
+    }
+}
+
+/// An operation the configured variant lacks, refused before sending.
+pub(crate) fn unsupported(operation: &'static str, why: &str) -> Error {
+    Error::Configuration {
+        context: Box::new(ErrorContext::new(operation).with_detail(why)),
+    }
+}
+
+fn valid_name(operation: &'static str, name: &str) -> Result<InboxName, Error> {
+    InboxName::new(name).map_err(|e| {
+        Error::validation(
+            operation,
+            vec![FieldError::new(
+                "name",
+                FieldProblem::Invalid(e.to_string()),
+            )],
+        )
+    })
+}
+
+fn valid_url<'a>(operation: &'static str, url: Option<&'a str>) -> Result<Option<&'a str>, Error> {
+    let Some(raw) = url else { return Ok(None) };
+    let problem = if raw.chars().count() > MAX_NOTIFICATION_URL_CHARS {
+        Some(format!(
+            "longer than {MAX_NOTIFICATION_URL_CHARS} characters"
+        ))
+    } else {
+        match url::Url::parse(raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => None,
+            Ok(_) => Some("must be an absolute http(s) URL".to_owned()),
+            Err(e) => Some(format!("not a URL: {e}")),
+        }
+    };
+    match problem {
+        Some(why) => Err(Error::validation(
+            operation,
+            vec![FieldError::new(
+                "notification_url",
+                FieldProblem::Invalid(why),
+            )],
+        )),
+        None => Ok(Some(raw)),
+    }
+}

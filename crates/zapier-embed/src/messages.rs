@@ -1,0 +1,800 @@
+//! The messages of one inbox: lease, ack and release in the fewest requests, list, and the
+//! availability event stream.
+
+use std::collections::{HashSet, VecDeque};
+
+use chrono::Utc;
+use futures::stream::{self, Stream, StreamExt};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::call::Operation;
+use crate::paginate::{self, Position};
+use crate::retry::Idempotency;
+use crate::sse::Parser;
+use crate::wire::{self, EventBytes, Settle, Settled};
+use crate::{
+    AckHandle, AckPlan, AckRequest, Client, Error, FieldError, FieldProblem, InboxRef, Lease,
+    LeaseOptions, Message, MessageId,
+};
+
+const LEASE_BY_ID: Operation = Operation {
+    id: "lease_trigger_inbox_messages",
+    name: "lease messages",
+    idempotency: Idempotency::NotIdempotent,
+};
+const LEASE_BY_NAME: Operation = Operation {
+    id: "lease_messages",
+    name: "lease messages",
+    idempotency: Idempotency::NotIdempotent,
+};
+const ACK_BY_ID: Operation = Operation {
+    id: "acknowledge_trigger_inbox_messages",
+    name: "ack messages",
+    idempotency: Idempotency::Idempotent,
+};
+const ACK_BY_NAME: Operation = Operation {
+    id: "acknowledge_messages",
+    name: "ack messages",
+    idempotency: Idempotency::Idempotent,
+};
+const RELEASE_BY_ID: Operation = Operation {
+    id: "release_trigger_inbox_messages",
+    name: "release messages",
+    idempotency: Idempotency::Idempotent,
+};
+const RELEASE_BY_NAME: Operation = Operation {
+    id: "release_messages",
+    name: "release messages",
+    idempotency: Idempotency::Idempotent,
+};
+const LIST_BY_ID: Operation = Operation {
+    id: "list_trigger_inbox_messages",
+    name: "list messages",
+    idempotency: Idempotency::Idempotent,
+};
+const LIST_BY_NAME: Operation = Operation {
+    id: "list_messages",
+    name: "list messages",
+    idempotency: Idempotency::Idempotent,
+};
+const EVENTS: Operation = Operation {
+    id: "get_trigger_inbox_events",
+    name: "subscribe to inbox events",
+    idempotency: Idempotency::Idempotent,
+};
+
+/// What happened to one leased message in an ack or release call.
+///
+/// ```
+/// use zapier_embed::AckOutcome;
+/// assert!(AckOutcome::Acked.is_settled());
+/// assert!(!AckOutcome::LeaseExpired.is_settled());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AckOutcome {
+    /// The server acknowledged the message: it is removed from the inbox.
+    Acked,
+    /// The server released the message: it is available again (the lease still counted as one
+    /// of its five attempts).
+    Released,
+    /// The lease had expired (400 `lease_expired`): the message went back to the pool and will
+    /// be delivered again, so its processing may run twice.
+    LeaseExpired,
+    /// The server settled nothing for this message: it was already acked or released, or is
+    /// not held under this lease.
+    NotHeld,
+    /// Variant B only: the server settled some of the request's tokens but its answer (message
+    /// ids, not tokens) does not say which.
+    Unconfirmed,
+}
+
+impl AckOutcome {
+    /// Whether the ack or release took effect for this message.
+    ///
+    /// ```
+    /// assert!(zapier_embed::AckOutcome::Released.is_settled());
+    /// ```
+    pub fn is_settled(self) -> bool {
+        matches!(self, AckOutcome::Acked | AckOutcome::Released)
+    }
+}
+
+/// The outcome of an ack or release call: one [`AckOutcome`] per distinct handle, in the order
+/// given, and the number of requests sent.
+///
+/// A `lease_expired` answer marks its request's handles [`AckOutcome::LeaseExpired`]; it is
+/// counted and returned here, never swallowed, and never fails the whole call.
+///
+/// ```
+/// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+/// let report = messages.ack(lease.handles().cloned()).await?;
+/// println!("{} acked in {} request(s)", report.settled(), report.requests());
+/// for handle in report.lease_expired() {
+///     eprintln!("lease expired before the ack; expect a redelivery: {handle:?}");
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct AckReport {
+    outcomes: Vec<(AckHandle, AckOutcome)>,
+    requests: usize,
+}
+
+impl AckReport {
+    /// Every handle with its outcome.
+    ///
+    /// ```
+    /// assert!(zapier_embed::AckReport::default().outcomes().is_empty());
+    /// ```
+    pub fn outcomes(&self) -> &[(AckHandle, AckOutcome)] {
+        &self.outcomes
+    }
+
+    /// The outcome for one handle, if it was part of the call.
+    ///
+    /// ```
+    /// # use zapier_embed::{AckHandle, AckReport, InboxName};
+    /// let h = AckHandle::ByName { inbox: InboxName::new("o").unwrap(), lease_token: "t".into() };
+    /// assert_eq!(AckReport::default().outcome(&h), None);
+    /// ```
+    pub fn outcome(&self, handle: &AckHandle) -> Option<AckOutcome> {
+        self.outcomes
+            .iter()
+            .find(|(h, _)| h == handle)
+            .map(|(_, o)| *o)
+    }
+
+    /// How many ack / release requests were sent (retries of one request not counted).
+    ///
+    /// ```
+    /// assert_eq!(zapier_embed::AckReport::default().requests(), 0);
+    /// ```
+    pub fn requests(&self) -> usize {
+        self.requests
+    }
+
+    /// How many messages were acked or released.
+    ///
+    /// ```
+    /// assert_eq!(zapier_embed::AckReport::default().settled(), 0);
+    /// ```
+    pub fn settled(&self) -> usize {
+        self.outcomes.iter().filter(|(_, o)| o.is_settled()).count()
+    }
+
+    /// The handles whose lease had expired (their messages will be redelivered).
+    ///
+    /// ```
+    /// assert_eq!(zapier_embed::AckReport::default().lease_expired().count(), 0);
+    /// ```
+    pub fn lease_expired(&self) -> impl Iterator<Item = &AckHandle> {
+        self.outcomes
+            .iter()
+            .filter(|(_, o)| *o == AckOutcome::LeaseExpired)
+            .map(|(h, _)| h)
+    }
+
+    /// Whether every handle was acked or released.
+    ///
+    /// ```
+    /// assert!(zapier_embed::AckReport::default().is_complete());
+    /// ```
+    pub fn is_complete(&self) -> bool {
+        self.outcomes.iter().all(|(_, o)| o.is_settled())
+    }
+}
+
+/// A wake-up from the inbox's event stream: `count` notifications (new messages) were
+/// coalesced into this frame. It carries no message content: lease to get it.
+///
+/// ```
+/// let event: zapier_embed::InboxEvent =
+///     serde_json::from_str(r#"{"inbox_id":"01960a3e-4d5f-7b8e-9c0a-1b2c3d4e5f6a","count":2}"#).unwrap();
+/// assert_eq!(event.count, 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct InboxEvent {
+    /// The inbox.
+    pub inbox_id: Uuid,
+    /// Notifications coalesced into this frame (at least 1).
+    #[serde(default = "one")]
+    pub count: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// The messages of one inbox; see [`Client::messages`]. Cheap to clone.
+///
+/// The inbox may be named by id or by name in either API variant: the handle resolves it to
+/// the form the variant's paths need (once, cached per client).
+///
+/// ```
+/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// use zapier_embed::{InboxRef, LeaseOptions, LeaseSeconds};
+///
+/// let messages = client.messages(InboxRef::name("my-slack-inbox").unwrap());
+/// let lease = messages
+///     .lease(LeaseOptions::default().with_lease_seconds(LeaseSeconds::new(60).unwrap()))
+///     .await?;
+/// for message in &lease.messages {
+///     println!("{} (attempt {})", message.payload, message.attempts());
+/// }
+/// let report = messages.ack_lease(&lease).await?;
+/// assert!(report.requests() <= 1);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Messages {
+    client: Client,
+    inbox: InboxRef,
+}
+
+impl Messages {
+    pub(crate) fn new(client: Client, inbox: InboxRef) -> Self {
+        Messages { client, inbox }
+    }
+
+    /// The inbox, as given.
+    ///
+    /// ```
+    /// # let client = zapier_embed::Client::builder().access_token("t").build().unwrap();
+    /// let messages = client.messages(zapier_embed::InboxRef::name("orders").unwrap());
+    /// assert_eq!(messages.inbox().to_string(), "orders");
+    /// ```
+    pub fn inbox(&self) -> &InboxRef {
+        &self.inbox
+    }
+
+    /// Leases up to `options.limit` available messages for `options.lease_seconds` (variant A
+    /// `lease_limit`, variant B `max_messages`). The [`Lease`] carries `leased_until` from the
+    /// server (variant A), or computed from the time the request was sent (variant B), and one
+    /// [`AckHandle`] per message.
+    ///
+    /// An empty lease is not an error. A paused inbox serves its backlog first; once drained,
+    /// the answer is [`Error::InboxPaused`] with the reason (e.g. `authentication`: the user must
+    /// reconnect).
+    ///
+    /// **Not idempotent** for the retry rule: a lost answer would hold messages nobody works on
+    /// and burn one of their five attempts, so a lease is retried only when the request provably
+    /// did not reach the server (or after 429 / 503).
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// use zapier_embed::{Error, LeaseOptions};
+    /// match messages.lease(LeaseOptions::default()).await {
+    ///     Ok(lease) if lease.is_empty() => println!("nothing to do"),
+    ///     Ok(lease) => println!("{} messages until {}", lease.len(), lease.leased_until),
+    ///     Err(Error::InboxPaused { reason, .. }) => println!("paused: {reason:?}"),
+    ///     Err(other) => return Err(other),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn lease(&self, options: LeaseOptions) -> Result<Lease, Error> {
+        let label = self.inbox.to_string();
+        let result = async {
+            let target = self.client.target(&self.inbox).await?;
+            // Taken before sending, so a computed expiry is never later than the server's.
+            let requested_at = Utc::now();
+            let body = match &target {
+                InboxRef::Id(id) => {
+                    let id = *id;
+                    let body = by_id_body(options);
+                    self.client
+                        .inner
+                        .call(&LEASE_BY_ID, Some(&label), move |api| {
+                            wire::lease_by_id(api, &LEASE_BY_ID, id, body)
+                        })
+                        .await?
+                }
+                InboxRef::Name(name) => {
+                    let body = by_name_body(options);
+                    let name = name.clone();
+                    self.client
+                        .inner
+                        .call(&LEASE_BY_NAME, Some(&label), move |api| {
+                            wire::lease_by_name(api, &LEASE_BY_NAME, name.clone(), body)
+                        })
+                        .await?
+                }
+                other => {
+                    return Err(crate::inboxes::unsupported(
+                        LEASE_BY_ID.name,
+                        &format!("cannot address inbox {other}"),
+                    ));
+                }
+            };
+            Lease::from_response(&target, body, requested_at, options.lease_seconds)
+        }
+        .await;
+        self.client.forget_on_not_found(&self.inbox, result)
+    }
+
+    /// Acknowledges the messages behind `handles` (they are removed for good), in the fewest
+    /// requests: variant A one request per lease with `message_ids` (100 per request), variant B
+    /// one request per inbox with `lease_tokens` (100 per request). Duplicates are sent once.
+    ///
+    /// Idempotent for the retry rule (acking twice answers "nothing acked"), so after an `Err`
+    /// (a transport failure that outlasted the retries, a 404…) the whole call may simply be
+    /// repeated. A `lease_expired` answer is not an `Err`: see [`AckReport`].
+    ///
+    /// Handles whose variant A message id is not a uuid fail with [`Error::Validation`] before
+    /// any request.
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+    /// // Ack the messages that were processed, release the others.
+    /// let (done, failed): (Vec<_>, Vec<_>) = lease.messages.iter().partition(|m| m.attempts() > 0);
+    /// messages.ack(done.iter().map(|m| m.ack.clone())).await?;
+    /// messages.release(failed.iter().map(|m| m.ack.clone())).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn ack(
+        &self,
+        handles: impl IntoIterator<Item = AckHandle>,
+    ) -> Result<AckReport, Error> {
+        self.settle(Settle::Ack, handles.into_iter().collect(), None)
+            .await
+    }
+
+    /// Releases the messages behind `handles` (available again at once; the lease still counts
+    /// as an attempt), in the fewest requests. Same rules as [`ack`](Messages::ack).
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+    /// let report = messages.release(lease.handles().cloned()).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn release(
+        &self,
+        handles: impl IntoIterator<Item = AckHandle>,
+    ) -> Result<AckReport, Error> {
+        self.settle(Settle::Release, handles.into_iter().collect(), None)
+            .await
+    }
+
+    /// Acknowledges every message of `lease`: in variant A one request without `message_ids`
+    /// (the whole lease, however many messages), in variant B its tokens in the fewest requests.
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
+    /// // … process every message …
+    /// let report = messages.ack_lease(&lease).await?;
+    /// assert!(report.requests() <= 1);
+    /// # Ok(()) }
+    /// ```
+    pub async fn ack_lease(&self, lease: &Lease) -> Result<AckReport, Error> {
+        self.settle(Settle::Ack, lease.handles().cloned().collect(), Some(lease))
+            .await
+    }
+
+    /// Releases every message of `lease` (see [`ack_lease`](Messages::ack_lease)).
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+    /// messages.release_lease(&lease).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn release_lease(&self, lease: &Lease) -> Result<AckReport, Error> {
+        self.settle(
+            Settle::Release,
+            lease.handles().cloned().collect(),
+            Some(lease),
+        )
+        .await
+    }
+
+    async fn settle(
+        &self,
+        settle: Settle,
+        handles: Vec<AckHandle>,
+        whole: Option<&Lease>,
+    ) -> Result<AckReport, Error> {
+        let operation = match settle {
+            Settle::Ack => ACK_BY_ID.name,
+            Settle::Release => RELEASE_BY_ID.name,
+        };
+        // Distinct handles in the order given: the report has one entry per message.
+        let mut seen = HashSet::new();
+        let handles: Vec<AckHandle> = handles
+            .into_iter()
+            .filter(|h| seen.insert(h.clone()))
+            .collect();
+        let requests = match whole {
+            Some(lease) if !lease.is_empty() => lease.settle_all(),
+            Some(_) => Vec::new(),
+            None => AckPlan::from_handles(handles.iter().cloned()),
+        };
+        // Every variant A message id must be a uuid; checked before any request is sent.
+        let mut prepared = Vec::with_capacity(requests.len());
+        for request in requests {
+            prepared.push(prepare(operation, request)?);
+        }
+        let mut report = AckReport {
+            outcomes: Vec::with_capacity(handles.len()),
+            requests: 0,
+        };
+        for (request, wire_request) in prepared {
+            let covered: Vec<&AckHandle> = handles.iter().filter(|h| request.covers(h)).collect();
+            report.requests += 1;
+            let label = request.inbox().to_string();
+            let answer = match wire_request {
+                WireSettle::ById {
+                    inbox,
+                    lease_id,
+                    message_ids,
+                } => {
+                    let op = if settle == Settle::Ack {
+                        &ACK_BY_ID
+                    } else {
+                        &RELEASE_BY_ID
+                    };
+                    self.client
+                        .inner
+                        .call(op, Some(&label), move |api| {
+                            wire::settle_by_id(
+                                api,
+                                op,
+                                settle,
+                                inbox,
+                                lease_id,
+                                message_ids.clone(),
+                            )
+                        })
+                        .await
+                }
+                WireSettle::ByName {
+                    inbox,
+                    lease_tokens,
+                } => {
+                    let op = if settle == Settle::Ack {
+                        &ACK_BY_NAME
+                    } else {
+                        &RELEASE_BY_NAME
+                    };
+                    self.client
+                        .inner
+                        .call(op, Some(&label), move |api| {
+                            wire::settle_by_name(
+                                api,
+                                op,
+                                settle,
+                                inbox.clone(),
+                                lease_tokens.clone(),
+                            )
+                        })
+                        .await
+                }
+            };
+            match answer {
+                Ok(settled) => {
+                    for handle in covered {
+                        let outcome = outcome_of(settle, &request, &settled, handle);
+                        report.outcomes.push((handle.clone(), outcome));
+                    }
+                }
+                Err(Error::LeaseExpired { .. }) => {
+                    tracing::warn!(
+                        inbox = %label,
+                        messages = covered.len(),
+                        "lease expired before {}; the messages will be redelivered",
+                        operation
+                    );
+                    for handle in covered {
+                        report
+                            .outcomes
+                            .push((handle.clone(), AckOutcome::LeaseExpired));
+                    }
+                }
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(report)
+    }
+
+    /// Every message of the inbox (status and attributes, no payload), as a stream over all
+    /// pages (cursor paging). Quarantined messages stay listed. Idempotent for the retry rule.
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// use futures::TryStreamExt;
+    /// use zapier_embed::MessageStatus;
+    /// let quarantined: Vec<_> = messages
+    ///     .list()
+    ///     .try_filter(|m| futures::future::ready(m.status == MessageStatus::Quarantined))
+    ///     .try_collect()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
+        let client = self.client.clone();
+        let inbox = self.inbox.clone();
+        paginate::pages(LIST_BY_ID.name, move |position| {
+            let client = client.clone();
+            let inbox = inbox.clone();
+            async move {
+                let cursor = match position {
+                    Position::Cursor(c) => Some(c),
+                    _ => None,
+                };
+                let label = inbox.to_string();
+                let target = client.target(&inbox).await;
+                let target = client.forget_on_not_found(&inbox, target)?;
+                let page = match target {
+                    InboxRef::Id(id) => {
+                        client
+                            .inner
+                            .call(&LIST_BY_ID, Some(&label), move |api| {
+                                wire::list_messages_by_id(api, &LIST_BY_ID, id, cursor.clone())
+                            })
+                            .await
+                    }
+                    InboxRef::Name(name) => {
+                        client
+                            .inner
+                            .call(&LIST_BY_NAME, Some(&label), move |api| {
+                                wire::list_messages_by_name(
+                                    api,
+                                    &LIST_BY_NAME,
+                                    name.clone(),
+                                    cursor.clone(),
+                                )
+                            })
+                            .await
+                    }
+                    other => Err(crate::inboxes::unsupported(
+                        LIST_BY_ID.name,
+                        &format!("cannot address inbox {other}"),
+                    )),
+                };
+                let page = client.forget_on_not_found(&inbox, page)?;
+                let next = paginate::next_cursor(page.next.as_deref());
+                Ok((page.items, next))
+            }
+        })
+    }
+
+    /// The inbox's availability events (`GET …/inboxes/{id}/events`, server-sent events), for
+    /// waking a consumer up instead of polling. Each `data:` frame becomes an [`InboxEvent`];
+    /// `: keep-alive` comments are skipped. The connection is opened on the first poll (with the
+    /// client's retries); the stream ends when the server closes it (when the token expires),
+    /// after yielding an error if the connection broke. Reconnect by calling `events` again,
+    /// and lease once after (re)connecting: the stream does not replay.
+    ///
+    /// The endpoint is documented by id only, so in variant B the inbox's id is resolved first
+    /// (`GET /inboxes/{name}/`) and the same by-id path is used.
+    ///
+    /// ```
+    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// use futures::StreamExt;
+    /// let mut events = Box::pin(messages.events());
+    /// while let Some(event) = events.next().await {
+    ///     let event = event?;
+    ///     println!("{} new message(s)", event.count);
+    ///     // lease here
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn events(&self) -> impl Stream<Item = Result<InboxEvent, Error>> + Send + 'static {
+        enum State {
+            Connect(Client, InboxRef),
+            Open {
+                bytes: EventBytes,
+                parser: Parser,
+                pending: VecDeque<Result<InboxEvent, Error>>,
+            },
+            Done,
+        }
+        let start = State::Connect(self.client.clone(), self.inbox.clone());
+        stream::unfold(start, |mut state| async move {
+            loop {
+                state = match state {
+                    State::Done => return None,
+                    State::Connect(client, inbox) => {
+                        let label = inbox.to_string();
+                        let opened = async {
+                            let id = client.inbox_id(&inbox).await?;
+                            client
+                                .inner
+                                .call(&EVENTS, Some(&label), move |api| {
+                                    wire::events_by_id(api, &EVENTS, id)
+                                })
+                                .await
+                        }
+                        .await;
+                        match client.forget_on_not_found(&inbox, opened) {
+                            Ok(bytes) => State::Open {
+                                bytes,
+                                parser: Parser::default(),
+                                pending: VecDeque::new(),
+                            },
+                            Err(err) => return Some((Err(err), State::Done)),
+                        }
+                    }
+                    State::Open {
+                        mut bytes,
+                        mut parser,
+                        mut pending,
+                    } => {
+                        if let Some(item) = pending.pop_front() {
+                            return Some((
+                                item,
+                                State::Open {
+                                    bytes,
+                                    parser,
+                                    pending,
+                                },
+                            ));
+                        }
+                        match bytes.next().await {
+                            None => State::Done,
+                            Some(Err(err)) => return Some((Err(err), State::Done)),
+                            Some(Ok(chunk)) => match parser.push(&chunk) {
+                                Ok(frames) => {
+                                    pending.extend(frames.into_iter().map(|frame| {
+                                        serde_json::from_str::<InboxEvent>(&frame.data).map_err(
+                                            |e| {
+                                                Error::decode_body(
+                                                    EVENTS.name,
+                                                    200,
+                                                    e.to_string(),
+                                                    frame.data.as_bytes(),
+                                                )
+                                            },
+                                        )
+                                    }));
+                                    State::Open {
+                                        bytes,
+                                        parser,
+                                        pending,
+                                    }
+                                }
+                                Err(_) => {
+                                    let err = Error::decode(
+                                        EVENTS.name,
+                                        "an event-stream line exceeds 64 KiB",
+                                    );
+                                    return Some((Err(err), State::Done));
+                                }
+                            },
+                        }
+                    }
+                };
+            }
+        })
+    }
+}
+
+fn by_id_body(options: LeaseOptions) -> crate::LeaseBodyById {
+    match options.to_body(crate::ApiVariant::ById) {
+        crate::LeaseBody::ById(body) => body,
+        // `to_body(ById)` always answers the by-id shape; build it anyway rather than panic.
+        _ => crate::LeaseBodyById {
+            lease_seconds: options.lease_seconds.get(),
+            lease_limit: options.limit.get(),
+        },
+    }
+}
+
+fn by_name_body(options: LeaseOptions) -> crate::LeaseBodyByName {
+    match options.to_body(crate::ApiVariant::ByName) {
+        crate::LeaseBody::ByName(body) => body,
+        _ => crate::LeaseBodyByName {
+            lease_seconds: options.lease_seconds.get(),
+            max_messages: options.limit.get(),
+        },
+    }
+}
+
+/// One planned request in the form the wire needs.
+enum WireSettle {
+    ById {
+        inbox: Uuid,
+        lease_id: Uuid,
+        message_ids: Option<Vec<Uuid>>,
+    },
+    ByName {
+        inbox: crate::InboxName,
+        lease_tokens: Vec<String>,
+    },
+}
+
+fn prepare(
+    operation: &'static str,
+    request: AckRequest,
+) -> Result<(AckRequest, WireSettle), Error> {
+    let wire = match &request {
+        AckRequest::ById {
+            inbox,
+            lease_id,
+            message_ids,
+        } => {
+            let ids = match message_ids {
+                None => None,
+                Some(ids) => Some(
+                    ids.iter()
+                        .map(|id| uuid_of(operation, id))
+                        .collect::<Result<Vec<_>, _>>()?,
+                ),
+            };
+            WireSettle::ById {
+                inbox: *inbox,
+                lease_id: *lease_id,
+                message_ids: ids,
+            }
+        }
+        AckRequest::ByName {
+            inbox,
+            lease_tokens,
+        } => WireSettle::ByName {
+            inbox: inbox.clone(),
+            lease_tokens: lease_tokens.clone(),
+        },
+        other => {
+            return Err(crate::inboxes::unsupported(
+                operation,
+                &format!("cannot send {other:?}"),
+            ));
+        }
+    };
+    Ok((request, wire))
+}
+
+fn uuid_of(operation: &'static str, id: &MessageId) -> Result<Uuid, Error> {
+    id.as_uuid().ok_or_else(|| {
+        Error::validation(
+            operation,
+            vec![FieldError::new(
+                "message_ids",
+                FieldProblem::Invalid(format!(
+                    "{id} is not a uuid, as the by-id API variant requires"
+                )),
+            )],
+        )
+    })
+}
+
+/// The outcome of one handle, from the answer to the request that covered it.
+fn outcome_of(
+    settle: Settle,
+    request: &AckRequest,
+    settled: &Settled,
+    handle: &AckHandle,
+) -> AckOutcome {
+    let done = match settle {
+        Settle::Ack => AckOutcome::Acked,
+        Settle::Release => AckOutcome::Released,
+    };
+    if settled.message_ids.is_empty() {
+        // 201 without a list still means "settled"; 200 means "nothing was".
+        return if settled.status == 201 {
+            done
+        } else {
+            AckOutcome::NotHeld
+        };
+    }
+    match handle {
+        AckHandle::ById { message_id, .. } => {
+            let listed = settled.message_ids.iter().any(|id| same_id(id, message_id));
+            if listed { done } else { AckOutcome::NotHeld }
+        }
+        _ => match request.len() {
+            Some(sent) if settled.message_ids.len() >= sent => done,
+            _ => AckOutcome::Unconfirmed,
+        },
+    }
+}
+
+/// Message ids compare as uuids when both are (case and hyphenation may differ), else as text.
+fn same_id(a: &MessageId, b: &MessageId) -> bool {
+    match (a.as_uuid(), b.as_uuid()) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
