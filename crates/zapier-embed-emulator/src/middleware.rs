@@ -58,6 +58,19 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
     let limit = shared.config.rate_limit.unwrap_or(RateLimit::UNLIMITED);
     let now = state.now();
 
+    // Lease/ack/release requests are counted on arrival, whatever their outcome.
+    match operation.as_deref() {
+        Some("leaseTriggerInboxMessages" | "leaseTriggerInboxMessagesByName") => {
+            bump(&shared.stats.lease_requests)
+        }
+        Some("acknowledgeTriggerInboxMessages" | "acknowledgeTriggerInboxMessagesByName") => {
+            bump(&shared.stats.ack_requests)
+        }
+        Some("releaseTriggerInboxMessages" | "releaseTriggerInboxMessagesByName") => {
+            bump(&shared.stats.release_requests)
+        }
+        _ => {}
+    }
     if lock(&shared.limiter).arrive(&caller, now) {
         bump(&shared.stats.early_retries);
     }

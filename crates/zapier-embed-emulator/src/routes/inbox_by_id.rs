@@ -27,7 +27,6 @@ use crate::extract::{ApiJson, ApiQuery};
 use crate::models::inbox::*;
 use crate::queue::{Settle, StoredMessage};
 use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage, NewSubscription};
-use crate::stats::bump;
 
 /// Variant A routes (mounted under both prefixes).
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -268,10 +267,6 @@ pub(crate) fn settle(
     batches: &[(Uuid, Option<Vec<Uuid>>)],
     how: Settle,
 ) -> ApiResult<Response> {
-    bump(match how {
-        Settle::Ack => &state.0.stats.ack_requests,
-        Settle::Release => &state.0.stats.release_requests,
-    });
     let settled =
         state
             .store()
@@ -548,7 +543,6 @@ async fn lease_messages(
     caller: Caller,
     ApiJson(body): ApiJson<LeaseRequest>,
 ) -> ApiResult<Response> {
-    bump(&state.0.stats.lease_requests);
     let id = parse_inbox_id(&inbox_id)?;
     let (seconds, limit) = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
     let outcome =

@@ -25,7 +25,6 @@ use crate::models::inbox::{
 use crate::models::inbox_by_name::*;
 use crate::queue::Settle;
 use crate::state::inboxes::{LeaseOutcome, NewSubscription, PATHS_BY_NAME};
-use crate::stats::bump;
 
 /// Variant B routes (mounted under `/trigger-inbox/api/v1` only).
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -202,7 +201,6 @@ async fn lease_messages_by_name(
     caller: Caller,
     ApiJson422(body): ApiJson422<LeaseByNameRequest>,
 ) -> ApiResult<Response> {
-    bump(&state.0.stats.lease_requests);
     let (seconds, limit) = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")
         .map_err(ApiError::unprocessable)?;
     let id = resolve(&state, &caller, &name)?;
