@@ -174,23 +174,70 @@ fn url_pairs(raw: &[u8]) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// One canned answer of the recorder: the first route whose method matches and whose path
-/// starts with `path` answers.
+/// One canned answer of the recorder: the first route whose method matches, whose path starts
+/// with `path` and whose query contains `query` (when set) answers.
 #[derive(Clone)]
 pub struct Route {
     pub method: &'static str,
     pub path: String,
+    pub query: Option<String>,
     pub status: u16,
-    pub body: Value,
+    pub body: String,
+    pub content_type: &'static str,
     pub headers: Vec<(&'static str, String)>,
 }
 
+impl Route {
+    /// Only for requests whose query string contains `fragment`.
+    pub fn when_query(mut self, fragment: impl Into<String>) -> Self {
+        self.query = Some(fragment.into());
+        self
+    }
+
+    /// Adds a response header.
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    fn matches(&self, recorded: &Recorded) -> bool {
+        self.method == recorded.method
+            && recorded.path.starts_with(&self.path)
+            && self
+                .query
+                .as_deref()
+                .is_none_or(|q| recorded.query.as_deref().unwrap_or("").contains(q))
+    }
+}
+
+/// A JSON answer.
 pub fn route(method: &'static str, path: impl Into<String>, status: u16, body: Value) -> Route {
     Route {
         method,
         path: path.into(),
+        query: None,
         status,
-        body,
+        body: body.to_string(),
+        content_type: "application/json",
+        headers: Vec::new(),
+    }
+}
+
+/// A raw answer of another content type (e.g. `text/event-stream`).
+pub fn raw_route(
+    method: &'static str,
+    path: impl Into<String>,
+    status: u16,
+    content_type: &'static str,
+    body: impl Into<String>,
+) -> Route {
+    Route {
+        method,
+        path: path.into(),
+        query: None,
+        status,
+        body: body.into(),
+        content_type,
         headers: Vec::new(),
     }
 }
@@ -210,20 +257,17 @@ impl Recorder {
             .mock_async(move |_when, then| {
                 then.respond_with(move |req: &HttpMockRequest| {
                     let recorded = Recorded::from(req);
-                    let answer = routes
-                        .iter()
-                        .find(|r| r.method == recorded.method && recorded.path.starts_with(&r.path))
-                        .cloned();
+                    let answer = routes.iter().find(|r| r.matches(&recorded)).cloned();
                     log.lock().expect("log").push(recorded);
                     match answer {
                         Some(r) => {
                             let mut b = HttpMockResponse::builder()
                                 .status(r.status)
-                                .header("content-type", "application/json");
+                                .header("content-type", r.content_type);
                             for (k, v) in r.headers {
                                 b = b.header(k, v);
                             }
-                            b.body(r.body.to_string()).build()
+                            b.body(r.body).build()
                         }
                         None => HttpMockResponse::builder()
                             .status(404)
