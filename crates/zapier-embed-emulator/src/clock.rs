@@ -30,13 +30,21 @@ pub struct Clock {
 impl Clock {
     /// The current emulator time.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now() + chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        let offset = chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst));
+        Utc::now()
+            .checked_add_signed(offset)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
     }
 
     /// Moves the clock forward by `by` and returns the new time.
     pub fn advance(&self, by: Duration) -> DateTime<Utc> {
-        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX / 2);
-        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        // Saturate rather than wrap: a wrapped offset would move time backwards.
+        let _ = self
+            .offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
+                Some(cur.saturating_add(ms))
+            });
         self.now()
     }
 
@@ -57,7 +65,17 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-/// Converts a [`Duration`] to a chrono duration, saturating instead of panicking on huge values.
-pub(crate) fn chrono_dur(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+/// `t + d`, saturating at the largest representable time instead of panicking, so an absurd
+/// configuration (a token TTL of `u64::MAX` seconds) means "never" rather than a crash.
+///
+/// ```
+/// use std::time::Duration;
+/// let far = zapier_embed_emulator::clock::later(chrono::Utc::now(), Duration::from_secs(u64::MAX));
+/// assert_eq!(far, chrono::DateTime::<chrono::Utc>::MAX_UTC);
+/// ```
+pub fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

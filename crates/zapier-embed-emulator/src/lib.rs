@@ -36,6 +36,24 @@
 //! expired leases are touched. Nothing scans the queue; costs are `O(k log n)` for a batch of `k`.
 //! `benches/lease_ack.rs` measures a 1k and a 1M backlog side by side.
 //!
+//! # Control API (stable; no authentication, never faulted or rate limited)
+//! | Request | Body | Answer |
+//! |---|---|---|
+//! | `POST /_emulator/events` | `{"app":"slack","action":"channel_message","inputs":{"channel":"C1"},"payload":{..} or [..],"count":1}` | `{"delivered":N}` (inboxes) |
+//! | `POST /hooks/catch/{hook_code}/` | any JSON (or form) body | `{"status":"success","attempt","id","request_id","delivered"}` |
+//! | `POST /_emulator/clock/advance` | `{"seconds":N}` | `{"now":"<ISO 8601>"}` |
+//! | `GET /_emulator/clock` | | `{"now"}` |
+//! | `POST /_emulator/faults` | `{"route"?,"error_rate","error_status"(503),"drop_rate","latency_ms","rate_limit_burst","retry_after_secs"(1),"seed"?}` | `{"seed","rules":[..]}` |
+//! | `GET` / `DELETE /_emulator/faults` | | `{"seed","rules"}` |
+//! | `GET /_emulator/stats` | | [`models::control::StatsSnapshot`] |
+//! | `POST /_emulator/reset` | | `204` |
+//!
+//! Events reach every *active* inbox subscribed to the trigger (app by slug, key or versioned
+//! key) whose inputs contain the given `inputs`; a paused matching inbox drops them (counted as
+//! `messages_dropped_while_paused`). A fault rule's `route` is an operation id of
+//! `/openapi.json` (e.g. `leaseTriggerInboxMessages`, matching both prefixes and trailing-slash
+//! aliases) or a path prefix starting with `/`; without `route` it applies to every API request.
+//!
 //! # Time
 //! Every rule reads the emulator [`Clock`] (wall clock plus an offset moved by
 //! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it.

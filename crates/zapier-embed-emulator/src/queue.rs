@@ -265,7 +265,9 @@ impl MessageQueue {
             return None;
         }
         let lease_id = Uuid::now_v7();
-        let leased_until = now + lease_for;
+        let leased_until = now
+            .checked_add_signed(lease_for)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         let mut members = Vec::with_capacity(limit.min(self.available.len()));
         let mut messages = Vec::with_capacity(members.capacity());
         while members.len() < limit {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::clock::chrono_dur;
+use crate::clock::later;
 use crate::config::RateLimit;
 
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ impl RateLimiter {
             count: 0,
             retry_not_before: None,
         });
-        if now >= w.start + chrono_dur(limit.window) {
+        if now >= later(w.start, limit.window) {
             w.start = now;
             w.count = 0;
         }
@@ -66,7 +66,7 @@ impl RateLimiter {
     /// Counts the request against the caller's budget.
     pub fn admit(&mut self, caller: &str, now: DateTime<Utc>, limit: RateLimit) -> Verdict {
         let w = self.window(caller, now, limit);
-        let ends = w.start + chrono_dur(limit.window);
+        let ends = later(w.start, limit.window);
         let left_ms = (ends - now).num_milliseconds().max(0) as u64;
         let reset_secs = left_ms.div_ceil(1000).max(1);
         if w.count >= limit.requests {

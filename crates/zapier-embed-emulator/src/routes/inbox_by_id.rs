@@ -503,7 +503,12 @@ async fn inbox_events(
     let id = parse_inbox_id(&inbox_id)?;
     state.store().inbox(caller.user, id, state.now())?;
     let rx = state.0.hub.subscribe(id);
-    let tick = state.0.config.keep_alive_interval;
+    // A zero interval would spin; 10 ms is already far below any real heartbeat.
+    let tick = state
+        .0
+        .config
+        .keep_alive_interval
+        .max(Duration::from_millis(10));
     let stream = sse_stream(SseState {
         rx,
         state,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::Store;
 use crate::catalog::{self, Action, App};
-use crate::clock::{chrono_dur, iso};
+use crate::clock::{iso, later};
 use crate::error::{ApiError, ApiResult};
 use crate::models::inbox::{
     ConnectionId, Inbox, InboxAttributes, LeaseConflictAttributes, LeaseConflictResponse,
@@ -339,7 +339,7 @@ impl Store {
                 app,
                 action,
                 subscription,
-                ready_at: now + chrono_dur(self.config.activation_delay),
+                ready_at: later(now, self.config.activation_delay),
                 gone_at: None,
                 queue: MessageQueue::new(self.config.acked_retention),
             },
@@ -539,14 +539,14 @@ impl Store {
 
     /// `resume`: `paused`/`initialization_failure` → `initializing` (→ `active` after the delay).
     pub fn resume_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
-        let delay = chrono_dur(self.config.activation_delay);
+        let delay = self.config.activation_delay;
         let rec = self.inbox(user, id, now)?;
         match rec.status {
             InboxStatus::Paused | InboxStatus::InitializationFailure => {
                 rec.status = InboxStatus::Initializing;
                 rec.paused_reason = None;
                 rec.paused_at = None;
-                rec.ready_at = now + delay;
+                rec.ready_at = later(now, delay);
                 Ok(rec.to_wire())
             }
             other => Err(ApiError::conflict(format!(
@@ -558,13 +558,13 @@ impl Store {
 
     /// `DELETE`: → `deleting` (gone after the deletion delay); the name is freed at once.
     pub fn delete_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
-        let delay = chrono_dur(self.config.deletion_delay);
+        let delay = self.config.deletion_delay;
         let rec = self.inbox(user, id, now)?;
         if rec.status == InboxStatus::Deleting {
             return Err(ApiError::conflict("Inbox is already being deleted."));
         }
         rec.status = InboxStatus::Deleting;
-        rec.gone_at = Some(now + delay);
+        rec.gone_at = Some(later(now, delay));
         let wire = rec.to_wire();
         if let Some(n) = rec.name.clone() {
             self.names.remove(&(user, n));

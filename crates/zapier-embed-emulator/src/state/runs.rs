@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::Store;
 use crate::catalog::{Action, App};
-use crate::clock::chrono_dur;
+use crate::clock::later;
 use crate::error::{ApiError, ApiResult};
 use crate::models::partner::{ActionRun, ActionRunError};
 
@@ -197,7 +197,7 @@ impl Store {
             Ok(vec![Value::Object(result)])
         };
         let run_id = Uuid::now_v7().to_string();
-        let settles_at = now + chrono_dur(self.config.action_run_delay);
+        let settles_at = later(now, self.config.action_run_delay);
         self.runs.runs.insert(
             run_id.clone(),
             Run {

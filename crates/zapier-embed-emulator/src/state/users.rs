@@ -12,7 +12,7 @@ use rand::RngCore;
 use uuid::Uuid;
 
 use crate::catalog::{self, App};
-use crate::clock::chrono_dur;
+use crate::clock::later;
 
 /// A connection (Partner API "authentication").
 #[derive(Debug, Clone)]
@@ -147,7 +147,7 @@ impl Users {
         ttl: std::time::Duration,
         scopes: Option<Vec<String>>,
     ) -> String {
-        let expires_at = now + chrono_dur(ttl);
+        let expires_at = later(now, ttl);
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
         let claims = serde_json::json!({
             "sub": user.to_string(), "aud": "trigger-inbox", "iss": "zapier-embed-emulator",
