@@ -1,16 +1,31 @@
 //! Generated ↔ domain mapping: the only module that touches the generated clients and types.
 //!
-//! Each function sends one request of one operation through a generated client (with the
-//! attempt's token and the client's request capture) and maps the answer to domain or facade
+//! Each function performs one request of one operation and maps the answer to domain or facade
 //! types, or the failure to [`Error`] through [`Error::from_response`]. A regenerated client
 //! changes this file only; the request-shape snapshots in `tests/snapshots/` show any change on
 //! the wire.
 //!
-//! # Requests sent beside the generated builders
+//! # How a request is made
 //!
-//! Three variant A requests are built here and sent through the generated client's own hooks
-//! (`pre` sets the bearer token, `exec` sends or captures), because the generated body types
-//! cannot express the documented request:
+//! 1. **Built by the generated builder.** The builder's `send()` runs against a private
+//!    [`RequestCapture`], which records the request exactly as the generated code (and nothing
+//!    else) shaped it and answers locally.
+//! 2. **Sent through the generated client's hooks.** The recorded request is replayed through
+//!    the same generated client's `pre` hook (bearer token) and `exec` hook (the network, or the
+//!    user's own capture).
+//! 3. **Read here.** The answer's status, headers and body are read by this module: success
+//!    bodies decode into the generated response types, then into domain types; every other
+//!    answer goes to [`Error::from_response`] with its status, `Retry-After` and body.
+//!
+//! Step 3 is why the generated `send()` is not used end to end: for a *documented* error status
+//! whose body does not parse as the documented type (an empty 429 from a gateway, a Django
+//! `{"detail": "Not found."}` 404), progenitor answers `InvalidResponsePayload`, which has no
+//! status, and a rate limit or a missing inbox would then surface as a decode error.
+//!
+//! # Requests built beside the generated builders
+//!
+//! Three variant A requests are built here instead of by a builder, because the generated body
+//! types cannot express the documented request:
 //!
 //! * create (`POST /inboxes`) and ensure (`PUT /inboxes`): progenitor ignores `readOnly`, so the
 //!   generated `Inbox` / `InboxEnsure` bodies require `id`, `created_at` and `status` and would
@@ -18,9 +33,10 @@
 //! * update (`PATCH /inboxes/{id}`): the generated `PatchedInboxPatch` skips a `None` URL, so
 //!   `{"notification_url": null}` (which clears the URL) cannot be sent.
 //!
-//! Their method, path, headers (`accept`, `api-version`, `content-type`) and status handling
-//! mirror the generated code, and the snapshots pin them like every other request.
+//! Their method, path and headers (`accept`, `api-version`, `content-type`) mirror the generated
+//! code, and the snapshots pin them like every other request.
 
+use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -28,17 +44,20 @@ use chrono::Utc;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, HeaderMap, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
-use zapier_embed_api::{ClientState, by_id, by_name, oauth, partner};
+use zapier_embed_api::{
+    CapturedBody, CapturedRequest, ClientState, RequestCapture, by_id, by_name, oauth, partner,
+};
 
 use crate::actions::{Action, ActionType, App, Choice, OutputField, RunState};
 use crate::call::{Failure, Operation, Transport};
 use crate::connections::Connection;
+use crate::retry::Reach;
 use crate::triggers::Trigger;
 use crate::{
     AccessToken, AckResponse, ClientSecret, Error, ErrorContext, FlatInboxBody, Inbox, InboxName,
@@ -46,10 +65,40 @@ use crate::{
     NestedInboxBody, RunError, RunStatus, parse_retry_after,
 };
 
-/// The most bytes of an unexpected answer read for the error excerpt.
+/// The most bytes of an error answer read for its excerpt.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 type ApiError<E> = progenitor_client::Error<E>;
+
+// ---------------------------------------------------------------------------------------------
+// The generated clients, one attempt at a time
+// ---------------------------------------------------------------------------------------------
+
+/// What this module needs of a generated client.
+trait Generated: ClientHooks<ClientState> + ClientInfo<ClientState> + Sized {
+    fn make(base: &str, http: reqwest::Client, state: ClientState) -> Self;
+    fn base(transport: &Transport) -> &str;
+}
+
+macro_rules! generated {
+    ($($client:path => $base:ident),+ $(,)?) => {$(
+        impl Generated for $client {
+            fn make(base: &str, http: reqwest::Client, state: ClientState) -> Self {
+                <$client>::new_with_client(base, http, state)
+            }
+            fn base(transport: &Transport) -> &str {
+                &transport.config.$base
+            }
+        }
+    )+};
+}
+
+generated!(
+    by_id::Client => inbox_base,
+    by_name::Client => inbox_base,
+    partner::Client => api_url,
+    oauth::Client => auth_url,
+);
 
 /// One attempt's view of the generated clients: the shared pool, the attempt's token, and the
 /// client's request capture.
@@ -58,11 +107,18 @@ pub(crate) struct Api {
     token: Option<AccessToken>,
 }
 
+/// A 2xx answer, not yet read.
+struct Answer {
+    status: u16,
+    response: reqwest::Response,
+}
+
 impl Api {
     pub(crate) fn new(transport: Transport, token: Option<AccessToken>) -> Self {
         Api { transport, token }
     }
 
+    /// The state a sending client carries: the attempt's token and the user's capture.
     fn state(&self) -> ClientState {
         let mut state = ClientState::default();
         if let Some(token) = &self.token {
@@ -74,75 +130,160 @@ impl Api {
         state
     }
 
-    fn by_id(&self) -> by_id::Client {
-        by_id::Client::new_with_client(
-            &self.transport.config.inbox_base,
+    /// Builds the request of `op` with the generated builder run by `build` (step 1 of the
+    /// module documentation), then sends it (steps 2 and 3).
+    async fn send<C, F, Fut, R, E>(&self, op: &Operation, build: F) -> Result<Answer, Failure>
+    where
+        C: Generated,
+        F: FnOnce(C) -> Fut,
+        Fut: Future<Output = Result<R, ApiError<E>>>,
+    {
+        let recorder = RequestCapture::new();
+        let base = C::base(&self.transport);
+        let builder = C::make(
+            base,
             self.transport.http.clone(),
-            self.state(),
-        )
+            ClientState::default().with_capture(recorder.clone()),
+        );
+        if let Err(ApiError::InvalidRequest(message)) = build(builder).await {
+            return Err(Failure::unsent(invalid_request(op, &message)));
+        }
+        let Some(captured) = recorder.take().pop() else {
+            return Err(Failure::unsent(invalid_request(
+                op,
+                "the generated client built no request",
+            )));
+        };
+        let request = self.replay(op, base, &captured)?;
+        self.exchange::<C>(op, request).await
     }
 
-    fn by_name(&self) -> by_name::Client {
-        by_name::Client::new_with_client(
-            &self.transport.config.inbox_base,
-            self.transport.http.clone(),
-            self.state(),
-        )
+    /// Rebuilds a recorded request (the recorder keeps everything but `Authorization`, which
+    /// the `pre` hook adds when it is sent).
+    fn replay(
+        &self,
+        op: &Operation,
+        base: &str,
+        captured: &CapturedRequest,
+    ) -> Result<reqwest::Request, Failure> {
+        let unsent = |why: String| Failure::unsent(invalid_request(op, &why));
+        let origin = url::Url::parse(base)
+            .map_err(|e| unsent(e.to_string()))?
+            .origin()
+            .ascii_serialization();
+        let mut url = format!("{origin}{}", captured.path);
+        if let Some(query) = &captured.query {
+            url.push('?');
+            url.push_str(query);
+        }
+        let method = reqwest::Method::from_bytes(captured.method.as_bytes())
+            .map_err(|e| unsent(e.to_string()))?;
+        let mut builder = self.transport.http.request(method, url);
+        for (name, value) in &captured.headers {
+            let name =
+                HeaderName::from_bytes(name.as_bytes()).map_err(|e| unsent(e.to_string()))?;
+            let value = HeaderValue::from_str(value).map_err(|e| unsent(e.to_string()))?;
+            builder = builder.header(name, value);
+        }
+        builder = match &captured.body {
+            None => builder,
+            Some(CapturedBody::Json(json)) => {
+                builder.body(serde_json::to_vec(json).map_err(|e| unsent(e.to_string()))?)
+            }
+            Some(CapturedBody::Form(pairs)) => builder.body(
+                url::form_urlencoded::Serializer::new(String::new())
+                    .extend_pairs(pairs)
+                    .finish(),
+            ),
+            Some(CapturedBody::Text(text)) => builder.body(text.clone()),
+            Some(_) => return Err(unsent("a request body of an unknown kind".to_owned())),
+        };
+        builder
+            .build()
+            .map_err(|e| Failure::unsent(reqwest_error(op, &e)))
     }
 
-    fn partner(&self) -> partner::Client {
-        partner::Client::new_with_client(
-            &self.transport.config.api_url,
+    /// Sends a request through `C`'s hooks; answers a 2xx, maps everything else.
+    async fn exchange<C: Generated>(
+        &self,
+        op: &Operation,
+        mut request: reqwest::Request,
+    ) -> Result<Answer, Failure> {
+        let client = C::make(
+            C::base(&self.transport),
             self.transport.http.clone(),
             self.state(),
-        )
+        );
+        // The generated operation id, so a capture names the request as the builder would.
+        let info = OperationInfo {
+            operation_id: op.id,
+        };
+        if let Err(e) = client.pre::<()>(&mut request, &info).await {
+            return Err(Failure::unsent(hook_error(op, e)));
+        }
+        let result = client.exec(request, &info).await;
+        if let Err(e) = client.post::<()>(&result, &info).await {
+            return Err(Failure::answered(hook_error(op, e)));
+        }
+        let response = result.map_err(|e| transport_failure(op, e))?;
+        let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            Ok(Answer { status, response })
+        } else {
+            Err(Failure::answered(from_answer(op, response).await))
+        }
     }
 
-    fn oauth(&self) -> oauth::Client {
-        oauth::Client::new_with_client(
-            &self.transport.config.auth_url,
-            self.transport.http.clone(),
-            self.state(),
-        )
+    /// Sends a JSON request built here (see "Requests built beside the generated builders").
+    async fn send_json<C: Generated>(
+        &self,
+        op: &Operation,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+    ) -> Result<Answer, Failure> {
+        let request = self
+            .transport
+            .http
+            .request(method, format!("{}{path}", C::base(&self.transport)))
+            .header(ACCEPT, "application/json")
+            .header(CONTENT_TYPE, "application/json")
+            .header("api-version", C::api_version())
+            .body(
+                serde_json::to_vec(body)
+                    .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?,
+            )
+            .build()
+            .map_err(|e| Failure::unsent(reqwest_error(op, &e)))?;
+        self.exchange::<C>(op, request).await
+    }
+}
+
+impl Answer {
+    /// Reads and decodes the body into the generated type `T`.
+    async fn json<T: DeserializeOwned>(self, op: &Operation) -> Result<(u16, T), Failure> {
+        let status = self.status;
+        let body = self
+            .response
+            .bytes()
+            .await
+            .map_err(|e| Failure::answered(reqwest_error(op, &e)))?;
+        serde_json::from_slice(&body)
+            .map(|value| (status, value))
+            .map_err(|e| {
+                Failure::answered(Error::decode_body(
+                    op.name,
+                    status,
+                    format!("the answer does not match the API document: {e}"),
+                    &body,
+                ))
+            })
     }
 }
 
 // ---------------------------------------------------------------------------------------------
 // Error mapping
 // ---------------------------------------------------------------------------------------------
-
-/// Maps a failure of a generated call.
-async fn fail<E: Serialize>(op: &Operation, err: ApiError<E>) -> Failure {
-    match err {
-        ApiError::InvalidRequest(message) => Failure::unsent(invalid_request(op, &message)),
-        ApiError::CommunicationError(e) => transport_failure(op, e),
-        ApiError::InvalidUpgrade(e) | ApiError::ResponseBodyError(e) => {
-            Failure::answered(reqwest_error(op, &e))
-        }
-        ApiError::ErrorResponse(answer) => {
-            let status = answer.status().as_u16();
-            let retry_after = retry_after(answer.headers());
-            // The typed body is written back to JSON for the one parser of error bodies; it
-            // holds every field the documents declare.
-            let body = serde_json::to_vec(&answer.into_inner()).unwrap_or_default();
-            Failure::answered(Error::from_response(op.name, status, retry_after, &body))
-        }
-        ApiError::InvalidResponsePayload(body, e) => {
-            // progenitor keeps no status here; the excerpt still shows what came back.
-            let mut err = Error::decode(
-                op.name,
-                format!("the answer did not match the API document: {e}"),
-            );
-            let context = err.context_mut();
-            *context = context.clone().with_body(&body);
-            Failure::answered(err)
-        }
-        ApiError::UnexpectedResponse(response) => {
-            Failure::answered(from_answer(op, response).await)
-        }
-        ApiError::Custom(message) => Failure::unsent(Error::transport(op.name, message)),
-    }
-}
 
 /// A request the generated builder refused to build (a value it could not convert).
 fn invalid_request(op: &Operation, message: &str) -> Error {
@@ -152,12 +293,23 @@ fn invalid_request(op: &Operation, message: &str) -> Error {
     }
 }
 
+/// A hook refused the request (e.g. a token that is not a valid header value).
+fn hook_error(op: &Operation, e: ApiError<()>) -> Error {
+    match e {
+        ApiError::InvalidRequest(message) | ApiError::Custom(message) => {
+            invalid_request(op, &message)
+        }
+        ApiError::CommunicationError(e) => reqwest_error(op, &e),
+        _ => invalid_request(op, "a request hook failed"),
+    }
+}
+
 fn transport_failure(op: &Operation, e: reqwest::Error) -> Failure {
     // Only a failed connection proves the server never saw the request.
     let reach = if e.is_connect() {
-        crate::retry::Reach::NotSent
+        Reach::NotSent
     } else {
-        crate::retry::Reach::MaybeProcessed
+        Reach::MaybeProcessed
     };
     Failure {
         error: reqwest_error(op, &e),
@@ -169,15 +321,13 @@ fn reqwest_error(op: &Operation, e: &reqwest::Error) -> Error {
     if e.is_timeout() {
         Error::timeout(op.name, "the request timed out")
     } else {
-        // `without_url` keeps query strings (which could carry a token) out of the message; the
-        // domain scrubs URLs again anyway.
-        let e = clone_without_url(e);
-        Error::transport_from(op.name, &e)
+        Error::transport_from(op.name, &without_url(e))
     }
 }
 
-/// reqwest errors are not `Clone`; rebuild the chain's text without the URL.
-fn clone_without_url(e: &reqwest::Error) -> std::io::Error {
+/// The error chain's text without the URL (whose query could carry a token; the domain scrubs
+/// URLs again anyway). reqwest errors are not `Clone`, so the chain is copied as text.
+fn without_url(e: &reqwest::Error) -> std::io::Error {
     use std::error::Error as _;
     let mut text = if e.is_connect() {
         "could not connect".to_owned()
@@ -208,8 +358,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .and_then(|v| parse_retry_after(v, Utc::now()))
 }
 
-/// Maps an answer the document does not declare for the operation (a 5xx, a 599 from the
-/// capture, an undocumented 2xx…).
+/// Maps an unsuccessful answer (a 599 from a capture included).
 async fn from_answer(op: &Operation, mut response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let wait = retry_after(response.headers());
@@ -221,28 +370,25 @@ async fn from_answer(op: &Operation, mut response: reqwest::Response) -> Error {
             Ok(None) | Err(_) => break,
         }
     }
-    if (200..300).contains(&status) {
-        return Error::decode_body(
-            op.name,
-            status,
-            "the API document does not declare this status",
-            &body,
-        );
-    }
     Error::from_response(op.name, status, wait, &body)
 }
 
-/// Converts between a generated and a domain type through their JSON forms. Both sides derive
+/// Converts a generated type into a domain one through their JSON forms. Both sides derive
 /// serde from the same documents, so this is total for every answer the document allows; a
-/// server sending something else is reported as a decode error.
+/// value outside it is reported as a decode error.
 fn convert<G: Serialize, D: DeserializeOwned>(
     op: &Operation,
+    status: u16,
     what: &str,
     value: &G,
 ) -> Result<D, Failure> {
     serde_json::to_value(value)
         .and_then(serde_json::from_value)
-        .map_err(|e| Failure::answered(Error::decode(op.name, format!("{what}: {e}"))))
+        .map_err(|e| {
+            let mut err = Error::decode(op.name, format!("{what}: {e}"));
+            err.context_mut().status = Some(status);
+            Failure::answered(err)
+        })
 }
 
 /// Builds a generated request body from a domain one (refused before sending if it does not
@@ -255,63 +401,6 @@ fn to_body<D: Serialize, G: DeserializeOwned>(
     serde_json::to_value(value)
         .and_then(serde_json::from_value)
         .map_err(|e| Failure::unsent(invalid_request(op, &format!("{what}: {e}"))))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Requests beside the builders (see the module documentation)
-// ---------------------------------------------------------------------------------------------
-
-/// Sends a JSON request through `client`'s hooks; answers 2xx as `(status, body)` and maps every
-/// other outcome to a failure.
-async fn send_json<C>(
-    client: &C,
-    op: &Operation,
-    operation_id: &'static str,
-    method: reqwest::Method,
-    path: &str,
-    body: &Value,
-) -> Result<(u16, Bytes), Failure>
-where
-    C: ClientHooks<ClientState> + ClientInfo<ClientState>,
-{
-    let request = client
-        .client()
-        .request(method, format!("{}{path}", client.baseurl()))
-        .header(ACCEPT, "application/json")
-        .header("api-version", C::api_version())
-        .json(body)
-        .build();
-    let mut request = match request {
-        Ok(request) => request,
-        Err(e) => return Err(Failure::unsent(reqwest_error(op, &e))),
-    };
-    let info = OperationInfo { operation_id };
-    if let Err(e) = client.pre::<()>(&mut request, &info).await {
-        return Err(fail(op, e).await);
-    }
-    let result = client.exec(request, &info).await;
-    if let Err(e) = client.post::<()>(&result, &info).await {
-        return Err(fail(op, e).await);
-    }
-    let response = result.map_err(|e| transport_failure(op, e))?;
-    let status = response.status().as_u16();
-    if !(200..300).contains(&status) {
-        return Err(Failure::answered(from_answer(op, response).await));
-    }
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| Failure::answered(reqwest_error(op, &e)))?;
-    Ok((status, bytes))
-}
-
-fn decode_json<D: DeserializeOwned>(
-    op: &Operation,
-    status: u16,
-    body: &[u8],
-) -> Result<D, Failure> {
-    serde_json::from_slice(body)
-        .map_err(|e| Failure::answered(Error::decode_body(op.name, status, e.to_string(), body)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -334,35 +423,38 @@ pub(crate) struct InboxQuery {
     pub(crate) status: Option<String>,
 }
 
+fn offset(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
 pub(crate) async fn list_inboxes_by_id(
     api: Api,
     op: &Operation,
     query: InboxQuery,
 ) -> Result<Page<Inbox>, Failure> {
-    let client = api.by_id();
-    let mut request = client.list_trigger_inboxes();
-    if let Some(limit) = query.limit {
-        request = request.limit(i64::from(limit));
-    }
-    if let Some(offset) = query.offset {
-        request = request.offset(i64::try_from(offset).unwrap_or(i64::MAX));
-    }
-    if let Some(name) = query.name {
-        request = request.name(name);
-    }
-    if let Some(status) = query.status {
-        request = request.status(status);
-    }
-    match request.send().await {
-        Ok(answer) => {
-            let page = answer.into_inner();
-            Ok(Page {
-                items: convert(op, "inbox list", &page.results)?,
-                next: page.next,
-            })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            let mut request = c.list_trigger_inboxes();
+            if let Some(limit) = query.limit {
+                request = request.limit(i64::from(limit));
+            }
+            if let Some(o) = query.offset {
+                request = request.offset(offset(o));
+            }
+            if let Some(name) = query.name {
+                request = request.name(name);
+            }
+            if let Some(status) = query.status {
+                request = request.status(status);
+            }
+            request.send().await
+        })
+        .await?;
+    let (status, page): (_, by_id::types::PaginatedInboxList) = answer.json(op).await?;
+    Ok(Page {
+        items: convert(op, status, "inbox list", &page.results)?,
+        next: page.next,
+    })
 }
 
 pub(crate) async fn create_by_id(
@@ -370,19 +462,13 @@ pub(crate) async fn create_by_id(
     op: &Operation,
     body: NestedInboxBody,
 ) -> Result<Inbox, Failure> {
-    let client = api.by_id();
     let body = serde_json::to_value(&body)
         .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?;
-    let (status, bytes) = send_json(
-        &client,
-        op,
-        "create_trigger_inbox",
-        reqwest::Method::POST,
-        "/inboxes",
-        &body,
-    )
-    .await?;
-    decode_json(op, status, &bytes)
+    let answer = api
+        .send_json::<by_id::Client>(op, reqwest::Method::POST, "/inboxes", &body)
+        .await?;
+    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
+    convert(op, status, "inbox", &inbox)
 }
 
 /// Ensure: the inbox and whether it was created (201) rather than found (200).
@@ -391,27 +477,23 @@ pub(crate) async fn ensure_by_id(
     op: &Operation,
     body: NestedInboxBody,
 ) -> Result<(Inbox, bool), Failure> {
-    let client = api.by_id();
     let body = serde_json::to_value(&body)
         .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?;
-    let (status, bytes) = send_json(
-        &client,
-        op,
-        "ensure_trigger_inbox",
-        reqwest::Method::PUT,
-        "/inboxes",
-        &body,
-    )
-    .await?;
-    Ok((decode_json(op, status, &bytes)?, status == 201))
+    let answer = api
+        .send_json::<by_id::Client>(op, reqwest::Method::PUT, "/inboxes", &body)
+        .await?;
+    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
+    Ok((convert(op, status, "inbox", &inbox)?, status == 201))
 }
 
 pub(crate) async fn get_by_id(api: Api, op: &Operation, id: Uuid) -> Result<Inbox, Failure> {
-    let client = api.by_id();
-    match client.get_trigger_inbox().id(id).send().await {
-        Ok(answer) => convert(op, "inbox", &answer.into_inner()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            c.get_trigger_inbox().id(id).send().await
+        })
+        .await?;
+    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
+    convert(op, status, "inbox", &inbox)
 }
 
 pub(crate) async fn patch_by_id(
@@ -420,19 +502,13 @@ pub(crate) async fn patch_by_id(
     id: Uuid,
     url: Option<String>,
 ) -> Result<Inbox, Failure> {
-    let client = api.by_id();
     let body = serde_json::json!({ "notification_url": url });
     let path = format!("/inboxes/{}", id.hyphenated());
-    let (status, bytes) = send_json(
-        &client,
-        op,
-        "patch_trigger_inbox",
-        reqwest::Method::PATCH,
-        &path,
-        &body,
-    )
-    .await?;
-    decode_json(op, status, &bytes)
+    let answer = api
+        .send_json::<by_id::Client>(op, reqwest::Method::PATCH, &path, &body)
+        .await?;
+    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
+    convert(op, status, "inbox", &inbox)
 }
 
 /// Pause, resume or delete.
@@ -449,16 +525,17 @@ pub(crate) async fn transition_by_id(
     id: Uuid,
     transition: Transition,
 ) -> Result<Inbox, Failure> {
-    let client = api.by_id();
-    let answer = match transition {
-        Transition::Pause => client.pause_trigger_inbox().id(id).send().await,
-        Transition::Resume => client.resume_trigger_inbox().id(id).send().await,
-        Transition::Delete => client.delete_trigger_inbox().id(id).send().await,
-    };
-    match answer {
-        Ok(answer) => convert(op, "inbox", &answer.into_inner()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            match transition {
+                Transition::Pause => c.pause_trigger_inbox().id(id).send().await,
+                Transition::Resume => c.resume_trigger_inbox().id(id).send().await,
+                Transition::Delete => c.delete_trigger_inbox().id(id).send().await,
+            }
+        })
+        .await?;
+    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
+    convert(op, status, "inbox", &inbox)
 }
 
 /// The raw bytes of an inbox's event stream.
@@ -469,14 +546,16 @@ pub(crate) async fn events_by_id(
     op: &'static Operation,
     id: Uuid,
 ) -> Result<EventBytes, Failure> {
-    let client = api.by_id();
-    match client.get_trigger_inbox_events().inbox_id(id).send().await {
-        Ok(answer) => Ok(answer
-            .into_inner_stream()
-            .map(move |chunk| chunk.map_err(|e| reqwest_error(op, &e)))
-            .boxed()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            c.get_trigger_inbox_events().inbox_id(id).send().await
+        })
+        .await?;
+    Ok(answer
+        .response
+        .bytes_stream()
+        .map(move |chunk| chunk.map_err(|e| reqwest_error(op, &e)))
+        .boxed())
 }
 
 pub(crate) async fn list_messages_by_id(
@@ -485,21 +564,20 @@ pub(crate) async fn list_messages_by_id(
     id: Uuid,
     cursor: Option<String>,
 ) -> Result<Page<Message>, Failure> {
-    let client = api.by_id();
-    let mut request = client.list_trigger_inbox_messages().inbox_id(id);
-    if let Some(cursor) = cursor {
-        request = request.cursor(cursor);
-    }
-    match request.send().await {
-        Ok(answer) => {
-            let page = answer.into_inner();
-            Ok(Page {
-                items: convert(op, "message list", &page.results)?,
-                next: page.next,
-            })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            let mut request = c.list_trigger_inbox_messages().inbox_id(id);
+            if let Some(cursor) = cursor {
+                request = request.cursor(cursor);
+            }
+            request.send().await
+        })
+        .await?;
+    let (status, page): (_, by_id::types::PaginatedMessageList) = answer.json(op).await?;
+    Ok(Page {
+        items: convert(op, status, "message list", &page.results)?,
+        next: page.next,
+    })
 }
 
 pub(crate) async fn lease_by_id(
@@ -508,18 +586,18 @@ pub(crate) async fn lease_by_id(
     id: Uuid,
     body: LeaseBodyById,
 ) -> Result<LeaseResponseBody, Failure> {
-    let client = api.by_id();
     let body: by_id::types::LeaseRequest = to_body(op, "lease request", &body)?;
-    match client
-        .lease_trigger_inbox_messages()
-        .inbox_id(id)
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(answer) => convert(op, "lease response", &answer.into_inner()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            c.lease_trigger_inbox_messages()
+                .inbox_id(id)
+                .body(body)
+                .send()
+                .await
+        })
+        .await?;
+    let (status, lease): (_, by_id::types::LeaseResponse) = answer.json(op).await?;
+    convert(op, status, "lease response", &lease)
 }
 
 /// Ack or release.
@@ -536,15 +614,9 @@ pub(crate) struct Settled {
     pub(crate) message_ids: Vec<MessageId>,
 }
 
-/// Reads an ack / release answer of either variant (`acked_id` or `released_id`, `results`).
-fn settled(
-    op: &Operation,
-    status: u16,
-    body: serde_json::Result<Value>,
-) -> Result<Settled, Failure> {
-    let response: AckResponse = body
-        .and_then(serde_json::from_value)
-        .map_err(|e| Failure::answered(Error::decode(op.name, format!("ack response: {e}"))))?;
+fn settled<G: Serialize>(op: &Operation, status: u16, body: &G) -> Result<Settled, Failure> {
+    // The domain type reads `acked_id` and `released_id` alike.
+    let response: AckResponse = convert(op, status, "ack response", body)?;
     Ok(Settled {
         status,
         message_ids: response.messages.into_iter().map(|m| m.id).collect(),
@@ -559,33 +631,42 @@ pub(crate) async fn settle_by_id(
     lease_id: Uuid,
     message_ids: Option<Vec<Uuid>>,
 ) -> Result<Settled, Failure> {
-    let client = api.by_id();
     let message_ids = message_ids.unwrap_or_default();
-    let answer = match settle {
-        Settle::Ack => client
-            .acknowledge_trigger_inbox_messages()
-            .inbox_id(id)
-            .body(by_id::types::AckRequest {
+    match settle {
+        Settle::Ack => {
+            let body = by_id::types::AckRequest {
                 lease_id,
                 message_ids,
-            })
-            .send()
-            .await
-            .map(|a| (a.status().as_u16(), serde_json::to_value(a.into_inner()))),
-        Settle::Release => client
-            .release_trigger_inbox_messages()
-            .inbox_id(id)
-            .body(by_id::types::ReleaseRequest {
+            };
+            let answer = api
+                .send(op, |c: by_id::Client| async move {
+                    c.acknowledge_trigger_inbox_messages()
+                        .inbox_id(id)
+                        .body(body)
+                        .send()
+                        .await
+                })
+                .await?;
+            let (status, body): (_, by_id::types::AckResponse) = answer.json(op).await?;
+            settled(op, status, &body)
+        }
+        Settle::Release => {
+            let body = by_id::types::ReleaseRequest {
                 lease_id,
                 message_ids,
-            })
-            .send()
-            .await
-            .map(|a| (a.status().as_u16(), serde_json::to_value(a.into_inner()))),
-    };
-    match answer {
-        Ok((status, body)) => settled(op, status, body),
-        Err(e) => Err(fail(op, e).await),
+            };
+            let answer = api
+                .send(op, |c: by_id::Client| async move {
+                    c.release_trigger_inbox_messages()
+                        .inbox_id(id)
+                        .body(body)
+                        .send()
+                        .await
+                })
+                .await?;
+            let (status, body): (_, by_id::types::ReleaseResponse) = answer.json(op).await?;
+            settled(op, status, &body)
+        }
     }
 }
 
@@ -594,21 +675,22 @@ pub(crate) async fn list_triggers(
     op: &Operation,
     app: String,
 ) -> Result<Vec<Trigger>, Failure> {
-    let client = api.by_id();
-    match client.list_triggers().app(app).send().await {
-        Ok(answer) => Ok(answer
-            .into_inner()
-            .results
-            .into_iter()
-            .map(|t| Trigger {
-                key: t.key,
-                title: t.title,
-                description: t.description.filter(|d| !d.is_empty()),
-                app_key: t.app_key,
-            })
-            .collect()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            c.list_triggers().app(app).send().await
+        })
+        .await?;
+    let (_, list): (_, by_id::types::TriggerList) = answer.json(op).await?;
+    Ok(list
+        .results
+        .into_iter()
+        .map(|t| Trigger {
+            key: t.key,
+            title: t.title,
+            description: t.description.filter(|d| !d.is_empty()),
+            app_key: t.app_key,
+        })
+        .collect())
 }
 
 pub(crate) async fn trigger_input_fields(
@@ -618,18 +700,18 @@ pub(crate) async fn trigger_input_fields(
     trigger: String,
     connection: String,
 ) -> Result<Vec<InputField>, Failure> {
-    let client = api.by_id();
-    match client
-        .list_trigger_input_fields()
-        .app(app)
-        .action(trigger)
-        .connection(connection)
-        .send()
-        .await
-    {
-        Ok(answer) => convert(op, "trigger input fields", &answer.into_inner().results),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_id::Client| async move {
+            c.list_trigger_input_fields()
+                .app(app)
+                .action(trigger)
+                .connection(connection)
+                .send()
+                .await
+        })
+        .await?;
+    let (status, list): (_, by_id::types::TriggerInputFieldList) = answer.json(op).await?;
+    convert(op, status, "trigger input fields", &list.results)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,30 +723,29 @@ pub(crate) async fn list_inboxes_by_name(
     op: &Operation,
     query: InboxQuery,
 ) -> Result<Page<Inbox>, Failure> {
-    let client = api.by_name();
-    let mut request = client.list_inboxes();
-    if let Some(limit) = query.limit {
-        request = request.limit(i64::from(limit));
-    }
-    if let Some(offset) = query.offset {
-        request = request.offset(i64::try_from(offset).unwrap_or(i64::MAX));
-    }
-    if let Some(name) = query.name {
-        request = request.name(name);
-    }
-    if let Some(status) = query.status {
-        request = request.status(status);
-    }
-    match request.send().await {
-        Ok(answer) => {
-            let page = answer.into_inner();
-            Ok(Page {
-                items: convert(op, "inbox list", &page.results)?,
-                next: page.next,
-            })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_name::Client| async move {
+            let mut request = c.list_inboxes();
+            if let Some(limit) = query.limit {
+                request = request.limit(i64::from(limit));
+            }
+            if let Some(o) = query.offset {
+                request = request.offset(offset(o));
+            }
+            if let Some(name) = query.name {
+                request = request.name(name);
+            }
+            if let Some(status) = query.status {
+                request = request.status(status);
+            }
+            request.send().await
+        })
+        .await?;
+    let (status, page): (_, by_name::types::PaginatedInboxList) = answer.json(op).await?;
+    Ok(Page {
+        items: convert(op, status, "inbox list", &page.results)?,
+        next: page.next,
+    })
 }
 
 pub(crate) async fn get_by_name(
@@ -672,11 +753,13 @@ pub(crate) async fn get_by_name(
     op: &Operation,
     name: InboxName,
 ) -> Result<Inbox, Failure> {
-    let client = api.by_name();
-    match client.get_inbox().name(name.as_str()).send().await {
-        Ok(answer) => convert(op, "inbox", &answer.into_inner()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_name::Client| async move {
+            c.get_inbox().name(name.as_str()).send().await
+        })
+        .await?;
+    let (status, inbox): (_, by_name::types::Inbox) = answer.json(op).await?;
+    convert(op, status, "inbox", &inbox)
 }
 
 /// Upsert: the inbox and whether it was created (201) rather than found (200).
@@ -686,21 +769,14 @@ pub(crate) async fn upsert_by_name(
     name: InboxName,
     body: FlatInboxBody,
 ) -> Result<(Inbox, bool), Failure> {
-    let client = api.by_name();
     let body: by_name::types::InboxUpsert = to_body(op, "inbox body", &body)?;
-    match client
-        .upsert_inbox()
-        .name(name.as_str())
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(answer) => {
-            let created = answer.status().as_u16() == 201;
-            Ok((convert(op, "inbox", &answer.into_inner())?, created))
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_name::Client| async move {
+            c.upsert_inbox().name(name.as_str()).body(body).send().await
+        })
+        .await?;
+    let (status, inbox): (_, by_name::types::Inbox) = answer.json(op).await?;
+    Ok((convert(op, status, "inbox", &inbox)?, status == 201))
 }
 
 pub(crate) async fn transition_by_name(
@@ -709,16 +785,17 @@ pub(crate) async fn transition_by_name(
     name: InboxName,
     transition: Transition,
 ) -> Result<Inbox, Failure> {
-    let client = api.by_name();
-    let answer = match transition {
-        Transition::Pause => client.pause_inbox().name(name.as_str()).send().await,
-        Transition::Resume => client.resume_inbox().name(name.as_str()).send().await,
-        Transition::Delete => client.delete_inbox().name(name.as_str()).send().await,
-    };
-    match answer {
-        Ok(answer) => convert(op, "inbox", &answer.into_inner()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_name::Client| async move {
+            match transition {
+                Transition::Pause => c.pause_inbox().name(name.as_str()).send().await,
+                Transition::Resume => c.resume_inbox().name(name.as_str()).send().await,
+                Transition::Delete => c.delete_inbox().name(name.as_str()).send().await,
+            }
+        })
+        .await?;
+    let (status, inbox): (_, by_name::types::Inbox) = answer.json(op).await?;
+    convert(op, status, "inbox", &inbox)
 }
 
 pub(crate) async fn list_messages_by_name(
@@ -727,21 +804,20 @@ pub(crate) async fn list_messages_by_name(
     name: InboxName,
     cursor: Option<String>,
 ) -> Result<Page<Message>, Failure> {
-    let client = api.by_name();
-    let mut request = client.list_messages().name(name.as_str());
-    if let Some(cursor) = cursor {
-        request = request.cursor(cursor);
-    }
-    match request.send().await {
-        Ok(answer) => {
-            let page = answer.into_inner();
-            Ok(Page {
-                items: convert(op, "message list", &page.results)?,
-                next: page.next,
-            })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_name::Client| async move {
+            let mut request = c.list_messages().name(name.as_str());
+            if let Some(cursor) = cursor {
+                request = request.cursor(cursor);
+            }
+            request.send().await
+        })
+        .await?;
+    let (status, page): (_, by_name::types::PaginatedMessageList) = answer.json(op).await?;
+    Ok(Page {
+        items: convert(op, status, "message list", &page.results)?,
+        next: page.next,
+    })
 }
 
 pub(crate) async fn lease_by_name(
@@ -750,18 +826,18 @@ pub(crate) async fn lease_by_name(
     name: InboxName,
     body: LeaseBodyByName,
 ) -> Result<LeaseResponseBody, Failure> {
-    let client = api.by_name();
     let body: by_name::types::LeaseRequest = to_body(op, "lease request", &body)?;
-    match client
-        .lease_messages()
-        .name(name.as_str())
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(answer) => convert(op, "lease response", &answer.into_inner()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: by_name::Client| async move {
+            c.lease_messages()
+                .name(name.as_str())
+                .body(body)
+                .send()
+                .await
+        })
+        .await?;
+    let (status, lease): (_, by_name::types::LeaseResponse) = answer.json(op).await?;
+    convert(op, status, "lease response", &lease)
 }
 
 pub(crate) async fn settle_by_name(
@@ -771,27 +847,34 @@ pub(crate) async fn settle_by_name(
     name: InboxName,
     lease_tokens: Vec<String>,
 ) -> Result<Settled, Failure> {
-    let client = api.by_name();
     let body = by_name::types::LeaseTokens { lease_tokens };
-    let answer = match settle {
-        Settle::Ack => client
-            .acknowledge_messages()
-            .name(name.as_str())
-            .body(body)
-            .send()
-            .await
-            .map(|a| (a.status().as_u16(), serde_json::to_value(a.into_inner()))),
-        Settle::Release => client
-            .release_messages()
-            .name(name.as_str())
-            .body(body)
-            .send()
-            .await
-            .map(|a| (a.status().as_u16(), serde_json::to_value(a.into_inner()))),
-    };
-    match answer {
-        Ok((status, body)) => settled(op, status, body),
-        Err(e) => Err(fail(op, e).await),
+    match settle {
+        Settle::Ack => {
+            let answer = api
+                .send(op, |c: by_name::Client| async move {
+                    c.acknowledge_messages()
+                        .name(name.as_str())
+                        .body(body)
+                        .send()
+                        .await
+                })
+                .await?;
+            let (status, body): (_, by_name::types::AckResponse) = answer.json(op).await?;
+            settled(op, status, &body)
+        }
+        Settle::Release => {
+            let answer = api
+                .send(op, |c: by_name::Client| async move {
+                    c.release_messages()
+                        .name(name.as_str())
+                        .body(body)
+                        .send()
+                        .await
+                })
+                .await?;
+            let (status, body): (_, by_name::types::ReleaseResponse) = answer.json(op).await?;
+            settled(op, status, &body)
+        }
     }
 }
 
@@ -811,35 +894,32 @@ pub(crate) async fn authentications(
     op: &Operation,
     app: String,
     limit: u32,
-    offset: u64,
+    start: u64,
 ) -> Result<Page<Connection>, Failure> {
-    let client = api.partner();
-    match client
-        .get_authentications()
-        .app(app)
-        .limit(i64::from(limit))
-        .offset(i64::try_from(offset).unwrap_or(i64::MAX))
-        .send()
-        .await
-    {
-        Ok(answer) => {
-            let page = answer.into_inner();
-            Ok(Page {
-                items: page
-                    .data
-                    .into_iter()
-                    .map(|a| Connection {
-                        app: app_id(&a.app),
-                        id: a.id,
-                        title: a.title,
-                        is_expired: a.is_expired,
-                    })
-                    .collect(),
-                next: page.links.and_then(|l| l.next),
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.get_authentications()
+                .app(app)
+                .limit(i64::from(limit))
+                .offset(offset(start))
+                .send()
+                .await
+        })
+        .await?;
+    let (_, page): (_, partner::types::AuthenticationResponse) = answer.json(op).await?;
+    Ok(Page {
+        items: page
+            .data
+            .into_iter()
+            .map(|a| Connection {
+                app: app_id(&a.app),
+                id: a.id,
+                title: a.title,
+                is_expired: a.is_expired,
             })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+            .collect(),
+        next: page.links.and_then(|l| l.next),
+    })
 }
 
 pub(crate) async fn apps(
@@ -848,32 +928,31 @@ pub(crate) async fn apps(
     query: String,
     limit: u32,
 ) -> Result<Vec<App>, Failure> {
-    let client = api.partner();
-    match client
-        .get_v2_apps()
-        .query(query)
-        .limit(i64::from(limit))
-        .send()
-        .await
-    {
-        Ok(answer) => Ok(answer
-            .into_inner()
-            .data
-            .into_iter()
-            .map(|a| App {
-                id: a.id,
-                key: a.key,
-                title: a.title,
-                description: a.description.filter(|d| !d.is_empty()),
-                action_types: a
-                    .action_types
-                    .iter()
-                    .map(|t| ActionType::from(t.as_str()))
-                    .collect(),
-            })
-            .collect()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.get_v2_apps()
+                .query(query)
+                .limit(i64::from(limit))
+                .send()
+                .await
+        })
+        .await?;
+    let (_, page): (_, partner::types::ExpandedAppsResponse) = answer.json(op).await?;
+    Ok(page
+        .data
+        .into_iter()
+        .map(|a| App {
+            id: a.id,
+            key: a.key,
+            title: a.title,
+            description: a.description.filter(|d| !d.is_empty()),
+            action_types: a
+                .action_types
+                .iter()
+                .map(|t| ActionType::from(t.as_str()))
+                .collect(),
+        })
+        .collect())
 }
 
 pub(crate) async fn actions(
@@ -882,47 +961,51 @@ pub(crate) async fn actions(
     app: String,
     action_type: Option<ActionType>,
 ) -> Result<Vec<Action>, Failure> {
-    let client = api.partner();
-    let mut request = client.get_actions().app(app);
-    if let Some(t) = action_type {
-        request = request.action_type(t.as_str().to_owned());
-    }
-    match request.send().await {
-        Ok(answer) => Ok(answer
-            .into_inner()
-            .data
-            .into_iter()
-            .map(|a| Action {
-                app: match &a.app {
-                    partner::types::ActionApp::String(id) => id.clone(),
-                    partner::types::ActionApp::App(app) => app.id.clone(),
-                },
-                id: a.id,
-                key: a.key,
-                action_type: ActionType::from(a.action_type.as_str()),
-                title: a.title,
-                description: a.description,
-                is_instant: a.is_instant,
-            })
-            .collect()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            let mut request = c.get_actions().app(app);
+            if let Some(t) = action_type {
+                request = request.action_type(t.as_str().to_owned());
+            }
+            request.send().await
+        })
+        .await?;
+    let (_, page): (_, partner::types::ActionsResponse) = answer.json(op).await?;
+    Ok(page
+        .data
+        .into_iter()
+        .map(|a| Action {
+            app: match &a.app {
+                partner::types::ActionApp::String(id) => id.clone(),
+                partner::types::ActionApp::App(app) => app.id.clone(),
+            },
+            id: a.id,
+            key: a.key,
+            action_type: ActionType::from(a.action_type.as_str()),
+            title: a.title,
+            description: a.description,
+            is_instant: a.is_instant,
+        })
+        .collect())
 }
 
 /// Flattens a root fieldset (input fields, info fields, fieldsets of both) into input fields.
 fn flatten_fields(
     op: &Operation,
+    status: u16,
     items: Vec<partner::types::RootFieldsetItem>,
 ) -> Result<Vec<InputField>, Failure> {
     use partner::types::{FieldsetFieldsItem, RootFieldsetItem};
     let mut out = Vec::new();
     for item in items {
         match item {
-            RootFieldsetItem::InputField(field) => out.push(convert(op, "input field", &field)?),
+            RootFieldsetItem::InputField(field) => {
+                out.push(convert(op, status, "input field", &field)?)
+            }
             RootFieldsetItem::Fieldset(set) => {
                 for field in set.fields {
                     if let FieldsetFieldsItem::InputField(field) = field {
-                        out.push(convert(op, "input field", &field)?);
+                        out.push(convert(op, status, "input field", &field)?);
                     }
                 }
             }
@@ -940,23 +1023,23 @@ pub(crate) async fn action_inputs(
     authentication: Option<String>,
     inputs: Map<String, Value>,
 ) -> Result<Vec<InputField>, Failure> {
-    let client = api.partner();
     let body = partner::types::InputFieldsRequest {
         data: partner::types::InputFieldsParams {
             authentication,
             inputs,
         },
     };
-    match client
-        .get_fields_inputs()
-        .action_id(action_id)
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(answer) => flatten_fields(op, answer.into_inner().data),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.get_fields_inputs()
+                .action_id(action_id)
+                .body(body)
+                .send()
+                .await
+        })
+        .await?;
+    let (status, page): (_, partner::types::InputFieldsResponse) = answer.json(op).await?;
+    flatten_fields(op, status, page.data)
 }
 
 pub(crate) async fn action_choices(
@@ -968,34 +1051,33 @@ pub(crate) async fn action_choices(
     authentication: Option<String>,
     inputs: Map<String, Value>,
 ) -> Result<Vec<Choice>, Failure> {
-    let client = api.partner();
     let body = partner::types::ChoiceRequest {
         data: partner::types::ChoiceParams {
             authentication,
             inputs: Some(inputs),
         },
     };
-    match client
-        .get_choices()
-        .action_id(action_id)
-        .input_id(input_id)
-        .page(page.to_string())
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(answer) => Ok(answer
-            .into_inner()
-            .data
-            .into_iter()
-            .map(|c| Choice {
-                id: c.id,
-                label: c.label,
-                value: c.value,
-            })
-            .collect()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.get_choices()
+                .action_id(action_id)
+                .input_id(input_id)
+                .page(page.to_string())
+                .body(body)
+                .send()
+                .await
+        })
+        .await?;
+    let (_, choices): (_, partner::types::ChoiceResponse) = answer.json(op).await?;
+    Ok(choices
+        .data
+        .into_iter()
+        .map(|c| Choice {
+            id: c.id,
+            label: c.label,
+            value: c.value,
+        })
+        .collect())
 }
 
 pub(crate) async fn action_outputs(
@@ -1005,7 +1087,6 @@ pub(crate) async fn action_outputs(
     authentication: Option<String>,
     inputs: Map<String, Value>,
 ) -> Result<Vec<OutputField>, Failure> {
-    let client = api.partner();
     let body = partner::types::OutputFieldsRequest {
         data: partner::types::OutputFieldsParams {
             authentication,
@@ -1013,25 +1094,25 @@ pub(crate) async fn action_outputs(
             inputs,
         },
     };
-    match client
-        .get_fields_outputs()
-        .action_id(action_id)
-        .body(body)
-        .send()
-        .await
-    {
-        Ok(answer) => Ok(answer
-            .into_inner()
-            .data
-            .into_iter()
-            .map(|f| OutputField {
-                id: f.id,
-                title: f.title,
-                sample: f.sample,
-            })
-            .collect()),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.get_fields_outputs()
+                .action_id(action_id)
+                .body(body)
+                .send()
+                .await
+        })
+        .await?;
+    let (_, page): (_, partner::types::OutputFieldsResponse) = answer.json(op).await?;
+    Ok(page
+        .data
+        .into_iter()
+        .map(|f| OutputField {
+            id: f.id,
+            title: f.title,
+            sample: f.sample,
+        })
+        .collect())
 }
 
 /// Creates an action run; answers its id.
@@ -1042,7 +1123,6 @@ pub(crate) async fn create_run(
     authentication: Option<String>,
     inputs: Map<String, Value>,
 ) -> Result<String, Failure> {
-    let client = api.partner();
     let body = partner::types::RunActionRequest {
         data: partner::types::RunActionParams {
             action: action_id,
@@ -1051,26 +1131,29 @@ pub(crate) async fn create_run(
             inputs,
         },
     };
-    match client.create_action_run().body(body).send().await {
-        Ok(answer) => Ok(answer.into_inner().data.id),
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.create_action_run().body(body).send().await
+        })
+        .await?;
+    let (_, run): (_, partner::types::RunActionResponse) = answer.json(op).await?;
+    Ok(run.data.id)
 }
 
 pub(crate) async fn get_run(api: Api, op: &Operation, run_id: String) -> Result<RunState, Failure> {
-    let client = api.partner();
-    match client.retrieve_action_run().id(run_id).send().await {
-        Ok(answer) => {
-            let run = answer.into_inner().data;
-            let errors: Vec<RunError> = convert(op, "action run errors", &run.errors)?;
-            Ok(RunState {
-                status: RunStatus::from(run.status),
-                results: run.results,
-                errors,
-            })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: partner::Client| async move {
+            c.retrieve_action_run().id(run_id).send().await
+        })
+        .await?;
+    let (status, run): (_, partner::types::ActionRunResponse) = answer.json(op).await?;
+    let run = run.data;
+    let errors: Vec<RunError> = convert(op, status, "action run errors", &run.errors)?;
+    Ok(RunState {
+        status: RunStatus::from(run.status),
+        results: run.results,
+        errors,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1102,7 +1185,6 @@ pub(crate) async fn oauth_token(
     op: &Operation,
     form: TokenForm,
 ) -> Result<Grant, Failure> {
-    let client = api.oauth();
     let body = oauth::types::TokenRequest {
         audience: None,
         client_id: form.client_id,
@@ -1114,18 +1196,18 @@ pub(crate) async fn oauth_token(
         subject_token: form.subject_token.map(|t| t.expose_secret().to_owned()),
         subject_token_type: form.subject_token_type.map(str::to_owned),
     };
-    match client.oauth_token().body(body).send().await {
-        Ok(answer) => {
-            // Straight into the redacting type: the generated struct derives a revealing Debug.
-            let answer = answer.into_inner();
-            Ok(Grant {
-                access_token: AccessToken::new(answer.access_token),
-                expires_in: answer
-                    .expires_in
-                    .and_then(|s| u64::try_from(s).ok())
-                    .map(Duration::from_secs),
-            })
-        }
-        Err(e) => Err(fail(op, e).await),
-    }
+    let answer = api
+        .send(op, |c: oauth::Client| async move {
+            c.oauth_token().body(body).send().await
+        })
+        .await?;
+    // Straight into the redacting type: the generated struct derives a revealing Debug.
+    let (_, token): (_, oauth::types::TokenResponse) = answer.json(op).await?;
+    Ok(Grant {
+        access_token: AccessToken::new(token.access_token),
+        expires_in: token
+            .expires_in
+            .and_then(|s| u64::try_from(s).ok())
+            .map(Duration::from_secs),
+    })
 }
