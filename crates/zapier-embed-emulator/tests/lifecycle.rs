@@ -47,8 +47,23 @@ async fn expired_connection_fails_initialization_with_authentication() {
         (got["status"].as_str(), got["paused_reason"].as_str()),
         (Some("initialization_failure"), Some("authentication"))
     );
-    // No events are collected by a failed inbox.
+    // No events are collected by a failed inbox, and leasing reports its state.
     assert_eq!(env.emit("C1", 1).await, 0);
+    let (s, lease) = env
+        .post(
+            &format!(
+                "{A}/inboxes/{}/messages/lease",
+                created["id"].as_str().unwrap()
+            ),
+            &token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        lease["inbox_attributes"],
+        json!({"status": "initialization_failure", "paused_reason": "authentication"})
+    );
 }
 
 #[tokio::test]

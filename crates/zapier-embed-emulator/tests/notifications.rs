@@ -111,3 +111,32 @@ async fn notification_url_is_posted_when_messages_arrive() {
     );
     server.abort();
 }
+
+#[tokio::test]
+async fn sse_stream_ends_when_the_token_expires() {
+    let env = start_with(
+        Emulator::builder()
+            .keep_alive_interval(Duration::from_millis(20))
+            .token_ttl(Duration::from_secs(60)),
+    )
+    .await;
+    let token = env.token("sse").await;
+    let id = env.active_inbox(&token, "sse", "C1").await;
+    let mut resp = env
+        .http
+        .get(env.url(&format!("{A}/inboxes/{id}/events")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    env.advance(61.0).await;
+    let drain = async {
+        while let Some(chunk) = resp.chunk().await.unwrap() {
+            assert!(!chunk.is_empty());
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), drain)
+        .await
+        .expect("the stream closed after the token expired");
+}

@@ -57,3 +57,32 @@ async fn lease_and_ack_happy_path() {
     assert_eq!(s, 201, "{ack}");
     assert_eq!(env.stats().await["messages_acked"], 3);
 }
+
+#[tokio::test]
+async fn operation_ids_are_unique_and_every_operation_documents_its_responses() {
+    let env = start().await;
+    let doc: serde_json::Value = env
+        .http
+        .get(env.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            assert!(seen.insert(id.to_owned()), "duplicate operationId {id}");
+            assert!(
+                !op["responses"].as_object().unwrap().is_empty(),
+                "{method} {path}"
+            );
+        }
+    }
+    assert!(seen.len() > 60, "{} operations", seen.len());
+}
