@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::Instant;
-use tracing::{Instrument, Span, field};
+use tracing::{Instrument, field};
 
 use crate::Error;
 use crate::auth::{TokenCache, TokenEndpoint};
@@ -83,14 +83,17 @@ impl Transport {
         let span = tracing::info_span!(
             "zapier_embed.call",
             operation = op.id,
-            inbox = inbox.unwrap_or(""),
+            inbox = field::Empty,
             variant = self.config.variant.as_str(),
-            attempt = field::Empty,
-            status = field::Empty,
+            attempts = field::Empty,
             outcome = field::Empty,
         );
+        if let Some(inbox) = inbox {
+            span.record("inbox", inbox);
+        }
         let total = self.config.total_timeout;
-        let run = self.run(op, tokens, attempt);
+        let attempts = std::sync::atomic::AtomicU32::new(0);
+        let run = self.run(op, tokens, attempt, &attempts);
         let result = match total {
             Some(limit) => tokio::time::timeout(limit, run)
                 .instrument(span.clone())
@@ -103,6 +106,10 @@ impl Transport {
                 }),
             None => run.instrument(span.clone()).await,
         };
+        span.record(
+            "attempts",
+            attempts.load(std::sync::atomic::Ordering::Relaxed),
+        );
         match &result {
             Ok(_) => {
                 span.record("outcome", "ok");
@@ -121,6 +128,7 @@ impl Transport {
         op: &'static Operation,
         tokens: Option<&TokenCache>,
         mut attempt: F,
+        attempts: &std::sync::atomic::AtomicU32,
     ) -> Result<T, Error>
     where
         F: FnMut(Api) -> Fut,
@@ -140,14 +148,24 @@ impl Transport {
         let mut number = 0u32;
         loop {
             number = number.saturating_add(1);
-            Span::current().record("attempt", number);
+            // Read by `call` (also after a total timeout cut this future short).
+            attempts.store(number, std::sync::atomic::Ordering::Relaxed);
             let lent = match tokens {
                 Some(cache) => Some(cache.get(&self.token_endpoint()).await?),
                 None => None,
             };
             let api = Api::new(self.clone(), lent.as_ref().map(|l| l.token.clone()));
             let limit = self.config.attempt_timeout;
-            let failure = match tokio::time::timeout(limit, attempt(api)).await {
+            // One span per attempt: its number and, when it failed with an answer, the status.
+            let attempt_span = tracing::debug_span!(
+                "zapier_embed.attempt",
+                attempt = number,
+                status = field::Empty
+            );
+            let outcome = tokio::time::timeout(limit, attempt(api))
+                .instrument(attempt_span.clone())
+                .await;
+            let failure = match outcome {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(failure)) => failure,
                 Err(_) => Failure::answered(Error::timeout(
@@ -156,7 +174,7 @@ impl Transport {
                 )),
             };
             if let Some(status) = failure.error.status() {
-                Span::current().record("status", status);
+                attempt_span.record("status", status);
             }
             if let (Some(cache), Some(lent)) = (tokens, &lent)
                 && failure.error.should_refresh_token()
@@ -165,7 +183,9 @@ impl Transport {
                 && cache.refreshable()
             {
                 // The server rejected the token before doing anything: safe for every class.
-                tracing::debug!(error = %failure.error, "token rejected; refreshing it and retrying once");
+                attempt_span.in_scope(|| {
+                    tracing::debug!(error = %failure.error, "token rejected; refreshing it and retrying once")
+                });
                 cache.invalidate(lent.generation);
                 refreshed = true;
                 continue;
@@ -184,11 +204,13 @@ impl Transport {
             ) {
                 Decision::RetryAfter(delay) => {
                     retries = retries.saturating_add(1);
-                    tracing::debug!(
-                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                        retry = retries,
-                        "retrying"
-                    );
+                    attempt_span.in_scope(|| {
+                        tracing::debug!(
+                            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                            retry = retries,
+                            "retrying"
+                        )
+                    });
                     tokio::time::sleep(delay).await;
                 }
                 Decision::GiveUp(err) => return Err(err),

@@ -57,9 +57,11 @@
 //!
 //! # Observability
 //!
-//! Every operation runs in a `tracing` span `zapier_embed.call` with the fields `operation`
-//! (the operation id), `inbox`, `variant`, `attempt`, `status` (of a failed attempt) and
-//! `outcome`; retries and token refreshes are `debug` events inside it.
+//! Every operation runs in an `info` span `zapier_embed.call` with the fields `operation` (the
+//! operation id), `inbox`, `variant`, `attempts` and `outcome`; each attempt in a `debug` span
+//! `zapier_embed.attempt` with `attempt` and `status` (of a failed attempt). Retries, token
+//! refreshes and failures are `debug` events, a lease that expired before its ack a `warn`
+//! event. No field or message ever holds a token or a secret.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

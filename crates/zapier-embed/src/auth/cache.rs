@@ -10,7 +10,8 @@ use tokio::time::Instant;
 use super::{Token, TokenEndpoint, TokenSource};
 use crate::{AccessToken, Error};
 
-/// A token is not sent when it has less than this left: it could expire in flight.
+/// A token is not sent when it has less than this left (or half its lifetime, for a shorter
+/// token): it could expire in flight.
 const EXPIRY_SKEW: Duration = Duration::from_secs(10);
 
 /// How long before expiry a refresh starts, at most (the Zapier TS SDK uses the same buffer).
@@ -28,14 +29,13 @@ struct Cached {
     generation: u64,
     /// After this instant a caller starts a refresh (the old token stays usable meanwhile).
     refresh_at: Option<Instant>,
-    /// After this instant (minus the skew) the token is not used at all.
-    expires_at: Option<Instant>,
+    /// After this instant the token is not used at all (its expiry minus the skew).
+    usable_until: Option<Instant>,
 }
 
 impl Cached {
     fn usable(&self, now: Instant) -> bool {
-        self.expires_at
-            .is_none_or(|at| now.checked_add(EXPIRY_SKEW).is_some_and(|n| n < at))
+        self.usable_until.is_none_or(|until| now < until)
     }
 
     fn due(&self, now: Instant) -> bool {
@@ -206,9 +206,14 @@ fn lend(cached: &Cached) -> Lent {
 }
 
 /// Plans the refresh of a fresh token: `ahead` before expiry (at most five minutes, at most half
-/// the lifetime), minus up to a quarter of `ahead` of random jitter.
+/// the lifetime), minus up to a quarter of `ahead` of random jitter; and its last usable
+/// instant.
 fn schedule(token: Token, generation: u64) -> Cached {
     let now = Instant::now();
+    let usable_until = token.expires_at.map(|at| {
+        let lifetime = at.saturating_duration_since(now);
+        at.checked_sub(EXPIRY_SKEW.min(lifetime / 2)).unwrap_or(now)
+    });
     let refresh_at = token.expires_at.map(|at| {
         let lifetime = at.saturating_duration_since(now);
         let ahead = MAX_REFRESH_AHEAD.min(lifetime / 2);
@@ -220,7 +225,7 @@ fn schedule(token: Token, generation: u64) -> Cached {
         token: token.access_token,
         generation,
         refresh_at,
-        expires_at: token.expires_at,
+        usable_until,
     }
 }
 
@@ -327,6 +332,16 @@ mod tests {
         cache.invalidate(second.generation);
         let third = cache.get(&endpoint).await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(third.token.expose_secret(), "token-3");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_short_lived_token_is_still_used() {
+        let (source, cache) = cache(Duration::from_secs(4), false);
+        let endpoint = endpoint();
+        let first = cache.get(&endpoint).await.unwrap_or_else(|e| panic!("{e}"));
+        let again = cache.get(&endpoint).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(first.generation, again.generation);
+        assert_eq!(source.fetches.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test(start_paused = true)]

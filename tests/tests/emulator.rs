@@ -1,0 +1,435 @@
+//! End-to-end against the in-process emulator (127.0.0.1): the same user code in both API
+//! variants, single-flight token refresh, refresh-and-retry on 400 `unauthenticated`,
+//! `Retry-After` honoured, `InboxPaused` from the lease 409, validation before any request.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use serde_json::json;
+use zapier_embed::{
+    AckReport, ApiVariant, Client, ClientBuilder, ClientCredentials, Connection, EnsureOutcome,
+    Error, InboxFilter, InboxRef, LeaseOptions, PausedReason, RetryPolicy, Subscription,
+    TokenEndpoint, TokenFuture, TokenSource,
+};
+use zapier_embed_emulator::models::control::EmitRequest;
+use zapier_embed_emulator::{Emulator, EmulatorHandle};
+
+async fn start() -> EmulatorHandle {
+    Emulator::builder()
+        .activation_delay(Duration::from_millis(50))
+        .start()
+        .await
+        .expect("start emulator on 127.0.0.1")
+}
+
+/// A builder configured the way users configure one for an emulator: from the environment.
+fn builder_for(handle: &EmulatorHandle, variant: ApiVariant) -> ClientBuilder {
+    let host = handle.addr().to_string();
+    ClientBuilder::from_env_with(|key| match key {
+        "ZAPIER_EMULATOR_HOST" => Some(host.clone()),
+        "ZAPIER_API_VARIANT" => Some(variant.as_str().to_owned()),
+        _ => None,
+    })
+    .expect("configuration")
+    .retry_policy(
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(10))
+            .with_max_backoff(Duration::from_millis(50)),
+    )
+}
+
+fn emit(handle: &EmulatorHandle, count: u64) -> u64 {
+    let request: EmitRequest = serde_json::from_value(json!({
+        "app": "slack", "action": "channel_message", "inputs": {"channel": "C0123ABC456"},
+        "payload": {"text": "Hello from Slack", "user": "U0123456", "channel": "C0123ABC456"},
+        "count": count
+    }))
+    .expect("emit request");
+    handle.emulator().emit(request).expect("emit")
+}
+
+/// Finds a valid Slack connection, creating one through the Connect UI when there is none.
+async fn slack_connection(client: &Client) -> Connection {
+    if let Some(c) = client
+        .connections()
+        .first_valid("slack")
+        .await
+        .expect("list")
+    {
+        return c;
+    }
+    let token = client.connect_token("slack").await.expect("connect token");
+    let url = client.connect_url("slack", &token);
+    let answer = reqwest::get(url.expose_secret()).await.expect("Connect UI");
+    assert_eq!(answer.status(), 200);
+    client
+        .connections()
+        .first_valid("slack")
+        .await
+        .expect("list")
+        .expect("the Connect UI created a connection")
+}
+
+/// The user code of the done-when criterion: ensure → wait until active → lease → ack. It does
+/// not know which variant the client speaks.
+async fn ensure_wait_lease_ack(
+    client: &Client,
+    subscription: &Subscription,
+) -> zapier_embed::Result<(EnsureOutcome, usize, AckReport)> {
+    let inbox = InboxRef::name("orders").expect("name");
+    let inboxes = client.inboxes();
+    let ensured = inboxes
+        .ensure_validated("orders", subscription, None)
+        .await?;
+    inboxes
+        .wait_until_active(&inbox, Duration::from_secs(10))
+        .await?;
+    let messages = client.messages(inbox);
+    let lease = messages.lease(LeaseOptions::default()).await?;
+    let report = messages.ack_lease(&lease).await?;
+    Ok((ensured.outcome, lease.len(), report))
+}
+
+#[tokio::test]
+async fn the_same_code_runs_in_both_variants() {
+    for variant in ApiVariant::ALL {
+        let handle = start().await;
+        let client = builder_for(&handle, variant).build().expect("client");
+        let connection = slack_connection(&client).await;
+        let subscription = Subscription::new("slack", "channel_message")
+            .with_connection(connection.connection_id())
+            .with_input("channel", "C0123ABC456");
+
+        // First run: created, active, nothing to lease yet.
+        let (outcome, leased, report) = ensure_wait_lease_ack(&client, &subscription)
+            .await
+            .unwrap_or_else(|e| panic!("{variant:?}: {e}"));
+        assert_eq!(
+            (outcome, leased, report.requests()),
+            (EnsureOutcome::Created, 0, 0)
+        );
+
+        // Events arrive; the same code leases and acks them, the inbox already exists.
+        assert_eq!(emit(&handle, 3), 1);
+        let (outcome, leased, report) = ensure_wait_lease_ack(&client, &subscription)
+            .await
+            .unwrap_or_else(|e| panic!("{variant:?}: {e}"));
+        assert_eq!(outcome, EnsureOutcome::Existing, "{variant:?}");
+        assert_eq!(leased, 3, "{variant:?}");
+        assert_eq!((report.settled(), report.requests()), (3, 1), "{variant:?}");
+        let stats = handle.emulator().stats();
+        assert_eq!(
+            (stats.messages_acked, stats.ack_requests),
+            (3, 1),
+            "{variant:?}"
+        );
+
+        // The inbox is listed once, by its name.
+        let listed: Vec<_> = client
+            .inboxes()
+            .list(InboxFilter::new())
+            .try_collect()
+            .await
+            .expect("list");
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].name.as_deref(), Some("orders"));
+        handle.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn validation_errors_come_before_the_inbox_request() {
+    let handle = start().await;
+    let client = builder_for(&handle, ApiVariant::ById)
+        .build()
+        .expect("client");
+    let connection = slack_connection(&client).await;
+    let missing_channel = Subscription::new("slack", "channel_message")
+        .with_connection(connection.connection_id())
+        .with_input("listen_for_bots", "maybe");
+    let err = client
+        .inboxes()
+        .ensure_validated("orders", &missing_channel, None)
+        .await
+        .expect_err("invalid");
+    let fields: Vec<_> = err
+        .field_errors()
+        .iter()
+        .map(|f| f.field.as_str())
+        .collect();
+    assert_eq!(fields, ["channel", "listen_for_bots"], "{err}");
+    let listed: Vec<_> = client
+        .inboxes()
+        .list(InboxFilter::new())
+        .try_collect()
+        .await
+        .expect("list");
+    assert!(listed.is_empty(), "no inbox was created");
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_paused_and_drained_inbox_answers_inbox_paused_in_both_variants() {
+    for variant in ApiVariant::ALL {
+        let handle = start().await;
+        let client = builder_for(&handle, variant).build().expect("client");
+        let hook = Subscription::new("webhook", "hook_v2")
+            .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+            .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+        let inbox = InboxRef::name("hooks").expect("name");
+        client
+            .inboxes()
+            .ensure("hooks", &hook, None)
+            .await
+            .expect("ensure");
+        client
+            .inboxes()
+            .wait_until_active(&inbox, Duration::from_secs(10))
+            .await
+            .expect("active");
+        client.inboxes().pause(&inbox).await.expect("pause");
+        let err = client
+            .messages(inbox.clone())
+            .lease(LeaseOptions::default())
+            .await
+            .expect_err("paused and drained");
+        assert!(
+            matches!(
+                &err,
+                Error::InboxPaused {
+                    reason: Some(PausedReason::User),
+                    ..
+                }
+            ),
+            "{variant:?}: {err}"
+        );
+        // Waiting cannot help either: the wait fails fast with the same reason.
+        let err = client
+            .inboxes()
+            .wait_until_active(&inbox, Duration::from_secs(10))
+            .await
+            .expect_err("paused");
+        assert!(
+            matches!(err, Error::InboxPaused { .. }),
+            "{variant:?}: {err}"
+        );
+        client.inboxes().resume(&inbox).await.expect("resume");
+        client
+            .inboxes()
+            .wait_until_active(&inbox, Duration::from_secs(10))
+            .await
+            .expect("active again");
+        handle.shutdown().await;
+    }
+}
+
+/// Client credentials, counting the token requests.
+#[derive(Clone)]
+struct Counted {
+    inner: ClientCredentials,
+    fetches: Arc<AtomicUsize>,
+}
+
+impl TokenSource for Counted {
+    fn fetch<'a>(&'a self, endpoint: &'a TokenEndpoint) -> TokenFuture<'a> {
+        self.fetches.fetch_add(1, Ordering::SeqCst);
+        self.inner.fetch(endpoint)
+    }
+}
+
+fn counted() -> Counted {
+    Counted {
+        inner: ClientCredentials::new("test-client", "test-secret"),
+        fetches: Arc::new(AtomicUsize::new(0)),
+    }
+}
+
+#[tokio::test]
+async fn concurrent_calls_share_one_token_request_and_one_refresh() {
+    let handle = start().await;
+    let source = counted();
+    let client = builder_for(&handle, ApiVariant::ById)
+        .token_source(source.clone())
+        .build()
+        .expect("client");
+
+    // 32 calls find no token: one token request.
+    let calls = (0..32).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.triggers().list("slack").await })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.expect("task").expect("call");
+    }
+    assert_eq!(source.fetches.load(Ordering::SeqCst), 1);
+
+    // The emulator's clock passes the token's expiry: every call gets 400 `unauthenticated`,
+    // and the 32 of them share one refresh before retrying.
+    handle.emulator().advance_clock(Duration::from_secs(3601));
+    let calls = (0..32).map(|_| {
+        let client = client.clone();
+        tokio::spawn(async move { client.triggers().list("slack").await })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.expect("task").expect("refreshed and retried");
+    }
+    assert_eq!(source.fetches.load(Ordering::SeqCst), 2);
+    let stats = handle.emulator().stats();
+    assert_eq!(
+        stats.requests_by_status.get("400").copied(),
+        Some(32),
+        "{stats:?}"
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_static_token_past_its_expiry_is_unauthenticated() {
+    let handle = start().await;
+    let client = builder_for(&handle, ApiVariant::ById)
+        .build()
+        .expect("client");
+    let token = client.access_token().await.expect("token");
+    let fixed = builder_for(&handle, ApiVariant::ById)
+        .access_token(token)
+        .build()
+        .expect("client");
+    fixed.triggers().list("slack").await.expect("valid");
+    handle.emulator().advance_clock(Duration::from_secs(3601));
+    let err = fixed.triggers().list("slack").await.expect_err("expired");
+    assert!(matches!(err, Error::Unauthenticated { .. }), "{err}");
+    assert!(err.should_refresh_token());
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let handle = start().await;
+    let client = builder_for(&handle, ApiVariant::ById)
+        .build()
+        .expect("client");
+    client
+        .triggers()
+        .list("slack")
+        .await
+        .expect("warm up the token");
+    // The next two trigger-discovery requests answer 429 with `Retry-After: 1`.
+    let fault = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", handle.base_url()))
+        .json(&json!({"route": "/trigger-inbox/", "rate_limit_burst": 2, "retry_after_secs": 1}))
+        .send()
+        .await
+        .expect("fault");
+    assert!(fault.status().is_success());
+    let triggers = client
+        .triggers()
+        .list("slack")
+        .await
+        .expect("after two waits");
+    assert!(triggers.iter().any(|t| t.key == "channel_message"));
+    let stats = handle.emulator().stats();
+    assert_eq!(
+        stats.requests_by_status.get("429").copied(),
+        Some(2),
+        "{stats:?}"
+    );
+    // The emulator counts requests that arrive before their `Retry-After` elapsed.
+    assert_eq!(stats.early_retries, 0, "{stats:?}");
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn partner_jwt_exchange_against_the_emulator() {
+    use zapier_embed::{AccessToken, PartnerJwtExchange};
+    let handle = start().await;
+    let exchange = PartnerJwtExchange::new("test-client", "test-secret", || async {
+        Ok(AccessToken::new(unsigned_partner_jwt("user-42", "acme")))
+    });
+    let client = builder_for(&handle, ApiVariant::ByName)
+        .token_source(exchange)
+        .build()
+        .expect("client");
+    let triggers = client
+        .triggers()
+        .list("slack")
+        .await
+        .expect("exchanged token works");
+    assert!(!triggers.is_empty());
+    handle.shutdown().await;
+}
+
+/// A partner JWT as the emulator accepts it (it checks the claims, not the signature).
+fn unsigned_partner_jwt(sub: &str, org: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let b64 = |v: serde_json::Value| base64url(v.to_string().as_bytes());
+    format!(
+        "{}.{}.{}",
+        b64(json!({"alg": "RS256", "typ": "JWT", "kid": "k1"})),
+        b64(
+            json!({"sub": sub, "org_id": org, "iss": "partner", "aud": "connect.zapier.com",
+                   "iat": now, "nbf": now - 5, "exp": now + 300})
+        ),
+        base64url(b"signature")
+    )
+}
+
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn events_wake_up_the_consumer() {
+    use futures::StreamExt;
+    for variant in ApiVariant::ALL {
+        let handle = start().await;
+        let client = builder_for(&handle, variant).build().expect("client");
+        let connection = slack_connection(&client).await;
+        let subscription = Subscription::new("slack", "channel_message")
+            .with_connection(connection.connection_id())
+            .with_input("channel", "C0123ABC456");
+        let inbox = InboxRef::name("orders").expect("name");
+        client
+            .inboxes()
+            .ensure("orders", &subscription, None)
+            .await
+            .expect("ensure");
+        client
+            .inboxes()
+            .wait_until_active(&inbox, Duration::from_secs(10))
+            .await
+            .expect("active");
+        let mut events = Box::pin(client.messages(inbox).events());
+        // The stream is lazy: poll it until connected while an event is emitted.
+        let first = tokio::time::timeout(Duration::from_secs(10), async {
+            let next = events.next();
+            tokio::pin!(next);
+            loop {
+                tokio::select! {
+                    item = &mut next => return item,
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => { emit(&handle, 1); }
+                }
+            }
+        })
+        .await
+        .expect("an event within 10 s")
+        .expect("stream open")
+        .expect("event");
+        assert!(first.count >= 1, "{variant:?}");
+        handle.shutdown().await;
+    }
+}
