@@ -433,3 +433,99 @@ async fn events_wake_up_the_consumer() {
         handle.shutdown().await;
     }
 }
+
+/// Installs a fault rule through the control API.
+async fn fault(handle: &EmulatorHandle, rule: serde_json::Value) {
+    let answer = reqwest::Client::new()
+        .post(format!("{}/_emulator/faults", handle.base_url()))
+        .json(&rule)
+        .send()
+        .await
+        .expect("fault");
+    assert!(answer.status().is_success());
+}
+
+async fn active_hook_inbox(client: &Client) -> InboxRef {
+    let hook = Subscription::new("webhook", "hook_v2")
+        .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+        .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    let inbox = InboxRef::name("hooks").expect("name");
+    client
+        .inboxes()
+        .ensure("hooks", &hook, None)
+        .await
+        .expect("ensure");
+    client
+        .inboxes()
+        .wait_until_active(&inbox, Duration::from_secs(10))
+        .await
+        .expect("active");
+    inbox
+}
+
+#[tokio::test]
+async fn a_lost_lease_answer_is_not_retried_but_a_lost_read_is() {
+    let handle = start().await;
+    let client = builder_for(&handle, ApiVariant::ById)
+        .build()
+        .expect("client");
+    let inbox = active_hook_inbox(&client).await;
+    // Every lease answer is lost: the connection is dropped after the request arrived.
+    fault(
+        &handle,
+        json!({"route": "leaseTriggerInboxMessages", "drop_rate": 1.0}),
+    )
+    .await;
+    let err = client
+        .messages(inbox.clone())
+        .lease(LeaseOptions::default())
+        .await
+        .expect_err("dropped");
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    // Sent once: a retry could lease (and burn an attempt of) messages nobody would process.
+    assert_eq!(handle.emulator().stats().lease_requests, 1);
+
+    // The same loss on a read is retried until the attempts run out.
+    fault(
+        &handle,
+        json!({"route": "getTriggerInbox", "drop_rate": 1.0}),
+    )
+    .await;
+    let err = client.inboxes().get(&inbox).await.expect_err("dropped");
+    assert!(matches!(err, Error::Transport { .. }), "{err}");
+    let dropped = handle
+        .emulator()
+        .stats()
+        .requests_by_status
+        .get("dropped")
+        .copied();
+    assert_eq!(
+        dropped,
+        Some(1 + RetryPolicy::default().max_attempts() as u64)
+    );
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_attempt_that_outlives_its_timeout_fails_with_timeout() {
+    let handle = start().await;
+    let client = builder_for(&handle, ApiVariant::ByName)
+        .attempt_timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::no_retries())
+        .build()
+        .expect("client");
+    client
+        .triggers()
+        .list("slack")
+        .await
+        .expect("warm up the token");
+    fault(
+        &handle,
+        json!({"route": "/trigger-inbox/", "latency_ms": 2000}),
+    )
+    .await;
+    let err = client.triggers().list("slack").await.expect_err("slow");
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+    assert!(err.is_retryable());
+    handle.shutdown().await;
+}
