@@ -1,15 +1,29 @@
 //! `zembed`: the zapier-embed demo and the operator's command-line tool.
 //!
-//! Subcommands live in [`commands`], one module each; `main` only parses and dispatches.
+//! Subcommands live in [`commands`], one module each; `main` only parses and dispatches. Every
+//! Zapier API call goes through the `zapier_embed` facade.
 
+mod args;
 mod commands;
+mod config;
+mod failure;
+mod output;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // clap prints its own usage errors and exits with 2 (and 0 for --help / --version).
     let cli = commands::Cli::parse();
+    config::init_tracing(cli.global.verbose);
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("error: internal error in zembed{location} (please report it)");
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -17,14 +31,11 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(failure::EXIT_FAILURE);
         }
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => failure::report(&e),
     }
 }

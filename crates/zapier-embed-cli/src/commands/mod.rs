@@ -1,17 +1,48 @@
 //! Command-line structure: one module per top-level subcommand.
 
+pub mod connections;
 pub mod emulator;
+pub mod inboxes;
+pub mod messages;
+pub mod runs;
+pub mod token;
+pub mod triggers;
 
 use clap::{Parser, Subcommand};
+
+use crate::config::GlobalArgs;
+
+/// Shown at the end of `zembed --help`.
+const AFTER_HELP: &str = "\
+Configuration comes from flags and the environment, nothing else:
+  ZAPIER_ACCESS_TOKEN                     a fixed access token (wins over client credentials)
+  ZAPIER_CLIENT_ID, ZAPIER_CLIENT_SECRET  the client-credentials grant (scope `external`)
+  ZAPIER_API_URL, ZAPIER_AUTH_URL         API and token endpoint base URLs (--api-url, --auth-url)
+  ZAPIER_EMULATOR_HOST                    host:port of an emulator; every URL points at it (--emulator-host)
+  ZAPIER_API_VARIANT                      by-id (default) or by-name (--variant)
+
+Exit status:
+  0  success
+  1  runtime or API failure (the server's answer is on the error line)
+  2  usage error: bad flags or arguments, bad configuration, or input rejected before any request";
 
 /// zapier-embed command-line tool.
 #[derive(Debug, Parser)]
 #[command(
     name = "zembed",
     version,
-    about = "zapier-embed: Zapier embedded triggers and actions from the command line"
+    about = "zapier-embed: Zapier embedded triggers and actions from the command line",
+    long_about = "zapier-embed: Zapier embedded triggers and actions from the command line.\n\n\
+                  `zembed demo` walks the whole embedded flow on an in-process emulator; the other \
+                  commands operate connections, triggers, trigger inboxes, their messages and \
+                  Action Runs, against Zapier or an emulator.",
+    after_help = AFTER_HELP,
+    propagate_version = true
 )]
 pub struct Cli {
+    /// Where and how to reach Zapier (flags win over the environment).
+    #[command(flatten)]
+    pub global: GlobalArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -22,11 +53,30 @@ pub struct Cli {
 pub enum Command {
     /// Run the local Zapier emulator.
     Emulator(emulator::EmulatorCommand),
+    /// Print an access token from the configured credentials (for scripts).
+    Token(token::TokenArgs),
+    /// The user's app accounts (connections).
+    Connections(connections::ConnectionsCommand),
+    /// Triggers of an app and their input fields.
+    Triggers(triggers::TriggersCommand),
+    /// Trigger inboxes: list, inspect, ensure, create, pause, resume, delete, wait, apply.
+    Inboxes(inboxes::InboxesCommand),
+    /// The messages of an inbox: lease, ack, release, list.
+    Messages(messages::MessagesCommand),
+    /// Action Runs: run a Zapier action.
+    Runs(runs::RunsCommand),
 }
 
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
     match cli.command {
         Command::Emulator(cmd) => emulator::run(cmd).await,
+        Command::Token(args) => token::run(&global, args).await,
+        Command::Connections(cmd) => connections::run(&global, cmd).await,
+        Command::Triggers(cmd) => triggers::run(&global, cmd).await,
+        Command::Inboxes(cmd) => inboxes::run(&global, cmd).await,
+        Command::Messages(cmd) => messages::run(&global, cmd).await,
+        Command::Runs(cmd) => runs::run(&global, cmd).await,
     }
 }

@@ -1,0 +1,126 @@
+//! Exit codes and the one-line error report.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | runtime or API failure |
+//! | 2 | usage error: bad flags or arguments, bad configuration, input rejected before any request |
+//!
+//! clap exits with 2 by itself for the flags it rejects.
+
+use std::fmt;
+use std::process::ExitCode;
+
+/// Exit code of a runtime or API failure.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of a usage error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// A mistake in what the user asked for, found by the CLI itself (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Shorthand for a [`UsageError`] as an `anyhow::Error`.
+pub fn usage(message: impl Into<String>) -> anyhow::Error {
+    anyhow::Error::new(UsageError(message.into()))
+}
+
+/// A failure already reported on the output (e.g. a demo step, an apply conflict): exit 1
+/// with this one-line summary.
+#[derive(Debug)]
+pub struct Reported(pub String);
+
+impl fmt::Display for Reported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// The exit code for `err`.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if cause.is::<UsageError>() {
+            return EXIT_USAGE;
+        }
+        if let Some(api) = cause.downcast_ref::<zapier_embed::Error>() {
+            return match api {
+                zapier_embed::Error::Configuration { .. } => EXIT_USAGE,
+                // Rejected locally (no HTTP status): the request was never sent.
+                zapier_embed::Error::Validation { context, .. } if context.status.is_none() => {
+                    EXIT_USAGE
+                }
+                _ => EXIT_FAILURE,
+            };
+        }
+    }
+    EXIT_FAILURE
+}
+
+/// `error: <what>` on one line: the causes joined with `: `, any line break flattened.
+pub fn one_line(err: &anyhow::Error) -> String {
+    let text = format!("{err:#}");
+    let flat: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    format!("error: {}", flat.join(" "))
+}
+
+/// Whether `err` is stdout closed by the reader (`zembed ... | head`): not worth a message.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Prints the error line on stderr and answers the exit code.
+pub fn report(err: &anyhow::Error) -> ExitCode {
+    if is_broken_pipe(err) {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("{}", one_line(err));
+    ExitCode::from(exit_code(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_exit_2_anywhere_in_the_chain() {
+        let err = usage("bad flag").context("while doing x");
+        assert_eq!(exit_code(&err), EXIT_USAGE);
+        assert_eq!(exit_code(&anyhow::anyhow!("boom")), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn facade_errors_map_by_kind() {
+        let config = anyhow::Error::new(zapier_embed::Error::configuration("no credentials"));
+        assert_eq!(exit_code(&config), EXIT_USAGE);
+        let server = anyhow::Error::new(zapier_embed::Error::from_response(
+            "get inbox",
+            404,
+            None,
+            br#"{"code":"not_found","detail":"No inbox."}"#,
+        ));
+        assert_eq!(exit_code(&server), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn one_line_flattens() {
+        let err = anyhow::anyhow!("first\nsecond").context("outer");
+        assert_eq!(one_line(&err), "error: outer: first second");
+    }
+}
