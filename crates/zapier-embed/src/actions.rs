@@ -237,13 +237,25 @@ pub(crate) struct RunState {
 /// The result of a successful action run.
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let connect = client.connect_token("slack").await?;
+/// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+/// # let connection = client.connections().first_valid("slack").await?.unwrap();
+/// # let mut inputs = serde_json::Map::new();
+/// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+/// # inputs.insert("text".into(), serde_json::json!("Hello"));
 /// let result = client
 ///     .actions()
-///     .run("slack", "send_channel_message", Some("conn-1"), serde_json::Map::new())
+///     .run("slack", "send_channel_message", Some(connection.id.as_str()), inputs)
 ///     .await?;
 /// println!("run {} answered {:?}", result.run_id, result.results);
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -257,12 +269,24 @@ pub struct ActionRunResult {
 /// A created action run, to wait for.
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let connect = client.connect_token("slack").await?;
+/// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+/// # let connection = client.connections().first_valid("slack").await?.unwrap();
 /// use std::time::Duration;
-/// let run = client.actions().start("slack", "send_channel_message", Some("conn-1"), serde_json::Map::new()).await?;
+/// # let mut inputs = serde_json::Map::new();
+/// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+/// # inputs.insert("text".into(), serde_json::json!("Hello"));
+/// let run = client.actions().start("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
 /// println!("started {}", run.id());
 /// let result = run.wait(Duration::from_secs(60)).await?;
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct RunHandle {
@@ -274,9 +298,21 @@ impl RunHandle {
     /// The run id.
     ///
     /// ```
-    /// # async fn demo(run: zapier_embed::RunHandle) {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let mut inputs = serde_json::Map::new();
+    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// # let run = client.actions().start("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
     /// println!("{}", run.id());
-    /// # }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn id(&self) -> &str {
         &self.id
@@ -288,7 +324,20 @@ impl RunHandle {
     /// `timeout`.
     ///
     /// ```
-    /// # async fn demo(run: zapier_embed::RunHandle) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let mut inputs = serde_json::Map::new();
+    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// # let run = client.actions().start("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
     /// match run.wait(std::time::Duration::from_secs(120)).await {
     ///     Ok(result) => println!("{:?}", result.results),
     ///     Err(zapier_embed::Error::ActionRunFailed { errors, .. }) => {
@@ -296,7 +345,7 @@ impl RunHandle {
     ///     }
     ///     Err(other) => return Err(other),
     /// }
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn wait(&self, timeout: Duration) -> Result<ActionRunResult, Error> {
         let started = Instant::now();
@@ -353,13 +402,22 @@ impl RunHandle {
 /// The Action Runs API; see [`Client::actions`].
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let connect = client.connect_token("slack").await?;
+/// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+/// # let connection = client.connections().first_valid("slack").await?.unwrap();
 /// use serde_json::json;
 /// let mut inputs = serde_json::Map::new();
 /// inputs.insert("channel".into(), json!("C0123ABC456"));
 /// inputs.insert("text".into(), json!("Hello from the SDK"));
-/// let result = client.actions().run("slack", "send_channel_message", Some("conn-1"), inputs).await?;
-/// # Ok(()) }
+/// let result = client.actions().run("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct Actions {
@@ -375,9 +433,15 @@ impl Actions {
     /// rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let slack = client.actions().apps("Slack").await?.into_iter().find(|a| a.title == "Slack");
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn apps(&self, query: &str) -> Result<Vec<App>, Error> {
         let query = query.to_owned();
@@ -393,10 +457,16 @@ impl Actions {
     /// fresh lookup with fresh action ids. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// use zapier_embed::ActionType;
     /// let writes = client.actions().list("slack", Some(ActionType::Write)).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn list(
         &self,
@@ -417,9 +487,20 @@ impl Actions {
     /// fields are left out. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, action: zapier_embed::Action) -> zapier_embed::Result<()> {
-    /// let fields = client.actions().inputs(&action, Some("conn-1"), &serde_json::Map::new()).await?;
-    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let action = client.actions().list("slack", Some(zapier_embed::ActionType::Write)).await?
+    /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
+    /// let fields = client.actions().inputs(&action, Some(connection.id.as_str()), &serde_json::Map::new()).await?;
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn inputs(
         &self,
@@ -444,9 +525,20 @@ impl Actions {
     /// the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, action: zapier_embed::Action) -> zapier_embed::Result<()> {
-    /// let channels = client.actions().choices(&action, "channel", Some("conn-1"), &serde_json::Map::new(), 1).await?;
-    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let action = client.actions().list("slack", Some(zapier_embed::ActionType::Write)).await?
+    /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
+    /// let channels = client.actions().choices(&action, "channel", Some(connection.id.as_str()), &serde_json::Map::new(), 1).await?;
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn choices(
         &self,
@@ -481,9 +573,20 @@ impl Actions {
     /// The fields `action` outputs for these inputs. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, action: zapier_embed::Action) -> zapier_embed::Result<()> {
-    /// let outputs = client.actions().outputs(&action, Some("conn-1"), &serde_json::Map::new()).await?;
-    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let action = client.actions().list("slack", Some(zapier_embed::ActionType::Write)).await?
+    /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
+    /// let outputs = client.actions().outputs(&action, Some(connection.id.as_str()), &serde_json::Map::new()).await?;
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn outputs(
         &self,
@@ -519,9 +622,21 @@ impl Actions {
     /// (or after 429 / 503). The lookup is idempotent.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
-    /// let run = client.actions().start("slack", "send_channel_message", Some("conn-1"), serde_json::Map::new()).await?;
-    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let mut inputs = serde_json::Map::new();
+    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// let run = client.actions().start("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn start(
         &self,
@@ -566,9 +681,21 @@ impl Actions {
     /// run errors.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
-    /// let result = client.actions().run("slack", "send_channel_message", Some("conn-1"), serde_json::Map::new()).await?;
-    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let mut inputs = serde_json::Map::new();
+    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// let result = client.actions().run("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn run(
         &self,

@@ -208,9 +208,15 @@ impl Client {
     /// Connections (the user's app accounts).
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let slack = client.connections().first_valid("slack").await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn connections(&self) -> Connections {
         Connections::new(self.clone())
@@ -219,9 +225,15 @@ impl Client {
     /// Trigger discovery: an app's triggers and their input fields.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let triggers = client.triggers().list("slack").await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn triggers(&self) -> Triggers {
         Triggers::new(self.clone())
@@ -230,9 +242,25 @@ impl Client {
     /// Trigger inboxes: create, ensure, get, list, update, pause, resume, delete, wait.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
+    /// #     .with_connection(connection.connection_id())
+    /// #     .with_input("channel", "C0123ABC456");
+    /// # client.inboxes().ensure("my-slack-inbox", &sub, None).await?;
+    /// # client.inboxes().wait_until_active(&"my-slack-inbox".parse().unwrap(), std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!({"app": "slack", "action": "channel_message",
+    /// #     "payload": {"text": "hi"}, "count": 2})).unwrap()).unwrap();
     /// let inbox = client.inboxes().get(&"my-slack-inbox".parse().unwrap()).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn inboxes(&self) -> Inboxes {
         Inboxes::new(self.clone())
@@ -241,12 +269,28 @@ impl Client {
     /// The messages of one inbox: lease, ack, release, list, and availability events.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
+    /// #     .with_connection(connection.connection_id())
+    /// #     .with_input("channel", "C0123ABC456");
+    /// # client.inboxes().ensure("my-slack-inbox", &sub, None).await?;
+    /// # client.inboxes().wait_until_active(&"my-slack-inbox".parse().unwrap(), std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!({"app": "slack", "action": "channel_message",
+    /// #     "payload": {"text": "hi"}, "count": 2})).unwrap()).unwrap();
     /// use zapier_embed::{InboxRef, LeaseOptions};
     /// let messages = client.messages(InboxRef::name("my-slack-inbox").unwrap());
     /// let lease = messages.lease(LeaseOptions::default()).await?;
     /// messages.ack_lease(&lease).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn messages(&self, inbox: impl Into<InboxRef>) -> Messages {
         Messages::new(self.clone(), inbox.into())
@@ -255,9 +299,15 @@ impl Client {
     /// Action Runs: apps, actions, their fields, and running an action.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let apps = client.actions().apps("Slack").await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn actions(&self) -> Actions {
         Actions::new(self.clone())

@@ -62,12 +62,18 @@ impl Connection {
 /// The connections API; see [`Client::connections`].
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
 /// match client.connections().first_valid("slack").await? {
 ///     Some(connection) => println!("using {}", connection.title),
 ///     None => println!("ask the user to connect Slack"),
 /// }
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct Connections {
@@ -83,11 +89,17 @@ impl Connections {
     /// reading all pages. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// for connection in client.connections().list("slack").await? {
     ///     println!("{} expired={}", connection.id, connection.is_expired);
     /// }
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn list(&self, app: &str) -> Result<Vec<Connection>, Error> {
         let client = self.client.clone();
@@ -126,9 +138,15 @@ impl Connections {
     /// The first connection for `app` that has not expired, if any.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let connection = client.connections().first_valid("slack").await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn first_valid(&self, app: &str) -> Result<Option<Connection>, Error> {
         Ok(self.list(app).await?.into_iter().find(|c| !c.is_expired))

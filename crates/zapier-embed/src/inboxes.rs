@@ -115,13 +115,25 @@ pub enum EnsureOutcome {
 /// The answer of [`Inboxes::ensure`].
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client, sub: zapier_embed::Subscription) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let connect = client.connect_token("slack").await?;
+/// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+/// # let connection = client.connections().first_valid("slack").await?.unwrap();
+/// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
+/// #     .with_connection(connection.connection_id())
+/// #     .with_input("channel", "C0123ABC456");
 /// use zapier_embed::EnsureOutcome;
 /// let ensured = client.inboxes().ensure("orders", &sub, None).await?;
 /// if ensured.outcome == EnsureOutcome::Created {
 ///     println!("created {}", ensured.inbox.id);
 /// }
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -194,18 +206,27 @@ impl InboxFilter {
 /// documentation says otherwise; an inbox may be named by id or by name in either.
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let connect = client.connect_token("slack").await?;
+/// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+/// # let connection = client.connections().first_valid("slack").await?.unwrap();
 /// use std::time::Duration;
 /// use zapier_embed::Subscription;
 ///
 /// let sub = Subscription::new("slack", "channel_message")
-///     .with_connection("CONNECTION_ID")
+///     .with_connection(connection.connection_id())
 ///     .with_input("channel", "C0123ABC456");
 /// let inboxes = client.inboxes();
 /// let ensured = inboxes.ensure("my-slack-inbox", &sub, None).await?;
 /// let inbox = inboxes.wait_until_active(&ensured.inbox.id_ref(), Duration::from_secs(60)).await?;
 /// # let _ = inbox;
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct Inboxes {
@@ -232,13 +253,19 @@ impl Inboxes {
     /// [`Error::Configuration`] without sending anything.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// use zapier_embed::Subscription;
     /// let hook = Subscription::new("webhook", "hook_v2")
     ///     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
     ///     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
     /// let inbox = client.inboxes().create(Some("hooks"), &hook, None).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn create(
         &self,
@@ -275,17 +302,26 @@ impl Inboxes {
     /// Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
     /// use zapier_embed::Subscription;
     /// let sub = Subscription::new("slack", "channel_message")
-    ///     .with_connection("CONNECTION_ID")
+    ///     .with_connection(connection.connection_id())
     ///     .with_input("channel", "C0123ABC456");
     /// let ensured = client
     ///     .inboxes()
     ///     .ensure("my-slack-inbox", &sub, Some("https://example.com/zapier-hook"))
     ///     .await?;
     /// println!("{:?} {}", ensured.outcome, ensured.inbox.status);
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn ensure(
         &self,
@@ -334,7 +370,19 @@ impl Inboxes {
     /// fail with [`Error::Validation`] naming every bad field, before the inbox request.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, sub: zapier_embed::Subscription) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
+    /// #     .with_connection(connection.connection_id())
+    /// #     .with_input("channel", "C0123ABC456");
     /// match client.inboxes().ensure_validated("my-slack-inbox", &sub, None).await {
     ///     Err(err @ zapier_embed::Error::Validation { .. }) => {
     ///         for field in err.field_errors() {
@@ -343,7 +391,7 @@ impl Inboxes {
     ///     }
     ///     other => { other?; }
     /// }
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn ensure_validated(
         &self,
@@ -372,11 +420,27 @@ impl Inboxes {
     /// Gets an inbox. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
+    /// #     .with_connection(connection.connection_id())
+    /// #     .with_input("channel", "C0123ABC456");
+    /// # client.inboxes().ensure("my-slack-inbox", &sub, None).await?;
+    /// # client.inboxes().wait_until_active(&"my-slack-inbox".parse().unwrap(), std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!({"app": "slack", "action": "channel_message",
+    /// #     "payload": {"text": "hi"}, "count": 2})).unwrap()).unwrap();
     /// use zapier_embed::InboxRef;
     /// let inbox = client.inboxes().get(&InboxRef::name("my-slack-inbox").unwrap()).await?;
     /// println!("{} is {}", inbox.id, inbox.status);
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn get(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
         let result = self.get_inner(inbox).await;
@@ -415,7 +479,13 @@ impl Inboxes {
     /// per page as the stream is polled). Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// use futures::TryStreamExt;
     /// use zapier_embed::{InboxFilter, InboxStatus};
     /// let paused: Vec<_> = client
@@ -423,7 +493,7 @@ impl Inboxes {
     ///     .list(InboxFilter::new().status(InboxStatus::Paused))
     ///     .try_collect()
     ///     .await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn list(
         &self,
@@ -485,12 +555,26 @@ impl Inboxes {
     /// [`ensure`](Inboxes::ensure) when creating the inbox instead.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
     /// let inbox = client
     ///     .inboxes()
     ///     .set_notification_url(&inbox, Some("https://example.com/zapier-hook"))
     ///     .await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn set_notification_url(
         &self,
@@ -522,10 +606,24 @@ impl Inboxes {
     /// leasable. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
     /// let paused = client.inboxes().pause(&inbox).await?;
     /// assert_eq!(paused.status, zapier_embed::InboxStatus::Paused);
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn pause(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
         self.transition(inbox, Transition::Pause, &PAUSE_BY_ID, &PAUSE_BY_NAME)
@@ -536,10 +634,25 @@ impl Inboxes {
     /// [`wait_until_active`](Inboxes::wait_until_active)). Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # client.inboxes().pause(&inbox).await?;
     /// client.inboxes().resume(&inbox).await?;
     /// client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(60)).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn resume(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
         self.transition(inbox, Transition::Resume, &RESUME_BY_ID, &RESUME_BY_NAME)
@@ -550,9 +663,23 @@ impl Inboxes {
     /// for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
     /// let deleting = client.inboxes().delete(&inbox).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn delete(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
         let result = self
@@ -609,14 +736,28 @@ impl Inboxes {
     /// deleted), and with [`Error::Timeout`] once `timeout` has passed.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client, inbox: zapier_embed::InboxRef) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
     /// use std::time::Duration;
     /// match client.inboxes().wait_until_active(&inbox, Duration::from_secs(60)).await {
     ///     Ok(inbox) => println!("{} is active", inbox.id),
     ///     Err(zapier_embed::Error::InitializationFailed { reason, .. }) => eprintln!("setup failed: {reason:?}"),
     ///     Err(other) => return Err(other),
     /// }
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn wait_until_active(
         &self,

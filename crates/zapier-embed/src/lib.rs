@@ -5,34 +5,48 @@
 //! [`Client`] speaks both documented variants of the Trigger Inbox API ([`ApiVariant`]): the
 //! same code runs against either.
 //!
-//! ```no_run
+//! ```
 //! use std::time::Duration;
 //! use zapier_embed::{Client, LeaseOptions, Subscription};
+//! use zapier_embed_emulator::Emulator;
 //!
-//! # async fn demo() -> zapier_embed::Result<()> {
-//! // ZAPIER_CLIENT_ID / ZAPIER_CLIENT_SECRET (or ZAPIER_ACCESS_TOKEN, or ZAPIER_EMULATOR_HOST).
-//! let client = Client::from_env()?;
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! // A local emulator of the Zapier APIs (a dev-dependency); in production, `Client::from_env()`
+//! // reads ZAPIER_CLIENT_ID / ZAPIER_CLIENT_SECRET (or ZAPIER_ACCESS_TOKEN) instead.
+//! let emulator = Emulator::builder().activation_delay(Duration::ZERO).start().await.unwrap();
+//! let host = emulator.addr().to_string();
+//! let client = Client::from_env_with(|key| (key == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
 //!
-//! let connection = client.connections().first_valid("slack").await?;
-//! let mut subscription = Subscription::new("slack", "channel_message")
+//! // Reuse the user's Slack connection, or let them connect one in the Connect UI.
+//! let connection = match client.connections().first_valid("slack").await? {
+//!     Some(connection) => connection,
+//!     None => {
+//!         let token = client.connect_token("slack").await?;
+//!         let url = client.connect_url("slack", &token);
+//!         // Open `url.expose_secret()` in the user's browser; the emulator connects at once.
+//! #       reqwest::get(url.expose_secret()).await.unwrap();
+//!         client.connections().first_valid("slack").await?.expect("connected")
+//!     }
+//! };
+//! let subscription = Subscription::new("slack", "channel_message")
+//!     .with_connection(connection.connection_id())
 //!     .with_input("channel", "C0123ABC456");
-//! if let Some(connection) = connection {
-//!     subscription = subscription.with_connection(connection.connection_id());
-//! }
 //!
 //! // Idempotent start-up: creates the inbox once, finds it afterwards.
 //! let inboxes = client.inboxes();
 //! let ensured = inboxes.ensure_validated("my-slack-inbox", &subscription, None).await?;
 //! let inbox = inboxes.wait_until_active(&ensured.inbox.id_ref(), Duration::from_secs(60)).await?;
+//! # emulator.emulator().emit(serde_json::from_value(serde_json::json!({"app": "slack",
+//! #     "action": "channel_message", "payload": {"text": "Hello"}, "count": 2})).unwrap()).unwrap();
 //!
 //! let messages = client.messages(inbox.id_ref());
 //! let lease = messages.lease(LeaseOptions::default()).await?;
 //! for message in &lease.messages {
-//!     println!("{}", message.payload);
+//!     println!("{} (attempt {} of 5)", message.payload, message.attempts());
 //! }
 //! let report = messages.ack_lease(&lease).await?; // one request for the whole lease
-//! assert_eq!(report.lease_expired().count(), 0);
-//! # Ok(()) }
+//! assert_eq!((report.settled(), report.requests()), (2, 1));
+//! # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 //! ```
 //!
 //! # Modules of the API

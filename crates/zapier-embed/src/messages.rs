@@ -109,13 +109,29 @@ impl AckOutcome {
 /// counted and returned here, never swallowed, and never fails the whole call.
 ///
 /// ```
-/// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+/// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+/// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+/// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+/// # client.inboxes().ensure("hooks", &hook, None).await?;
+/// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+/// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+/// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+/// # let messages = client.messages(inbox.clone());
+/// # let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
 /// let report = messages.ack(lease.handles().cloned()).await?;
 /// println!("{} acked in {} request(s)", report.settled(), report.requests());
 /// for handle in report.lease_expired() {
 ///     eprintln!("lease expired before the ack; expect a redelivery: {handle:?}");
 /// }
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct AckReport {
@@ -215,7 +231,23 @@ fn one() -> u32 {
 /// the form the variant's paths need (once, cached per client).
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+/// # let connect = client.connect_token("slack").await?;
+/// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+/// # let connection = client.connections().first_valid("slack").await?.unwrap();
+/// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
+/// #     .with_connection(connection.connection_id())
+/// #     .with_input("channel", "C0123ABC456");
+/// # client.inboxes().ensure("my-slack-inbox", &sub, None).await?;
+/// # client.inboxes().wait_until_active(&"my-slack-inbox".parse().unwrap(), std::time::Duration::from_secs(5)).await?;
+/// # emulator.emulator().emit(serde_json::from_value(serde_json::json!({"app": "slack", "action": "channel_message",
+/// #     "payload": {"text": "hi"}, "count": 2})).unwrap()).unwrap();
 /// use zapier_embed::{InboxRef, LeaseOptions, LeaseSeconds};
 ///
 /// let messages = client.messages(InboxRef::name("my-slack-inbox").unwrap());
@@ -227,7 +259,7 @@ fn one() -> u32 {
 /// }
 /// let report = messages.ack_lease(&lease).await?;
 /// assert!(report.requests() <= 1);
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct Messages {
@@ -265,7 +297,22 @@ impl Messages {
     /// did not reach the server (or after 429 / 503).
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # let messages = client.messages(inbox.clone());
     /// use zapier_embed::{Error, LeaseOptions};
     /// match messages.lease(LeaseOptions::default()).await {
     ///     Ok(lease) if lease.is_empty() => println!("nothing to do"),
@@ -273,7 +320,7 @@ impl Messages {
     ///     Err(Error::InboxPaused { reason, .. }) => println!("paused: {reason:?}"),
     ///     Err(other) => return Err(other),
     /// }
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn lease(&self, options: LeaseOptions) -> Result<Lease, Error> {
         let label = self.inbox.to_string();
@@ -327,12 +374,28 @@ impl Messages {
     /// any request.
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # let messages = client.messages(inbox.clone());
+    /// # let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
     /// // Ack the messages that were processed, release the others.
     /// let (done, failed): (Vec<_>, Vec<_>) = lease.messages.iter().partition(|m| m.attempts() > 0);
     /// messages.ack(done.iter().map(|m| m.ack.clone())).await?;
     /// messages.release(failed.iter().map(|m| m.ack.clone())).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn ack(
         &self,
@@ -346,9 +409,25 @@ impl Messages {
     /// as an attempt), in the fewest requests. Same rules as [`ack`](Messages::ack).
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # let messages = client.messages(inbox.clone());
+    /// # let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
     /// let report = messages.release(lease.handles().cloned()).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn release(
         &self,
@@ -362,12 +441,27 @@ impl Messages {
     /// (the whole lease, however many messages), in variant B its tokens in the fewest requests.
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # let messages = client.messages(inbox.clone());
     /// let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
     /// // … process every message …
     /// let report = messages.ack_lease(&lease).await?;
     /// assert!(report.requests() <= 1);
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn ack_lease(&self, lease: &Lease) -> Result<AckReport, Error> {
         self.settle(Settle::Ack, lease.handles().cloned().collect(), Some(lease))
@@ -377,9 +471,25 @@ impl Messages {
     /// Releases every message of `lease` (see [`ack_lease`](Messages::ack_lease)).
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages, lease: zapier_embed::Lease) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # let messages = client.messages(inbox.clone());
+    /// # let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
     /// messages.release_lease(&lease).await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn release_lease(&self, lease: &Lease) -> Result<AckReport, Error> {
         self.settle(
@@ -502,7 +612,22 @@ impl Messages {
     /// pages (cursor paging). Quarantined messages stay listed. Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
+    /// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
+    /// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+    /// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
+    /// # client.inboxes().ensure("hooks", &hook, None).await?;
+    /// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
+    /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
+    /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
+    /// # let messages = client.messages(inbox.clone());
     /// use futures::TryStreamExt;
     /// use zapier_embed::MessageStatus;
     /// let quarantined: Vec<_> = messages
@@ -510,7 +635,7 @@ impl Messages {
     ///     .try_filter(|m| futures::future::ready(m.status == MessageStatus::Quarantined))
     ///     .try_collect()
     ///     .await?;
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub fn list(&self) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
         let client = self.client.clone();

@@ -42,12 +42,18 @@ pub struct Trigger {
 /// The trigger-discovery API; see [`Client::triggers`].
 ///
 /// ```
-/// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # let emulator = zapier_embed_emulator::Emulator::builder()
+/// #     .activation_delay(std::time::Duration::ZERO)
+/// #     .action_run_delay(std::time::Duration::ZERO)
+/// #     .start().await.unwrap();
+/// # let host = emulator.addr().to_string();
+/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
 /// let triggers = client.triggers();
 /// for trigger in triggers.list("slack").await? {
 ///     println!("{}: {}", trigger.key, trigger.title);
 /// }
-/// # Ok(()) }
+/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
 /// ```
 #[derive(Debug, Clone)]
 pub struct Triggers {
@@ -62,9 +68,15 @@ impl Triggers {
     /// The triggers of `app` (key or slug, e.g. `slack`). Idempotent for the retry rule.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let keys: Vec<String> = client.triggers().list("slack").await?.into_iter().map(|t| t.key).collect();
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn list(&self, app: &str) -> Result<Vec<Trigger>, Error> {
         let app = app.to_owned();
@@ -85,14 +97,22 @@ impl Triggers {
     /// [`Inboxes::ensure_validated`](crate::Inboxes::ensure_validated) do it.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
-    /// use zapier_embed::ConnectionId;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
     /// let fields = client
     ///     .triggers()
-    ///     .input_fields("slack", "channel_message", Some(&ConnectionId::from("conn-1")))
+    ///     .input_fields("slack", "channel_message", Some(&connection.connection_id()))
     ///     .await?;
     /// let required: Vec<_> = fields.iter().filter(|f| f.is_required).map(|f| &f.key).collect();
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn input_fields(
         &self,

@@ -118,11 +118,17 @@ impl Client {
     /// rejected, it is refreshed once and the exchange retried.
     ///
     /// ```
-    /// # async fn demo(client: zapier_embed::Client) -> zapier_embed::Result<()> {
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// let token = client.connect_token("slack").await?;
     /// let url = client.connect_url("slack", &token);
     /// // Send `url.expose_secret()` to the browser (popup or redirect).
-    /// # Ok(()) }
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn connect_token(&self, app: &str) -> Result<ConnectToken, Error> {
         let resource = self.connect_resource(app);

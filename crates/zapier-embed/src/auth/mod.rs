@@ -145,14 +145,14 @@ impl fmt::Debug for Token {
 /// timeouts and request capture.
 ///
 /// ```
-/// # use zapier_embed::{Client, ClientCredentials};
-/// # async fn demo() -> zapier_embed::Result<()> {
-/// // Sources that use it are built in; a custom source may ignore it.
+/// use zapier_embed::{Client, ClientCredentials};
+/// // The built-in sources that call it use the client's `auth_url`; a custom source may ignore it.
 /// let client = Client::builder()
 ///     .auth_url("https://zapier.com")
 ///     .token_source(ClientCredentials::new("id", "secret"))
 ///     .build()?;
-/// # Ok(()) }
+/// # let _ = client;
+/// # Ok::<(), zapier_embed::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct TokenEndpoint {
