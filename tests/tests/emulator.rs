@@ -529,3 +529,83 @@ async fn an_attempt_that_outlives_its_timeout_fails_with_timeout() {
     assert!(err.is_retryable());
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_ack_after_the_lease_expired_reports_lease_expired_in_both_variants() {
+    use zapier_embed::{AckOutcome, LeaseSeconds};
+    for variant in ApiVariant::ALL {
+        let handle = start().await;
+        let client = builder_for(&handle, variant).build().expect("client");
+        let inbox = active_hook_inbox(&client).await;
+        let request: EmitRequest = serde_json::from_value(json!({
+            "app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2
+        }))
+        .expect("emit");
+        handle.emulator().emit(request).expect("emit");
+        let messages = client.messages(inbox);
+        let options = LeaseOptions::default().with_lease_seconds(LeaseSeconds::new(60).expect("s"));
+        let lease = messages.lease(options).await.expect("lease");
+        assert_eq!(lease.len(), 2, "{variant:?}");
+        handle.emulator().advance_clock(Duration::from_secs(61));
+        let report = messages
+            .ack_lease(&lease)
+            .await
+            .expect("reported, not an error");
+        assert_eq!(report.lease_expired().count(), 2, "{variant:?}: {report:?}");
+        assert!(
+            report
+                .outcomes()
+                .iter()
+                .all(|(_, o)| *o == AckOutcome::LeaseExpired)
+        );
+        // The messages are back and counted as a second attempt.
+        let again = messages.lease(options).await.expect("lease");
+        assert_eq!(again.len(), 2, "{variant:?}");
+        assert!(
+            again
+                .messages
+                .iter()
+                .all(|m| m.attempts() == 2 && m.attempts_left() == 3)
+        );
+        handle.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_message_is_delivered_five_times_then_quarantined() {
+    let handle = start().await;
+    let client = builder_for(&handle, ApiVariant::ById)
+        .build()
+        .expect("client");
+    let inbox = active_hook_inbox(&client).await;
+    let request: EmitRequest = serde_json::from_value(json!({
+        "app": "webhook", "action": "hook_v2", "payload": {"n": 1}
+    }))
+    .expect("emit");
+    handle.emulator().emit(request).expect("emit");
+    let messages = client.messages(inbox);
+    for attempt in 1..=5u32 {
+        let lease = messages
+            .lease(LeaseOptions::default())
+            .await
+            .expect("lease");
+        let message = &lease.messages[0];
+        assert_eq!(message.attempts(), attempt);
+        assert_eq!(message.attempts_left(), 5 - attempt);
+        // The domain flags the last two deliveries, as the seed documents advise acking (or
+        // dead-lettering) at `lease_count >= 4`.
+        assert_eq!(message.is_final_attempt(), attempt >= 4);
+        messages.release_lease(&lease).await.expect("release");
+    }
+    // Quarantined: no longer leased, still listed.
+    assert!(
+        messages
+            .lease(LeaseOptions::default())
+            .await
+            .expect("lease")
+            .is_empty()
+    );
+    let listed: Vec<_> = messages.list().try_collect().await.expect("list");
+    assert_eq!(listed[0].status, zapier_embed::MessageStatus::Quarantined);
+    handle.shutdown().await;
+}
