@@ -609,3 +609,68 @@ async fn a_message_is_delivered_five_times_then_quarantined() {
     assert_eq!(listed[0].status, zapier_embed::MessageStatus::Quarantined);
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn inbox_lists_stream_across_pages_in_both_variants() {
+    for variant in ApiVariant::ALL {
+        let handle = start().await;
+        let client = builder_for(&handle, variant).build().expect("client");
+        for i in 0..5 {
+            let hook = Subscription::new("webhook", "hook_v2")
+                .with_input("_zap_static_hook_code", format!("a1b2c3d4e5f{i}"))
+                .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
+            client
+                .inboxes()
+                .ensure(&format!("hooks-{i}"), &hook, None)
+                .await
+                .expect("ensure");
+        }
+        let listed: Vec<_> = client
+            .inboxes()
+            .list(InboxFilter::new().page_size(2))
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{variant:?}: {e}"));
+        let mut names: Vec<_> = listed.iter().filter_map(|i| i.name.clone()).collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["hooks-0", "hooks-1", "hooks-2", "hooks-3", "hooks-4"],
+            "{variant:?}"
+        );
+        let by_name: Vec<_> = client
+            .inboxes()
+            .list(InboxFilter::new().name("hooks-3"))
+            .try_collect()
+            .await
+            .expect("list");
+        assert_eq!(by_name.len(), 1, "{variant:?}");
+        handle.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn message_lists_stream_across_cursor_pages_in_both_variants() {
+    for variant in ApiVariant::ALL {
+        let handle = start().await;
+        let client = builder_for(&handle, variant).build().expect("client");
+        let inbox = active_hook_inbox(&client).await;
+        let request: EmitRequest = serde_json::from_value(json!({
+            "app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 250
+        }))
+        .expect("emit");
+        handle.emulator().emit(request).expect("emit");
+        let listed: Vec<_> = client
+            .messages(inbox)
+            .list()
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("{variant:?}: {e}"));
+        assert_eq!(listed.len(), 250, "{variant:?}");
+        let mut ids: Vec<_> = listed.iter().map(|m| m.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 250, "{variant:?}: pages overlap");
+        handle.shutdown().await;
+    }
+}

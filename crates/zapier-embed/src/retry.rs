@@ -274,7 +274,8 @@ fn retryable(idempotency: Idempotency, error: &Error, reach: Reach) -> bool {
             _ => false,
         },
         Idempotency::NotIdempotent => match error {
-            Error::Transport { .. } => reach == Reach::NotSent,
+            // A connect timeout is a timeout that provably sent nothing.
+            Error::Transport { .. } | Error::Timeout { .. } => reach == Reach::NotSent,
             Error::RateLimited { .. } => true,
             Error::Server { .. } => status == Some(503),
             _ => false,
@@ -358,6 +359,10 @@ mod tests {
             )
         };
         assert!(retry(Error::transport("op", "refused"), Reach::NotSent));
+        assert!(retry(
+            Error::timeout("op", "connect timed out"),
+            Reach::NotSent
+        ));
         assert!(!retry(
             Error::transport("op", "reset"),
             Reach::MaybeProcessed
