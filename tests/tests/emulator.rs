@@ -3,76 +3,20 @@
 //! `Retry-After` honoured, `InboxPaused` from the lease 409, validation before any request.
 
 mod common;
+mod live;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::TryStreamExt;
+use live::{builder_for, emit, fault, slack_connection, start};
 use serde_json::json;
 use zapier_embed::{
-    AckReport, ApiVariant, Client, ClientBuilder, ClientCredentials, Connection, EnsureOutcome,
-    Error, InboxFilter, InboxRef, LeaseOptions, PausedReason, RetryPolicy, Subscription,
-    TokenEndpoint, TokenFuture, TokenSource,
+    AckReport, ApiVariant, Client, ClientCredentials, EnsureOutcome, Error, InboxFilter, InboxRef,
+    LeaseOptions, PausedReason, RetryPolicy, Subscription, TokenEndpoint, TokenFuture, TokenSource,
 };
 use zapier_embed_emulator::models::control::EmitRequest;
-use zapier_embed_emulator::{Emulator, EmulatorHandle};
-
-async fn start() -> EmulatorHandle {
-    Emulator::builder()
-        .activation_delay(Duration::from_millis(50))
-        .start()
-        .await
-        .expect("start emulator on 127.0.0.1")
-}
-
-/// A builder configured the way users configure one for an emulator: from the environment.
-fn builder_for(handle: &EmulatorHandle, variant: ApiVariant) -> ClientBuilder {
-    let host = handle.addr().to_string();
-    ClientBuilder::from_env_with(|key| match key {
-        "ZAPIER_EMULATOR_HOST" => Some(host.clone()),
-        "ZAPIER_API_VARIANT" => Some(variant.as_str().to_owned()),
-        _ => None,
-    })
-    .expect("configuration")
-    .retry_policy(
-        RetryPolicy::default()
-            .with_initial_backoff(Duration::from_millis(10))
-            .with_max_backoff(Duration::from_millis(50)),
-    )
-}
-
-fn emit(handle: &EmulatorHandle, count: u64) -> u64 {
-    let request: EmitRequest = serde_json::from_value(json!({
-        "app": "slack", "action": "channel_message", "inputs": {"channel": "C0123ABC456"},
-        "payload": {"text": "Hello from Slack", "user": "U0123456", "channel": "C0123ABC456"},
-        "count": count
-    }))
-    .expect("emit request");
-    handle.emulator().emit(request).expect("emit")
-}
-
-/// Finds a valid Slack connection, creating one through the Connect UI when there is none.
-async fn slack_connection(client: &Client) -> Connection {
-    if let Some(c) = client
-        .connections()
-        .first_valid("slack")
-        .await
-        .expect("list")
-    {
-        return c;
-    }
-    let token = client.connect_token("slack").await.expect("connect token");
-    let url = client.connect_url("slack", &token);
-    let answer = reqwest::get(url.expose_secret()).await.expect("Connect UI");
-    assert_eq!(answer.status(), 200);
-    client
-        .connections()
-        .first_valid("slack")
-        .await
-        .expect("list")
-        .expect("the Connect UI created a connection")
-}
 
 /// The user code of the done-when criterion: ensure → wait until active → lease → ack. It does
 /// not know which variant the client speaks.
@@ -432,17 +376,6 @@ async fn events_wake_up_the_consumer() {
         assert!(first.count >= 1, "{variant:?}");
         handle.shutdown().await;
     }
-}
-
-/// Installs a fault rule through the control API.
-async fn fault(handle: &EmulatorHandle, rule: serde_json::Value) {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", handle.base_url()))
-        .json(&rule)
-        .send()
-        .await
-        .expect("fault");
-    assert!(answer.status().is_success());
 }
 
 async fn active_hook_inbox(client: &Client) -> InboxRef {

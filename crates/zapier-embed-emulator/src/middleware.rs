@@ -71,7 +71,8 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
         }
         _ => {}
     }
-    if lock(&shared.limiter).arrive(&caller, now) {
+    let retry_key = format!("{caller} {}", operation.as_deref().unwrap_or(&path));
+    if lock(&shared.limiter).arrive(&retry_key, now) {
         bump(&shared.stats.early_retries);
     }
     let (latency, action) = lock(&shared.faults).decide(operation.as_deref(), &path);
@@ -87,11 +88,11 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
         }
         FaultAction::Error(status) => ApiError::server(status).into_response(),
         FaultAction::Burst(secs) => {
-            lock(&shared.limiter).told_to_wait(&caller, now, secs, limit);
+            lock(&shared.limiter).told_to_wait(&retry_key, now, secs);
             ApiError::rate_limited(secs).into_response()
         }
         FaultAction::Pass if verdict.limited => {
-            lock(&shared.limiter).told_to_wait(&caller, now, verdict.reset_secs, limit);
+            lock(&shared.limiter).told_to_wait(&retry_key, now, verdict.reset_secs);
             ApiError::rate_limited(verdict.reset_secs).into_response()
         }
         FaultAction::Pass => next.run(req).await,

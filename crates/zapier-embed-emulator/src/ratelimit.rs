@@ -1,5 +1,11 @@
 //! Fixed-window rate limiting per caller, `X-RateLimit-*` headers, and detection of early retries
 //! (a caller coming back before the `Retry-After` it was given has elapsed).
+//!
+//! An early retry is counted per caller **and operation**: the same token calling the same
+//! operation again too soon. A concurrent request of another operation may already have been on
+//! the wire when the 429 went out, so counting it would make a correct client look guilty at
+//! random; the price is that a client that ignores `Retry-After` only across operations is not
+//! caught here.
 
 use std::collections::HashMap;
 
@@ -12,7 +18,6 @@ use crate::config::RateLimit;
 struct Window {
     start: DateTime<Utc>,
     count: u32,
-    retry_not_before: Option<DateTime<Utc>>,
 }
 
 /// The limiter's verdict for one request (values for the headers).
@@ -32,6 +37,8 @@ pub struct Verdict {
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     windows: HashMap<String, Window>,
+    /// `Retry-After` deadlines by retry key (caller and operation).
+    waits: HashMap<String, DateTime<Utc>>,
 }
 
 impl RateLimiter {
@@ -39,7 +46,6 @@ impl RateLimiter {
         let w = self.windows.entry(caller.to_owned()).or_insert(Window {
             start: now,
             count: 0,
-            retry_not_before: None,
         });
         if now >= later(w.start, limit.window) {
             w.start = now;
@@ -48,15 +54,12 @@ impl RateLimiter {
         w
     }
 
-    /// Records an arrival; true when it is an early retry.
-    pub fn arrive(&mut self, caller: &str, now: DateTime<Utc>) -> bool {
-        let Some(w) = self.windows.get_mut(caller) else {
-            return false;
-        };
-        match w.retry_not_before {
-            Some(t) if now < t => true,
+    /// Records an arrival under `retry_key` (caller and operation); true when it is an early retry.
+    pub fn arrive(&mut self, retry_key: &str, now: DateTime<Utc>) -> bool {
+        match self.waits.get(retry_key) {
+            Some(t) if now < *t => true,
             Some(_) => {
-                w.retry_not_before = None;
+                self.waits.remove(retry_key);
                 false
             }
             None => false,
@@ -86,10 +89,10 @@ impl RateLimiter {
         }
     }
 
-    /// Remembers that `caller` was told to wait `secs` seconds.
-    pub fn told_to_wait(&mut self, caller: &str, now: DateTime<Utc>, secs: u64, limit: RateLimit) {
+    /// Remembers that `retry_key` (caller and operation) was told to wait `secs` seconds.
+    pub fn told_to_wait(&mut self, retry_key: &str, now: DateTime<Utc>, secs: u64) {
         let until = now + chrono::Duration::seconds(secs as i64);
-        let w = self.window(caller, now, limit);
-        w.retry_not_before = Some(w.retry_not_before.map_or(until, |t| t.max(until)));
+        let entry = self.waits.entry(retry_key.to_owned()).or_insert(until);
+        *entry = (*entry).max(until);
     }
 }

@@ -50,6 +50,36 @@ impl Failure {
     }
 }
 
+/// After a `Retry-After`, holds back every request of one identity until it elapsed.
+///
+/// The server limits per caller (token), not per operation: a 429 on a lease also means the
+/// concurrent acks of the same token must wait, or they would arrive before the `Retry-After`
+/// elapsed. Requests already on the wire when the 429 arrived cannot be recalled.
+#[derive(Debug, Default)]
+pub(crate) struct RateGate {
+    until: std::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl RateGate {
+    /// Waits until no `Retry-After` is pending.
+    pub(crate) async fn wait(&self) {
+        loop {
+            let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
+            match until {
+                Some(at) if at > tokio::time::Instant::now() => tokio::time::sleep_until(at).await,
+                _ => return,
+            }
+        }
+    }
+
+    /// Holds every request back for `wait` from now (a later hold wins).
+    pub(crate) fn hold(&self, wait: Duration) {
+        let at = tokio::time::Instant::now() + wait;
+        let mut until = self.until.lock().unwrap_or_else(|e| e.into_inner());
+        *until = Some(until.map_or(at, |t| t.max(at)));
+    }
+}
+
 /// Configuration and HTTP pool shared by every client of one builder (tenants included).
 #[derive(Clone)]
 pub(crate) struct Transport {
@@ -67,12 +97,13 @@ impl Transport {
 
     /// Runs `attempt` until it succeeds, the retry rule gives up, or the total timeout passes.
     ///
-    /// `tokens` is `None` for unauthenticated calls (the token endpoint itself). `inbox` names
-    /// the inbox for the span.
+    /// `tokens` and `gate` are `None` for unauthenticated calls (the token endpoint itself).
+    /// `inbox` names the inbox for the span.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         op: &'static Operation,
         tokens: Option<&TokenCache>,
+        gate: Option<&RateGate>,
         inbox: Option<&str>,
         attempt: F,
     ) -> Result<T, Error>
@@ -93,7 +124,7 @@ impl Transport {
         }
         let total = self.config.total_timeout;
         let attempts = std::sync::atomic::AtomicU32::new(0);
-        let run = self.run(op, tokens, attempt, &attempts);
+        let run = self.run(op, tokens, gate, attempt, &attempts);
         let result = match total {
             Some(limit) => tokio::time::timeout(limit, run)
                 .instrument(span.clone())
@@ -127,6 +158,7 @@ impl Transport {
         &self,
         op: &'static Operation,
         tokens: Option<&TokenCache>,
+        gate: Option<&RateGate>,
         mut attempt: F,
         attempts: &std::sync::atomic::AtomicU32,
     ) -> Result<T, Error>
@@ -150,6 +182,9 @@ impl Transport {
             number = number.saturating_add(1);
             // Read by `call` (also after a total timeout cut this future short).
             attempts.store(number, std::sync::atomic::Ordering::Relaxed);
+            if let Some(gate) = gate {
+                gate.wait().await;
+            }
             let lent = match tokens {
                 Some(cache) => Some(cache.get(&self.token_endpoint()).await?),
                 None => None,
@@ -175,6 +210,9 @@ impl Transport {
             };
             if let Some(status) = failure.error.status() {
                 attempt_span.record("status", status);
+            }
+            if let (Some(gate), Some(wait)) = (gate, failure.error.retry_after()) {
+                gate.hold(wait);
             }
             if let (Some(cache), Some(lent)) = (tokens, &lent)
                 && failure.error.should_refresh_token()

@@ -8,7 +8,7 @@ use zapier_embed_api::RequestCapture;
 
 use crate::actions::Actions;
 use crate::auth::{ClientCredentials, StaticToken, TokenCache, TokenEndpoint, TokenSource};
-use crate::call::{Operation, Transport};
+use crate::call::{Operation, RateGate, Transport};
 use crate::connections::Connections;
 use crate::inboxes::Inboxes;
 use crate::messages::Messages;
@@ -48,6 +48,8 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) tokens: TokenCache,
     pub(crate) resolver: Resolver,
+    /// Pending `Retry-After` of this identity.
+    pub(crate) gate: RateGate,
 }
 
 impl Inner {
@@ -68,7 +70,7 @@ impl Inner {
         Fut: std::future::Future<Output = Result<T, crate::call::Failure>>,
     {
         self.transport
-            .call(op, Some(&self.tokens), inbox, attempt)
+            .call(op, Some(&self.tokens), Some(&self.gate), inbox, attempt)
             .await
     }
 
@@ -165,6 +167,7 @@ impl Client {
                 transport: self.inner.transport.clone(),
                 tokens: TokenCache::new(Arc::new(source)),
                 resolver: Resolver::default(),
+                gate: RateGate::default(),
             }),
         }
     }
@@ -630,6 +633,7 @@ impl ClientBuilder {
                 },
                 tokens: TokenCache::new(source),
                 resolver: Resolver::default(),
+                gate: RateGate::default(),
             }),
         })
     }

@@ -95,6 +95,7 @@ mod auth;
 mod call;
 mod client;
 mod connections;
+pub mod consumer;
 mod env;
 mod inboxes;
 mod messages;

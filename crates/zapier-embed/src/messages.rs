@@ -272,6 +272,11 @@ impl Messages {
         Messages { client, inbox }
     }
 
+    /// The client whose token and variant this handle uses.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// The inbox, as given.
     ///
     /// ```

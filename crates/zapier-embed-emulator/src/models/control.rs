@@ -140,7 +140,8 @@ pub struct StatsSnapshot {
     pub release_requests: u64,
     /// API requests answered, by status code.
     pub requests_by_status: BTreeMap<String, u64>,
-    /// Requests from a caller that arrived before the `Retry-After` it had been given elapsed.
+    /// Requests of a caller and operation that arrived before the `Retry-After` that caller was
+    /// given for that operation elapsed.
     pub early_retries: u64,
     /// `notification_url` POSTs answered with 2xx.
     pub notifications_sent: u64,

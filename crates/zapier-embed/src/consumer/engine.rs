@@ -1,0 +1,413 @@
+//! The lease loop: decides when to lease, from which inbox, and how many messages.
+//!
+//! Rules, in order of importance:
+//! 1. **Never lease what cannot start now.** Every leased message takes a worker slot (a semaphore
+//!    permit) before the lease call and keeps it until settled, so the runtime never holds more
+//!    leased-but-unstarted messages than free workers. A message that waits in a local buffer
+//!    while its lease runs down would burn one of its five attempts.
+//! 2. **Lease size follows free capacity** (1..=100): as many messages as there are free slots,
+//!    up to the inbox's fair share when several inboxes share the slots. While messages are in
+//!    flight the loop waits for a quarter of the slots to be free (briefly) so leases, and
+//!    therefore ack requests, stay few.
+//! 3. **Idle inboxes back off** with jitter between a floor and a ceiling, and are woken early by
+//!    their notification stream (SSE) or a webhook; the ceiling is the safety poll.
+//! 4. **Failures never stop the loop silently:** a paused inbox is re-checked periodically and
+//!    reported; transient errors back off and are reported; unrecoverable ones stop that inbox
+//!    only, and are reported and returned.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use crate::{Error, InboxStatus, LeaseLimit, LeaseOptions};
+use futures::StreamExt;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::backoff::Backoff;
+use super::deadline::Deadline;
+use super::delivery::{Delivery, SettleToken};
+use super::event::{self, ConsumerEvent, EventSink};
+use super::options::ConsumerOptions;
+use super::report::{Counters, StoppedInbox};
+use super::settle::SettleSender;
+use super::source::Source;
+
+/// The most messages one lease call may ask for.
+const MAX_LEASE: usize = 100;
+
+/// One inbox as the engine sees it; `woken` is set by its wake-up sources.
+#[derive(Clone)]
+pub(crate) struct InboxEntry {
+    pub source: Arc<dyn Source>,
+    pub woken: Arc<AtomicBool>,
+}
+
+/// Everything the engine shares with the rest of the runtime.
+pub(crate) struct Engine {
+    pub options: Arc<ConsumerOptions>,
+    pub counters: Arc<Counters>,
+    pub events: Option<EventSink>,
+    pub settler: SettleSender,
+    pub slots: Arc<Semaphore>,
+    pub wake: Arc<Notify>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum State {
+    Active,
+    Paused,
+    Failing,
+    Stopped,
+}
+
+struct Slot {
+    entry: InboxEntry,
+    state: State,
+    next_at: Instant,
+    idle: Backoff,
+    errors: Backoff,
+    reported_status: Option<InboxStatus>,
+}
+
+impl Engine {
+    /// Runs until `cancel` fires or every inbox is stopped; returns the stopped inboxes.
+    pub async fn run(
+        self,
+        inboxes: Vec<InboxEntry>,
+        out: mpsc::UnboundedSender<Delivery>,
+        cancel: CancellationToken,
+    ) -> Vec<StoppedInbox> {
+        let now = Instant::now();
+        let mut slots: Vec<Slot> = inboxes
+            .into_iter()
+            .map(|entry| Slot {
+                entry,
+                state: State::Active,
+                next_at: now,
+                idle: Backoff::new(self.options.idle_floor, self.options.idle_ceiling),
+                errors: Backoff::new(self.options.error_floor, self.options.error_ceiling),
+                reported_status: None,
+            })
+            .collect();
+        let mut stopped = Vec::new();
+        let mut cursor = 0usize;
+        let mut lease_key = 0u64;
+        let max = self.options.max_in_flight.max(1);
+
+        while !cancel.is_cancelled() {
+            if slots.iter().all(|s| s.state == State::Stopped) {
+                break;
+            }
+            // Capacity first: one free slot, then as many as are free.
+            let first = tokio::select! {
+                permit = self.slots.clone().acquire_owned() => match permit {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+                _ = cancel.cancelled() => break,
+            };
+            let mut permits = vec![first];
+            gather(&self.slots, &mut permits, MAX_LEASE);
+            let in_flight = max
+                .saturating_sub(self.slots.available_permits())
+                .saturating_sub(permits.len());
+            if permits.len() < self.options.min_batch() && in_flight > 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.options.batch_linger) => {}
+                    _ = cancel.cancelled() => break,
+                }
+                gather(&self.slots, &mut permits, MAX_LEASE);
+            }
+
+            // Then an inbox that is due (round robin), or wait for one.
+            let now = Instant::now();
+            let ready = (0..slots.len())
+                .map(|i| (cursor + i) % slots.len())
+                .find(|&i| slots[i].is_due(now));
+            let Some(i) = ready else {
+                drop(permits);
+                let next = slots
+                    .iter()
+                    .filter(|s| s.state != State::Stopped)
+                    .map(|s| s.next_at)
+                    .min()
+                    .unwrap_or(now + self.options.idle_ceiling);
+                tokio::select! {
+                    _ = tokio::time::sleep_until(next) => {}
+                    _ = self.wake.notified() => {}
+                    _ = cancel.cancelled() => break,
+                }
+                continue;
+            };
+            cursor = (i + 1) % slots.len();
+            let active = slots
+                .iter()
+                .filter(|s| s.state != State::Stopped)
+                .count()
+                .max(1);
+            let fair_share = max.div_ceil(active).max(1);
+            permits.truncate(fair_share.min(MAX_LEASE));
+
+            let slot = &mut slots[i];
+            slot.entry.woken.store(false, Ordering::Relaxed);
+            lease_key += 1;
+            let dispatched = self
+                .lease_once(slot, permits, lease_key, &out, &cancel)
+                .await;
+            if let Err(error) = dispatched {
+                match classify(&error) {
+                    Outcome::Paused => {}
+                    Outcome::Transient => {}
+                    Outcome::Permanent => {
+                        slot.state = State::Stopped;
+                        let label = slot.entry.source.label().to_owned();
+                        event::emit(
+                            &self.events,
+                            ConsumerEvent::InboxStopped {
+                                inbox: label.clone(),
+                                error: error.to_string(),
+                            },
+                        );
+                        stopped.push(StoppedInbox {
+                            inbox: label,
+                            error: error.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        stopped
+    }
+
+    /// One lease call on `slot` with `permits` free worker slots; dispatches what it got.
+    async fn lease_once(
+        &self,
+        slot: &mut Slot,
+        mut permits: Vec<OwnedSemaphorePermit>,
+        key: u64,
+        out: &mpsc::UnboundedSender<Delivery>,
+        cancel: &CancellationToken,
+    ) -> Result<(), Error> {
+        let source = slot.entry.source.clone();
+        let lease_seconds = self.options.lease_seconds_for(source.variant());
+        let limit = LeaseLimit::clamped(permits.len() as u64);
+        let options = LeaseOptions::default_for(source.variant())
+            .with_lease_seconds(lease_seconds)
+            .with_limit(limit);
+        let sent = Instant::now();
+        Counters::add(&self.counters.lease_requests, 1);
+        let started = std::time::Instant::now();
+        let result = tokio::select! {
+            r = source.lease(options) => r,
+            // A lease cut short by shutdown may still have leased messages on the server; they
+            // return after their lease, having spent one attempt. Only a shutdown does this.
+            _ = cancel.cancelled() => return Ok(()),
+        };
+        metrics::histogram!("zapier_embed_consumer_lease_seconds", "inbox" => source.label().to_owned())
+            .record(started.elapsed().as_secs_f64());
+        let now = Instant::now();
+        let lease = match result {
+            Ok(lease) => lease,
+            Err(error) => {
+                self.on_lease_error(slot, &error, now);
+                return Err(error);
+            }
+        };
+
+        if matches!(slot.state, State::Paused | State::Failing) && !lease.is_empty() {
+            event::emit(
+                &self.events,
+                ConsumerEvent::InboxResumed {
+                    inbox: source.label().to_owned(),
+                },
+            );
+        }
+        if !lease.is_empty() || slot.state == State::Failing {
+            slot.state = State::Active;
+        }
+        slot.errors.reset();
+        self.report_status(slot, &lease);
+
+        if lease.is_empty() {
+            slot.next_at = now + slot.idle.next();
+            return Ok(());
+        }
+        slot.idle.reset();
+        // A full lease means more may be waiting: lease again as soon as there is room.
+        slot.next_at = now;
+
+        let count = lease.messages.len();
+        Counters::add(&self.counters.nonempty_leases, 1);
+        Counters::add(&self.counters.leased, count as u64);
+        metrics::counter!("zapier_embed_consumer_leased_total", "inbox" => source.label().to_owned())
+            .increment(count as u64);
+        let margin = self.options.margin_for(lease_seconds);
+        let deadline = Deadline::for_lease(
+            sent,
+            lease_seconds.as_duration(),
+            Some(lease.leased_until),
+            margin,
+        );
+        let label: Arc<str> = Arc::from(source.label());
+        self.settler.open(key, count, source, deadline.instant());
+        for message in lease.messages {
+            // The server never returns more than asked; should it, the extra messages still get
+            // a (slot-less) token, so they are settled rather than leaked.
+            let permit = permits.pop();
+            let token = SettleToken::new(key, message.ack.clone(), self.settler.clone(), permit);
+            // If nobody consumes deliveries any more, the send fails and dropping the delivery
+            // releases the message.
+            let _ = out.send(Delivery::new(message, deadline, label.clone(), token));
+        }
+        Ok(())
+    }
+
+    fn on_lease_error(&self, slot: &mut Slot, error: &Error, now: Instant) {
+        let label = slot.entry.source.label().to_owned();
+        match classify(error) {
+            Outcome::Paused => {
+                let reason = match error {
+                    Error::InboxPaused { reason, .. } => reason.clone(),
+                    _ => None,
+                };
+                if slot.state != State::Paused {
+                    event::emit(
+                        &self.events,
+                        ConsumerEvent::InboxPaused {
+                            inbox: label,
+                            needs_reconnect: reason.as_ref().is_some_and(|r| r.needs_reconnect()),
+                            reason,
+                        },
+                    );
+                }
+                slot.state = State::Paused;
+                slot.next_at = now + self.options.paused_recheck;
+            }
+            Outcome::Transient => {
+                slot.state = State::Failing;
+                // Never lease again before the server's Retry-After has elapsed.
+                let retry_in = slot
+                    .errors
+                    .next()
+                    .max(error.retry_after().unwrap_or_default());
+                slot.next_at = now + retry_in;
+                event::emit(
+                    &self.events,
+                    ConsumerEvent::LeaseFailed {
+                        inbox: label,
+                        error: error.to_string(),
+                        retry_in,
+                    },
+                );
+            }
+            Outcome::Permanent => {}
+        }
+    }
+
+    /// Reports a change of the inbox status seen on a lease (e.g. paused while draining).
+    fn report_status(&self, slot: &mut Slot, lease: &crate::Lease) {
+        let Some(attributes) = &lease.inbox_attributes else {
+            return;
+        };
+        if slot.reported_status.as_ref() == Some(&attributes.status) {
+            return;
+        }
+        let first = slot.reported_status.is_none();
+        slot.reported_status = Some(attributes.status.clone());
+        if first && attributes.status.is_active() {
+            return;
+        }
+        event::emit(
+            &self.events,
+            ConsumerEvent::InboxStatus {
+                inbox: slot.entry.source.label().to_owned(),
+                status: attributes.status.clone(),
+                reason: attributes.paused_reason.clone(),
+            },
+        );
+    }
+}
+
+impl Slot {
+    fn is_due(&self, now: Instant) -> bool {
+        match self.state {
+            State::Stopped => false,
+            // A wake-up (SSE frame, webhook) makes an idle inbox due at once; a failing one
+            // still waits out its backoff (and any Retry-After).
+            State::Active | State::Paused => {
+                self.next_at <= now || self.entry.woken.load(Ordering::Relaxed)
+            }
+            State::Failing => self.next_at <= now,
+        }
+    }
+}
+
+enum Outcome {
+    Paused,
+    Transient,
+    Permanent,
+}
+
+fn classify(error: &Error) -> Outcome {
+    match error {
+        Error::InboxPaused { .. } => Outcome::Paused,
+        e if e.is_retryable() => Outcome::Transient,
+        // A token that expired mid-run is refreshed by the client; seeing it here means the
+        // refresh itself failed, which may be temporary (the token endpoint was down).
+        Error::Unauthenticated { .. } => Outcome::Transient,
+        _ => Outcome::Permanent,
+    }
+}
+
+fn gather(semaphore: &Arc<Semaphore>, permits: &mut Vec<OwnedSemaphorePermit>, max: usize) {
+    while permits.len() < max {
+        match semaphore.clone().try_acquire_owned() {
+            Ok(p) => permits.push(p),
+            Err(_) => break,
+        }
+    }
+}
+
+/// Keeps an inbox's wake-up stream (SSE) connected; each frame makes the inbox due at once.
+pub(crate) async fn watch_wakeups(
+    entry: InboxEntry,
+    wake: Arc<Notify>,
+    events: Option<EventSink>,
+    cancel: CancellationToken,
+) {
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(5));
+    loop {
+        let Some(mut stream) = entry.source.wakeups() else {
+            return;
+        };
+        let error = loop {
+            tokio::select! {
+                item = stream.next() => match item {
+                    Some(Ok(())) => {
+                        backoff.reset();
+                        entry.woken.store(true, Ordering::Relaxed);
+                        wake.notify_one();
+                    }
+                    Some(Err(e)) => break Some(e),
+                    None => break None,
+                },
+                _ = cancel.cancelled() => return,
+            }
+        };
+        if let Some(error) = error {
+            event::emit(
+                &events,
+                ConsumerEvent::WakeupStreamFailed {
+                    inbox: entry.source.label().to_owned(),
+                    error: error.to_string(),
+                },
+            );
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff.next()) => {}
+            _ = cancel.cancelled() => return,
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Outcome counters: what the runtime did with every message it leased.
+//!
+//! Every leased message ends in exactly one outcome: acked, released, lease expired (the
+//! settlement arrived too late), not held, unconfirmed, settle failed (the request failed for
+//! good), or abandoned (left to expire by policy). [`ShutdownReport::is_balanced`] checks that
+//! they add up.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use crate::AckOutcome;
+
+/// What the settlement (ack or release) of one delivered message came to.
+///
+/// ```
+/// use zapier_embed::AckOutcome;
+/// use zapier_embed::consumer::DeliveryOutcome;
+///
+/// let outcome = DeliveryOutcome::Server(AckOutcome::Acked);
+/// assert!(outcome.is_acked());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryOutcome {
+    /// The server's answer: acked, released, or `LeaseExpired` when the settlement arrived after
+    /// the lease lapsed (the message will be redelivered; counted, never swallowed).
+    Server(AckOutcome),
+    /// Left to expire on purpose ([`FailurePolicy::LeaveToExpire`](super::FailurePolicy)).
+    Abandoned,
+    /// The settle request failed for good (after the client's retries); the message will be
+    /// redelivered when its lease lapses. Carries the error's one-line description.
+    Failed(String),
+}
+
+impl DeliveryOutcome {
+    /// Whether the server acknowledged the message.
+    pub fn is_acked(&self) -> bool {
+        *self == DeliveryOutcome::Server(AckOutcome::Acked)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub leased: AtomicU64,
+    pub lease_requests: AtomicU64,
+    pub nonempty_leases: AtomicU64,
+    pub acked: AtomicU64,
+    pub released: AtomicU64,
+    pub lease_expired: AtomicU64,
+    pub settle_failed: AtomicU64,
+    pub not_held: AtomicU64,
+    pub unconfirmed: AtomicU64,
+    pub abandoned: AtomicU64,
+    pub ack_requests: AtomicU64,
+    pub release_requests: AtomicU64,
+    pub handler_errors: AtomicU64,
+    pub deadline_exceeded: AtomicU64,
+    pub released_unstarted: AtomicU64,
+    pub dead_lettered: AtomicU64,
+    pub duplicates_skipped: AtomicU64,
+}
+
+impl Counters {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+
+    pub fn outcome(&self, outcome: &DeliveryOutcome) {
+        let counter = match outcome {
+            DeliveryOutcome::Server(AckOutcome::Acked) => &self.acked,
+            DeliveryOutcome::Server(AckOutcome::Released) => &self.released,
+            DeliveryOutcome::Server(AckOutcome::LeaseExpired) => &self.lease_expired,
+            DeliveryOutcome::Server(AckOutcome::NotHeld) => &self.not_held,
+            DeliveryOutcome::Server(_) => &self.unconfirmed,
+            DeliveryOutcome::Abandoned => &self.abandoned,
+            DeliveryOutcome::Failed(_) => &self.settle_failed,
+        };
+        Self::add(counter, 1);
+    }
+
+    pub fn snapshot(
+        &self,
+        elapsed: Duration,
+        stopped_inboxes: Vec<StoppedInbox>,
+    ) -> ShutdownReport {
+        let g = |c: &AtomicU64| c.load(Relaxed);
+        ShutdownReport {
+            leased: g(&self.leased),
+            acked: g(&self.acked),
+            released: g(&self.released),
+            lease_expired: g(&self.lease_expired),
+            settle_failed: g(&self.settle_failed),
+            not_held: g(&self.not_held),
+            unconfirmed: g(&self.unconfirmed),
+            abandoned: g(&self.abandoned),
+            dead_lettered: g(&self.dead_lettered),
+            duplicates_skipped: g(&self.duplicates_skipped),
+            handler_errors: g(&self.handler_errors),
+            deadline_exceeded: g(&self.deadline_exceeded),
+            released_unstarted: g(&self.released_unstarted),
+            lease_requests: g(&self.lease_requests),
+            nonempty_leases: g(&self.nonempty_leases),
+            ack_requests: g(&self.ack_requests),
+            release_requests: g(&self.release_requests),
+            elapsed,
+            stopped_inboxes,
+        }
+    }
+}
+
+/// An inbox the runtime stopped consuming because of an error it cannot recover from (for
+/// example the inbox was deleted, or the token was rejected).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoppedInbox {
+    /// The inbox label (id or name).
+    pub inbox: String,
+    /// The error's one-line description.
+    pub error: String,
+}
+
+/// What a consumer did, returned when it stops.
+///
+/// ```
+/// # use zapier_embed::consumer::ShutdownReport;
+/// fn check(report: &ShutdownReport) {
+///     assert!(report.is_balanced(), "{report}");
+///     println!("{} acked in {:?}", report.acked, report.elapsed);
+/// }
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownReport {
+    /// Messages leased.
+    pub leased: u64,
+    /// Messages acknowledged (dead-lettered and de-duplicated ones included).
+    pub acked: u64,
+    /// Messages released back to the inbox.
+    pub released: u64,
+    /// Settlements that arrived after the lease lapsed (the messages will be redelivered).
+    pub lease_expired: u64,
+    /// Settlements whose request failed for good.
+    pub settle_failed: u64,
+    /// Settlements the server answered with "not held under this lease" (already settled, or
+    /// its lease lapsed and it was leased again).
+    pub not_held: u64,
+    /// Variant B settlements the server took without saying which tokens it settled.
+    pub unconfirmed: u64,
+    /// Messages left to expire by policy.
+    pub abandoned: u64,
+    /// Messages handed to the dead-letter hook on their final attempt (then acked).
+    pub dead_lettered: u64,
+    /// Messages acked without running the handler because [`Dedup`](super::Dedup) had seen them.
+    pub duplicates_skipped: u64,
+    /// Handler runs that returned an error.
+    pub handler_errors: u64,
+    /// Handler runs cut off at their deadline.
+    pub deadline_exceeded: u64,
+    /// Messages released without starting because too little lease time was left.
+    pub released_unstarted: u64,
+    /// Lease requests sent.
+    pub lease_requests: u64,
+    /// Lease requests that returned at least one message.
+    pub nonempty_leases: u64,
+    /// Ack requests sent.
+    pub ack_requests: u64,
+    /// Release requests sent.
+    pub release_requests: u64,
+    /// How long the consumer ran.
+    pub elapsed: Duration,
+    /// Inboxes stopped by an unrecoverable error.
+    pub stopped_inboxes: Vec<StoppedInbox>,
+}
+
+impl ShutdownReport {
+    /// Whether every leased message has exactly one recorded outcome.
+    pub fn is_balanced(&self) -> bool {
+        self.leased
+            == self.acked
+                + self.released
+                + self.lease_expired
+                + self.settle_failed
+                + self.not_held
+                + self.unconfirmed
+                + self.abandoned
+    }
+}
+
+impl fmt::Display for ShutdownReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "leased {}: acked {}, released {}, lease expired {}, settle failed {}, not held {}, \
+             unconfirmed {}, abandoned {} \
+             (dead-lettered {}, duplicates skipped {}, handler errors {}, deadline exceeded {}); \
+             {} lease requests ({} non-empty), {} ack requests, {} release requests in {:.1?}",
+            self.leased,
+            self.acked,
+            self.released,
+            self.lease_expired,
+            self.settle_failed,
+            self.not_held,
+            self.unconfirmed,
+            self.abandoned,
+            self.dead_lettered,
+            self.duplicates_skipped,
+            self.handler_errors,
+            self.deadline_exceeded,
+            self.lease_requests,
+            self.nonempty_leases,
+            self.ack_requests,
+            self.release_requests,
+            self.elapsed,
+        )
+    }
+}

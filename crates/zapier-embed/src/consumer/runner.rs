@@ -1,0 +1,273 @@
+//! The handler style: `Ok` acks, `Err` releases (or leaves the message to expire), a deadline cuts
+//! the handler off, and the final attempt goes to the dead-letter hook.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::time::Instant as StdInstant;
+
+use crate::LeasedMessage;
+use futures::future::BoxFuture;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::deadline::Deadline;
+use super::dedup::Dedup;
+use super::delivery::{Delivery, SettleToken};
+use super::event::{self, ConsumerEvent, EventSink};
+use super::options::{ConsumerOptions, DeadlinePolicy, FailurePolicy, ShutdownPolicy};
+use super::report::{Counters, ShutdownReport};
+use super::runtime::Runtime;
+use super::settle::Settlement;
+
+/// The error type handlers return (anything that converts, e.g. `anyhow::Error` or `String`).
+pub type HandlerError = Box<dyn StdError + Send + Sync + 'static>;
+
+pub(crate) type Handler =
+    Arc<dyn Fn(Received) -> BoxFuture<'static, Result<(), HandlerError>> + Send + Sync>;
+pub(crate) type DeadLetter = Arc<
+    dyn Fn(Arc<LeasedMessage>, Failure) -> BoxFuture<'static, Result<(), HandlerError>>
+        + Send
+        + Sync,
+>;
+
+/// A message handed to a handler: the leased message and its deadline.
+///
+/// It dereferences to [`LeasedMessage`], so `received.payload`, `received.attempts()` and
+/// `received.is_final_attempt()` work directly.
+///
+/// ```
+/// # use zapier_embed::consumer::Received;
+/// async fn handle(received: Received) -> Result<(), String> {
+///     if received.is_final_attempt() {
+///         tracing::warn!(id = %received.id, "last attempt before quarantine");
+///     }
+///     let text = received.payload["text"].as_str().ok_or("no text")?;
+///     println!("{text} ({:?} left)", received.deadline().remaining());
+///     Ok(())
+/// }
+/// ```
+#[derive(Clone)]
+pub struct Received {
+    message: Arc<LeasedMessage>,
+    deadline: Deadline,
+    inbox: Arc<str>,
+}
+
+impl Received {
+    /// The leased message (shared, cheap to clone).
+    pub fn message(&self) -> &Arc<LeasedMessage> {
+        &self.message
+    }
+
+    /// When the message must be settled by; the runtime cuts the handler off then.
+    pub fn deadline(&self) -> Deadline {
+        self.deadline
+    }
+
+    /// The inbox the message came from (its id or name).
+    pub fn inbox(&self) -> &str {
+        &self.inbox
+    }
+}
+
+impl Deref for Received {
+    type Target = LeasedMessage;
+
+    fn deref(&self) -> &LeasedMessage {
+        &self.message
+    }
+}
+
+impl fmt::Debug for Received {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Received")
+            .field("inbox", &self.inbox)
+            .field("message_id", &self.message.id)
+            .field("attempts", &self.message.attempts())
+            .field("deadline", &self.deadline)
+            .finish()
+    }
+}
+
+/// Why a message's processing failed; what the dead-letter hook receives.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The handler returned this error.
+    Handler(Arc<dyn StdError + Send + Sync + 'static>),
+    /// The handler was still running at the deadline.
+    DeadlineExceeded,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Handler(e) => write!(f, "handler failed: {e}"),
+            Failure::DeadlineExceeded => f.write_str("handler still running at its deadline"),
+        }
+    }
+}
+
+/// Everything a handler task needs, shared.
+pub(crate) struct HandlerContext {
+    pub handler: Handler,
+    pub dead_letter: Option<DeadLetter>,
+    pub dedup: Arc<dyn Dedup>,
+    pub options: Arc<ConsumerOptions>,
+    pub counters: Arc<Counters>,
+    pub events: Option<EventSink>,
+}
+
+/// Runs handlers for every delivery until `shutdown`, then shuts down gracefully.
+pub(crate) async fn run(
+    mut runtime: Runtime,
+    context: HandlerContext,
+    shutdown: CancellationToken,
+) -> ShutdownReport {
+    let context = Arc::new(context);
+    let hard_stop = CancellationToken::new();
+    let mut tasks = JoinSet::new();
+    loop {
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            delivery = runtime.next_delivery() => match delivery {
+                Some(delivery) => {
+                    tasks.spawn(handle(delivery, context.clone(), hard_stop.clone()));
+                }
+                // The engine stopped by itself: every inbox hit an unrecoverable error.
+                None => break,
+            },
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+        }
+    }
+
+    // 1. Stop leasing; release what was leased but not started.
+    runtime.stop_leasing().await;
+    // 2. Let running handlers finish (or not), then cut off the rest: their messages are released.
+    if context.options.shutdown_policy == ShutdownPolicy::ReleaseImmediately {
+        hard_stop.cancel();
+    }
+    let finished = tokio::time::timeout(context.options.shutdown_timeout, async {
+        while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        hard_stop.cancel();
+        while tasks.join_next().await.is_some() {}
+    }
+    // 3. Flush every pending ack and release.
+    runtime.finish().await
+}
+
+async fn handle(delivery: Delivery, context: Arc<HandlerContext>, hard_stop: CancellationToken) {
+    let (message, deadline, inbox, token) = delivery.into_parts();
+    let span = tracing::info_span!(
+        "zapier_embed.message",
+        inbox = %inbox,
+        message_id = %message.id,
+        attempt = message.attempts(),
+        ms_to_deadline = deadline.remaining().as_millis() as u64,
+    );
+    process(message, deadline, inbox, token, context, hard_stop)
+        .instrument(span)
+        .await
+}
+
+async fn process(
+    message: Arc<LeasedMessage>,
+    deadline: Deadline,
+    inbox: Arc<str>,
+    token: SettleToken,
+    context: Arc<HandlerContext>,
+    hard_stop: CancellationToken,
+) {
+    let counters = &context.counters;
+    let suspicious = message.possible_duplicate() || message.attempts() > 1;
+    if suspicious && context.dedup.is_processed(&message.id).await {
+        tracing::debug!("already processed: acking without running the handler");
+        Counters::add(&counters.duplicates_skipped, 1);
+        token.settle_detached(Settlement::Ack);
+        return;
+    }
+    if deadline.remaining() < context.options.min_start_budget {
+        tracing::debug!("too little lease time left to start: releasing");
+        Counters::add(&counters.released_unstarted, 1);
+        token.settle_detached(Settlement::Release);
+        return;
+    }
+
+    let received = Received {
+        message: message.clone(),
+        deadline,
+        inbox: inbox.clone(),
+    };
+    let started = StdInstant::now();
+    let mut running = (context.handler)(received);
+    let result = tokio::select! {
+        result = &mut running => Some(result),
+        _ = tokio::time::sleep_until(deadline.instant()) => None,
+        _ = hard_stop.cancelled() => {
+            tracing::info!("shutdown cut the handler off: releasing");
+            token.settle_detached(Settlement::Release);
+            return;
+        }
+    };
+    metrics::histogram!("zapier_embed_consumer_handler_seconds", "inbox" => inbox.to_string())
+        .record(started.elapsed().as_secs_f64());
+
+    let failure = match result {
+        Some(Ok(())) => {
+            context.dedup.mark_processed(&message.id).await;
+            token.settle_detached(Settlement::Ack);
+            return;
+        }
+        Some(Err(error)) => {
+            Counters::add(&counters.handler_errors, 1);
+            tracing::info!(%error, "handler failed");
+            Failure::Handler(Arc::from(error))
+        }
+        None => {
+            Counters::add(&counters.deadline_exceeded, 1);
+            tracing::warn!("handler still running at its deadline");
+            if context.options.deadline_policy == DeadlinePolicy::ReleaseAndDetach {
+                tokio::spawn(async move {
+                    let _ = running.await;
+                });
+            }
+            Failure::DeadlineExceeded
+        }
+    };
+
+    if message.is_final_attempt()
+        && let Some(dead_letter) = &context.dead_letter
+    {
+        match dead_letter(message.clone(), failure).await {
+            Ok(()) => {
+                Counters::add(&counters.dead_lettered, 1);
+                token.settle_detached(Settlement::Ack);
+            }
+            Err(error) => {
+                event::emit(
+                    &context.events,
+                    ConsumerEvent::DeadLetterFailed {
+                        inbox: inbox.to_string(),
+                        message_id: message.id.to_string(),
+                        error: error.to_string(),
+                    },
+                );
+                token.settle_detached(Settlement::Release);
+            }
+        }
+        return;
+    }
+    match (context.options.failure_policy, &failure) {
+        (FailurePolicy::LeaveToExpire, Failure::Handler(_)) => {
+            token.settle_detached(Settlement::Abandon)
+        }
+        _ => token.settle_detached(Settlement::Release),
+    }
+}
