@@ -34,7 +34,6 @@ impl Variant {
     }
 
     /// The facade's variant.
-    #[allow(dead_code)] // the demo's; it lands with the consumer runtime
     pub fn api(self) -> ApiVariant {
         match self {
             Variant::ById => ApiVariant::ById,
@@ -69,7 +68,6 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// Whether the flags or the environment name a server (otherwise the demo runs its own).
-    #[allow(dead_code)] // the demo's; it lands with the consumer runtime
     pub fn names_a_server(&self) -> bool {
         self.api_url.is_some() || self.emulator_host.is_some()
     }

@@ -1,6 +1,8 @@
 //! Command-line structure: one module per top-level subcommand.
 
 pub mod connections;
+pub mod consume;
+pub mod demo;
 pub mod emulator;
 pub mod inboxes;
 pub mod messages;
@@ -51,6 +53,9 @@ pub struct Cli {
 /// Top-level subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Walk the whole embedded flow (token, connection, triggers, inbox, events, consumer, Action
+    /// Runs, pause/drain/resume, delete) on an in-process emulator.
+    Demo(demo::DemoArgs),
     /// Run the local Zapier emulator.
     Emulator(emulator::EmulatorCommand),
     /// Print an access token from the configured credentials (for scripts).
@@ -63,6 +68,8 @@ pub enum Command {
     Inboxes(inboxes::InboxesCommand),
     /// The messages of an inbox: lease, ack, release, list.
     Messages(messages::MessagesCommand),
+    /// Consume an inbox: run a command for each message, ack on success, release on failure.
+    Consume(consume::ConsumeArgs),
     /// Action Runs: run a Zapier action.
     Runs(runs::RunsCommand),
 }
@@ -71,12 +78,14 @@ pub enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command {
+        Command::Demo(args) => demo::run(&global, args).await,
         Command::Emulator(cmd) => emulator::run(cmd).await,
         Command::Token(args) => token::run(&global, args).await,
         Command::Connections(cmd) => connections::run(&global, cmd).await,
         Command::Triggers(cmd) => triggers::run(&global, cmd).await,
         Command::Inboxes(cmd) => inboxes::run(&global, cmd).await,
         Command::Messages(cmd) => messages::run(&global, cmd).await,
+        Command::Consume(args) => consume::run(&global, args).await,
         Command::Runs(cmd) => runs::run(&global, cmd).await,
     }
 }

@@ -1,0 +1,267 @@
+//! `zembed consume INBOX --exec CMD`: the consumer runtime driving a shell command.
+
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use tokio::io::AsyncWriteExt;
+use tokio_util::sync::CancellationToken;
+use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received};
+use zapier_embed::{InboxRef, LeaseSeconds, LeasedMessage};
+
+use crate::args;
+use crate::config::GlobalArgs;
+
+/// Flags of `zembed consume`.
+#[derive(Debug, Args)]
+#[command(long_about = CONSUME_HELP)]
+pub struct ConsumeArgs {
+    /// Inbox id (hyphenated uuid) or name.
+    #[arg(value_parser = args::inbox_ref)]
+    pub inbox: InboxRef,
+    /// Shell command run for each message (`sh -c CMD`), the payload as JSON on its stdin.
+    #[arg(long, value_name = "CMD")]
+    pub exec: String,
+    /// Messages handled at once.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub concurrency: u32,
+    /// Stop after this many messages were handled (acked or released), then drain.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_messages: Option<u64>,
+    /// How long each lease hides a message from other consumers (1..=3600).
+    #[arg(long, value_parser = args::lease_seconds)]
+    pub lease_seconds: Option<LeaseSeconds>,
+    /// Kill a command that runs longer than this (the message is then released).
+    #[arg(long, value_parser = args::duration)]
+    pub timeout: Option<Duration>,
+    /// Command run (`sh -c`, payload on stdin) when a message fails its final attempt; the
+    /// message is acked once it exits 0. Without it, a message failing its final attempt is
+    /// left to the server's quarantine.
+    #[arg(long, value_name = "CMD")]
+    pub dead_letter_exec: Option<String>,
+}
+
+const CONSUME_HELP: &str = "\
+Consume an inbox with the consumer runtime: each message's payload is written as JSON to the \
+stdin of `sh -c CMD`; exit status 0 acks the message, anything else releases it (it is \
+redelivered with its attempt count + 1). The command also sees ZEMBED_INBOX, ZEMBED_MESSAGE_ID \
+and ZEMBED_ATTEMPT in its environment; its stdout and stderr are zembed's.
+
+Ctrl-C (or SIGTERM) stops leasing and drains: commands already running finish and their \
+messages are settled; a second Ctrl-C exits at once. A report (acked, released, dead-lettered) \
+is printed on stderr at the end.
+
+Exit status: 0 after a clean drain (released messages are not an error), 1 when the inbox \
+cannot be consumed (unknown inbox, credentials, API failure), 2 for bad flags.";
+
+/// Runs `zembed consume`.
+pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
+    let client = global.client()?;
+    // Fail fast, with the server's answer, on an inbox that cannot be consumed.
+    let inbox = client.inboxes().get(&args.inbox).await?;
+    eprintln!(
+        "consuming inbox {} ({}), status {}; Ctrl-C drains and stops",
+        args.inbox, inbox.id, inbox.status
+    );
+
+    let token = CancellationToken::new();
+    let handled = Arc::new(AtomicU64::new(0));
+    let command = Arc::new(args.exec.clone());
+    let label = Arc::new(args.inbox.to_string());
+    let max = args.max_messages;
+    let timeout = args.timeout;
+
+    let handler = {
+        let token = token.clone();
+        let handled = Arc::clone(&handled);
+        let command = Arc::clone(&command);
+        let label = Arc::clone(&label);
+        move |msg: Received| {
+            let token = token.clone();
+            let handled = Arc::clone(&handled);
+            let command = Arc::clone(&command);
+            let label = Arc::clone(&label);
+            async move {
+                let result = exec(&command, &label, &msg, timeout).await;
+                let n = handled.fetch_add(1, Ordering::SeqCst) + 1;
+                if max.is_some_and(|max| n >= max) {
+                    token.cancel();
+                }
+                result
+            }
+        }
+    };
+
+    let signals = tokio::spawn(stop_on_signals(token.clone()));
+    let stopped = token.clone();
+    let mut builder = Consumer::builder(&client, args.inbox.clone())
+        .max_in_flight(args.concurrency as usize)
+        .on_event(move |event| {
+            if let Some(line) = notice(event) {
+                eprintln!("{line}");
+            }
+            // An inbox the runtime gave up on (deleted, credentials revoked): nothing left to do.
+            if matches!(event, ConsumerEvent::InboxStopped { .. }) {
+                stopped.cancel();
+            }
+        });
+    if let Some(seconds) = args.lease_seconds {
+        builder = builder.lease_seconds(seconds);
+    }
+    let consumer = builder.handler(handler);
+    let report = match args.dead_letter_exec.clone() {
+        Some(dead_letter) => {
+            let dead_letter = Arc::new(dead_letter);
+            let label = Arc::clone(&label);
+            consumer
+                .dead_letter(move |msg: Arc<LeasedMessage>, failure: Failure| {
+                    let dead_letter = Arc::clone(&dead_letter);
+                    let label = Arc::clone(&label);
+                    async move {
+                        eprintln!(
+                            "message {} failed its final attempt ({failure}); running the dead-letter command",
+                            msg.id
+                        );
+                        exec(&dead_letter, &label, &msg, timeout).await
+                    }
+                })
+                .run(token.clone())
+                .await
+        }
+        None => consumer.run(token.clone()).await,
+    };
+    signals.abort();
+    eprintln!("consume: {report}");
+    if let Some(stopped) = report.stopped_inboxes.first() {
+        anyhow::bail!(
+            "inbox {} could not be consumed: {}",
+            stopped.inbox,
+            stopped.error
+        );
+    }
+    Ok(())
+}
+
+/// A one-line notice on stderr for the runtime's status events (`None`: not worth one).
+fn notice(event: &ConsumerEvent) -> Option<String> {
+    match event {
+        ConsumerEvent::InboxPaused {
+            inbox,
+            reason,
+            needs_reconnect,
+        } => Some(format!(
+            "inbox {inbox} is paused{}{}; waiting for it to be resumed",
+            reason
+                .as_ref()
+                .map(|r| format!(" (reason {r})"))
+                .unwrap_or_default(),
+            if *needs_reconnect {
+                ", its connection needs reconnecting"
+            } else {
+                ""
+            }
+        )),
+        ConsumerEvent::InboxResumed { inbox } => Some(format!("inbox {inbox} is consumed again")),
+        ConsumerEvent::LeaseFailed {
+            inbox,
+            error,
+            retry_in,
+        } => Some(format!(
+            "lease from {inbox} failed, retrying in {retry_in:.1?}: {error}"
+        )),
+        ConsumerEvent::InboxStopped { inbox, error } => {
+            Some(format!("stopped consuming {inbox}: {error}"))
+        }
+        ConsumerEvent::LeaseExpired { inbox, count } => Some(format!(
+            "{count} message(s) of {inbox} outlived their lease and will be redelivered"
+        )),
+        ConsumerEvent::SettleFailed {
+            inbox,
+            count,
+            error,
+        } => Some(format!(
+            "could not settle {count} message(s) of {inbox}: {error}"
+        )),
+        ConsumerEvent::DeadLetterFailed {
+            inbox,
+            message_id,
+            error,
+        } => Some(format!(
+            "the dead-letter command failed for message {message_id} of {inbox}: {error}"
+        )),
+        _ => None,
+    }
+}
+
+/// Runs `sh -c command` with the message's payload on stdin; Ok on exit status 0.
+async fn exec(
+    command: &str,
+    inbox: &str,
+    msg: &LeasedMessage,
+    timeout: Option<Duration>,
+) -> anyhow::Result<()> {
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env("ZEMBED_INBOX", inbox)
+        .env("ZEMBED_MESSAGE_ID", msg.id.to_string())
+        .env("ZEMBED_ATTEMPT", msg.attempts().to_string())
+        .stdin(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .context("starting `sh -c` for the --exec command")?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let mut body = serde_json::to_vec(&msg.payload).context("encoding the payload")?;
+        body.push(b'\n');
+        // A command that does not read its stdin is fine: ignore a closed pipe.
+        let _ = stdin.write_all(&body).await;
+        drop(stdin);
+    }
+    let status = match timeout {
+        Some(limit) => match tokio::time::timeout(limit, child.wait()).await {
+            Ok(status) => status,
+            Err(_) => {
+                let _ = child.kill().await;
+                anyhow::bail!("command timed out after {limit:?}");
+            }
+        },
+        None => child.wait().await,
+    }
+    .context("waiting for the --exec command")?;
+    if status.success() {
+        Ok(())
+    } else {
+        anyhow::bail!("command exited with {status}")
+    }
+}
+
+/// Cancels `token` on the first Ctrl-C or SIGTERM; exits at once on the second.
+async fn stop_on_signals(token: CancellationToken) {
+    if wait_for_signal().await.is_err() {
+        return;
+    }
+    eprintln!("stopping: draining in-flight messages (Ctrl-C again to exit at once)");
+    token.cancel();
+    if wait_for_signal().await.is_ok() {
+        eprintln!("error: interrupted before the drain finished");
+        std::process::exit(130);
+    }
+}
+
+async fn wait_for_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
