@@ -58,7 +58,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = ENV_EMULATOR_HOST, hide_env_values = true, value_name = "HOST:PORT")]
     pub emulator_host: Option<String>,
     /// Which Trigger Inbox API variant the server speaks.
-    #[arg(long, global = true, env = ENV_API_VARIANT, value_enum, value_name = "VARIANT")]
+    #[arg(long, global = true, env = ENV_API_VARIANT, hide_env_values = true, value_enum, value_name = "VARIANT")]
     pub variant: Option<Variant>,
     /// Path prefix of the Trigger Inbox API (Zapier's documents use /trigger-inbox/api/v1, the
     /// default, and /trigger-inbox/v1).

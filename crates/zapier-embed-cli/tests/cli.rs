@@ -63,6 +63,16 @@ fn help_is_available_on_every_command() {
     ] {
         assert!(top.contains(documented), "{documented}:\n{top}");
     }
+    for (path, documented) in [
+        (&["demo", "--help"][..], "Exit status"),
+        (&["consume", "--help"], "Ctrl-C"),
+        (&["token", "--help"], "ZAPIER_ACCESS_TOKEN"),
+        (&["inboxes", "apply", "--help"], "--dry-run"),
+        (&["messages", "ack", "--help"], "--lease-token"),
+    ] {
+        let out = ok(&zembed(path, &[]));
+        assert!(out.contains(documented), "{path:?}:\n{out}");
+    }
     // No subcommand is a usage error.
     let out = zembed(&[], &[]);
     assert_eq!(out.status.code(), Some(2));

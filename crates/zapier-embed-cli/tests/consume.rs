@@ -140,3 +140,41 @@ fn consume_rejects_bad_input() {
     );
     assert_eq!(emu.emulator.stats().lease_requests, 0);
 }
+
+#[test]
+fn consume_dead_letters_a_message_failing_its_final_attempt() {
+    let emu = TestEmulator::start();
+    ensure_active_inbox(&emu, &[], "poison");
+    emu.emit(CHANNEL, &["poison pill"]);
+    let dir = temp_dir("dead-letter");
+    let sink = dir.join("dead.json");
+    let dead_letter = format!("cat > '{}'", sink.display());
+    // Attempts 1..=4 fail; the fourth is the final one: the dead-letter command runs, then the
+    // message is acked instead of being quarantined by the server.
+    let out = emu.zembed(&[
+        "consume",
+        "poison",
+        "--exec",
+        "exit 1",
+        "--dead-letter-exec",
+        &dead_letter,
+        "--max-messages",
+        "4",
+    ]);
+    ok(&out);
+    assert!(
+        stderr(&out).contains("failed its final attempt"),
+        "{}",
+        stderr(&out)
+    );
+    let written = std::fs::read_to_string(&sink).expect("dead-letter command ran");
+    let payload: Value = serde_json::from_str(written.trim()).expect("JSON payload");
+    assert_eq!(payload["text"], "poison pill");
+    let listed = ok_json(&emu.zembed(&["messages", "ls", "poison", "--json"]));
+    assert_eq!(listed[0]["status"], "acked", "{listed}");
+    assert_eq!(
+        listed[0]["message_attributes"]["lease_count"], 4,
+        "{listed}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

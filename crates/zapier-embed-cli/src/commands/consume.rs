@@ -14,10 +14,10 @@ use zapier_embed::{InboxRef, LeaseSeconds, LeasedMessage};
 
 use crate::args;
 use crate::config::GlobalArgs;
+use crate::signals::StopSignals;
 
 /// Flags of `zembed consume`.
 #[derive(Debug, Args)]
-#[command(long_about = CONSUME_HELP)]
 pub struct ConsumeArgs {
     /// Inbox id (hyphenated uuid) or name.
     #[arg(value_parser = args::inbox_ref)]
@@ -44,7 +44,8 @@ pub struct ConsumeArgs {
     pub dead_letter_exec: Option<String>,
 }
 
-const CONSUME_HELP: &str = "\
+/// The long help of `zembed consume`.
+pub const CONSUME_HELP: &str = "\
 Consume an inbox with the consumer runtime: each message's payload is written as JSON to the \
 stdin of `sh -c CMD`; exit status 0 acks the message, anything else releases it (it is \
 redelivered with its attempt count + 1). The command also sees ZEMBED_INBOX, ZEMBED_MESSAGE_ID \
@@ -60,6 +61,7 @@ cannot be consumed (unknown inbox, credentials, API failure), 2 for bad flags.";
 /// Runs `zembed consume`.
 pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
     let client = global.client()?;
+    let signals = StopSignals::install()?;
     // Fail fast, with the server's answer, on an inbox that cannot be consumed.
     let inbox = client.inboxes().get(&args.inbox).await?;
     eprintln!(
@@ -95,7 +97,7 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
         }
     };
 
-    let signals = tokio::spawn(stop_on_signals(token.clone()));
+    let signals = tokio::spawn(stop_on_signals(signals, token.clone()));
     let stopped = token.clone();
     let mut builder = Consumer::builder(&client, args.inbox.clone())
         .max_in_flight(args.concurrency as usize)
@@ -239,29 +241,14 @@ async fn exec(
 }
 
 /// Cancels `token` on the first Ctrl-C or SIGTERM; exits at once on the second.
-async fn stop_on_signals(token: CancellationToken) {
-    if wait_for_signal().await.is_err() {
+async fn stop_on_signals(mut signals: StopSignals, token: CancellationToken) {
+    if signals.recv().await.is_err() {
         return;
     }
     eprintln!("stopping: draining in-flight messages (Ctrl-C again to exit at once)");
     token.cancel();
-    if wait_for_signal().await.is_ok() {
+    if signals.recv().await.is_ok() {
         eprintln!("error: interrupted before the drain finished");
         std::process::exit(130);
-    }
-}
-
-async fn wait_for_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
     }
 }

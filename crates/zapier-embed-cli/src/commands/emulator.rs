@@ -8,6 +8,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use zapier_embed_emulator::Emulator;
 
+use crate::signals::StopSignals;
+
 /// `zembed emulator`.
 #[derive(Debug, Args)]
 pub struct EmulatorCommand {
@@ -67,6 +69,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     for (id, secret) in args.clients {
         builder = builder.client(id, secret);
     }
+    let mut signals = StopSignals::install()?;
     let handle = builder
         .start()
         .await
@@ -76,27 +79,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     writeln!(stdout, "listening on {}", handle.base_url()).context("writing to stdout")?;
     stdout.flush().context("flushing stdout")?;
     drop(stdout);
-    shutdown_signal().await?;
+    signals.recv().await?;
     handle.shutdown().await;
     Ok(())
-}
-
-/// Resolves on Ctrl-C, or SIGTERM on Unix (what process managers send).
-async fn shutdown_signal() -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("installing the SIGTERM handler")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
-            _ = term.recv() => {}
-        }
-        Ok(())
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")
-    }
 }
 
 #[cfg(test)]

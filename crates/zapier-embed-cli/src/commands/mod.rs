@@ -55,10 +55,12 @@ pub struct Cli {
 pub enum Command {
     /// Walk the whole embedded flow (token, connection, triggers, inbox, events, consumer, Action
     /// Runs, pause/drain/resume, delete) on an in-process emulator.
+    #[command(long_about = demo::DEMO_HELP)]
     Demo(demo::DemoArgs),
     /// Run the local Zapier emulator.
     Emulator(emulator::EmulatorCommand),
     /// Print an access token from the configured credentials (for scripts).
+    #[command(long_about = token::TOKEN_HELP)]
     Token(token::TokenArgs),
     /// The user's app accounts (connections).
     Connections(connections::ConnectionsCommand),
@@ -69,6 +71,7 @@ pub enum Command {
     /// The messages of an inbox: lease, ack, release, list.
     Messages(messages::MessagesCommand),
     /// Consume an inbox: run a command for each message, ack on success, release on failure.
+    #[command(long_about = consume::CONSUME_HELP)]
     Consume(consume::ConsumeArgs),
     /// Action Runs: run a Zapier action.
     Runs(runs::RunsCommand),

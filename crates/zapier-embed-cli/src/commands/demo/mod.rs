@@ -42,7 +42,6 @@ const RUN_CONCURRENCY: usize = 4;
 
 /// Flags of `zembed demo` (with the global `--variant` and `--api-url`).
 #[derive(Debug, Args)]
-#[command(long_about = DEMO_HELP)]
 pub struct DemoArgs {
     /// Events to emit and consume (3..=100): one fails once and is retried, one is poison and
     /// is dead-lettered on its final attempt.
@@ -53,7 +52,8 @@ pub struct DemoArgs {
     pub force_connect: bool,
 }
 
-const DEMO_HELP: &str = "\
+/// The long help of `zembed demo`.
+pub const DEMO_HELP: &str = "\
 Walk the whole embedded flow, one line per step: token -> connection (reuse a valid one, else \
 connect token + Connect UI) -> discover triggers -> input fields (a bad input is rejected before \
 any request) -> ensure inbox (twice: created, then existing) -> wait until active -> emit events \
