@@ -8,11 +8,34 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::{AckHandle, LeasedMessage};
-use tokio::sync::{OwnedSemaphorePermit, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, oneshot};
 
 use super::deadline::Deadline;
 use super::report::DeliveryOutcome;
 use super::settle::{Reply, SettleSender, Settlement};
+
+/// One worker slot (a permit of the runtime's `max_in_flight` semaphore). Freeing it wakes the
+/// lease loop when it is waiting for enough free slots to make a lease worthwhile.
+pub(crate) struct WorkerSlot {
+    permit: Option<OwnedSemaphorePermit>,
+    freed: Arc<Notify>,
+}
+
+impl WorkerSlot {
+    pub fn new(permit: OwnedSemaphorePermit, freed: Arc<Notify>) -> Self {
+        WorkerSlot {
+            permit: Some(permit),
+            freed,
+        }
+    }
+}
+
+impl Drop for WorkerSlot {
+    fn drop(&mut self) {
+        self.permit.take();
+        self.freed.notify_one();
+    }
+}
 
 /// The right (and duty) to settle one message exactly once, plus the worker slot it occupies.
 ///
@@ -24,7 +47,7 @@ pub(crate) struct SettleToken {
     settler: SettleSender,
     /// Held until the message is settled: the runtime leases only as many messages as it has
     /// free slots, so a held slot is what keeps it from leasing messages it cannot start.
-    slot: Option<OwnedSemaphorePermit>,
+    slot: Option<WorkerSlot>,
 }
 
 impl SettleToken {
@@ -33,7 +56,7 @@ impl SettleToken {
         lease_key: u64,
         handle: AckHandle,
         settler: SettleSender,
-        slot: Option<OwnedSemaphorePermit>,
+        slot: Option<WorkerSlot>,
     ) -> Self {
         SettleToken {
             lease_key,

@@ -27,7 +27,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
 use super::deadline::Deadline;
-use super::delivery::{Delivery, SettleToken};
+use super::delivery::{Delivery, SettleToken, WorkerSlot};
 use super::event::{self, ConsumerEvent, EventSink};
 use super::options::ConsumerOptions;
 use super::report::{Counters, StoppedInbox};
@@ -51,6 +51,8 @@ pub(crate) struct Engine {
     pub events: Option<EventSink>,
     pub settler: SettleSender,
     pub slots: Arc<Semaphore>,
+    /// Notified each time a worker slot is freed.
+    pub freed: Arc<Notify>,
     pub wake: Arc<Notify>,
 }
 
@@ -114,11 +116,24 @@ impl Engine {
                 .saturating_sub(self.slots.available_permits())
                 .saturating_sub(permits.len());
             if permits.len() < self.options.min_batch() && in_flight > 0 {
-                tokio::select! {
-                    _ = tokio::time::sleep(self.options.batch_linger) => {}
-                    _ = cancel.cancelled() => break,
+                // Wait (briefly) for more slots to free up, so that leases, and the one ack
+                // request each of them costs, stay few; most batches finish close together.
+                let linger = tokio::time::sleep(self.options.batch_linger);
+                tokio::pin!(linger);
+                loop {
+                    tokio::select! {
+                        _ = self.freed.notified() => {}
+                        _ = &mut linger => break,
+                        _ = cancel.cancelled() => return stopped,
+                    }
+                    gather(&self.slots, &mut permits, MAX_LEASE);
+                    let busy = max
+                        .saturating_sub(self.slots.available_permits())
+                        .saturating_sub(permits.len());
+                    if permits.len() >= self.options.min_batch() || busy == 0 {
+                        break;
+                    }
                 }
-                gather(&self.slots, &mut permits, MAX_LEASE);
             }
 
             // Then an inbox that is due (round robin), or wait for one.
@@ -255,7 +270,9 @@ impl Engine {
         for message in lease.messages {
             // The server never returns more than asked; should it, the extra messages still get
             // a (slot-less) token, so they are settled rather than leaked.
-            let permit = permits.pop();
+            let permit = permits
+                .pop()
+                .map(|p| WorkerSlot::new(p, self.freed.clone()));
             let token = SettleToken::new(key, message.ack.clone(), self.settler.clone(), permit);
             // If nobody consumes deliveries any more, the send fails and dropping the delivery
             // releases the message.

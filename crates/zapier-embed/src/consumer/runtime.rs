@@ -60,6 +60,7 @@ impl Runtime {
             events,
             settler: settler_tx,
             slots: Arc::new(Semaphore::new(options.max_in_flight.max(1))),
+            freed: Arc::new(Notify::new()),
             wake,
         };
         let (out, deliveries) = mpsc::unbounded_channel();
