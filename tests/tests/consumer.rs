@@ -132,18 +132,19 @@ async fn faults_lose_nothing_quarantine_nothing_and_never_retry_early() {
         json!({"seed": 7, "error_rate": 0.05, "error_status": 500, "drop_rate": 0.02}),
     )
     .await;
+    let burst = json!({
+        "route": "leaseTriggerInboxMessages", "rate_limit_burst": 2, "retry_after_secs": 1
+    });
+    fault(&handle, burst.clone()).await;
     let bursts = {
         let handle_url = handle.base_url();
         tokio::spawn(async move {
             let http = reqwest::Client::new();
-            for _ in 0..3 {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                let rule = json!({
-                    "route": "leaseTriggerInboxMessages", "rate_limit_burst": 2, "retry_after_secs": 1
-                });
+            for _ in 0..2 {
+                tokio::time::sleep(Duration::from_millis(1500)).await;
                 let answer = http
                     .post(format!("{handle_url}/_emulator/faults"))
-                    .json(&rule)
+                    .json(&burst)
                     .send()
                     .await
                     .expect("fault");
