@@ -32,6 +32,21 @@
 //!
 //! One runtime can consume several inboxes, of several clients (one per end user's token), with
 //! round-robin scheduling and one shared concurrency limit.
+//!
+//! # Observability
+//!
+//! Every handler runs in a `tracing` span `zapier_embed.message` (inbox, message id, attempt,
+//! milliseconds to the deadline). Metrics go through the vendor-neutral [`metrics`] facade (install
+//! any recorder): `zapier_embed_consumer_leased_total{inbox}`,
+//! `zapier_embed_consumer_settled_total{outcome}`, and the histograms
+//! `zapier_embed_consumer_lease_seconds{inbox}` and `zapier_embed_consumer_handler_seconds{inbox}`.
+//!
+//! # Attempts
+//!
+//! Zapier quarantines a message "at a `lease_count` of 5"; whether a fifth delivery happens first is
+//! not documented. [`LeasedMessage::is_final_attempt`] is therefore true from the fourth delivery,
+//! and the dead-letter hook runs then, so that under either reading no message disappears into
+//! quarantine unseen.
 
 mod backoff;
 mod deadline;

@@ -34,6 +34,19 @@ pub enum DeliveryOutcome {
 }
 
 impl DeliveryOutcome {
+    /// A short label for metrics.
+    fn label(&self) -> &'static str {
+        match self {
+            DeliveryOutcome::Server(AckOutcome::Acked) => "acked",
+            DeliveryOutcome::Server(AckOutcome::Released) => "released",
+            DeliveryOutcome::Server(AckOutcome::LeaseExpired) => "lease_expired",
+            DeliveryOutcome::Server(AckOutcome::NotHeld) => "not_held",
+            DeliveryOutcome::Server(_) => "unconfirmed",
+            DeliveryOutcome::Abandoned => "abandoned",
+            DeliveryOutcome::Failed(_) => "failed",
+        }
+    }
+
     /// Whether the server acknowledged the message.
     pub fn is_acked(&self) -> bool {
         *self == DeliveryOutcome::Server(AckOutcome::Acked)
@@ -67,6 +80,8 @@ impl Counters {
     }
 
     pub fn outcome(&self, outcome: &DeliveryOutcome) {
+        metrics::counter!("zapier_embed_consumer_settled_total", "outcome" => outcome.label())
+            .increment(1);
         let counter = match outcome {
             DeliveryOutcome::Server(AckOutcome::Acked) => &self.acked,
             DeliveryOutcome::Server(AckOutcome::Released) => &self.released,
