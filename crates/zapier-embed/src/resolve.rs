@@ -139,7 +139,7 @@ impl Client {
                     .ok_or_else(|| {
                         Error::not_found(
                             RESOLVE_ID_BY_LIST.name,
-                            format!("no inbox is named {name:?}"),
+                            format!("no inbox is named \"{name}\""),
                         )
                     })?
             }

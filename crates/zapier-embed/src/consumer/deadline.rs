@@ -57,21 +57,44 @@ impl Deadline {
     }
 
     /// The deadline as a tokio instant (for `tokio::time::timeout_at`).
+    ///
+    /// ```
+    /// # let deadline = zapier_embed::consumer::Deadline::after(std::time::Duration::from_secs(5));
+    /// # async fn work() {}
+    /// # async {
+    /// let finished = tokio::time::timeout_at(deadline.instant(), work()).await;
+    /// # };
+    /// ```
     pub fn instant(&self) -> Instant {
         self.at
     }
 
     /// Time left until the deadline (zero once past).
+    ///
+    /// ```
+    /// let deadline = zapier_embed::consumer::Deadline::after(std::time::Duration::from_secs(5));
+    /// assert!(deadline.remaining() <= std::time::Duration::from_secs(5));
+    /// ```
     pub fn remaining(&self) -> Duration {
         self.at.saturating_duration_since(Instant::now())
     }
 
     /// Whether the deadline has passed.
+    ///
+    /// ```
+    /// let deadline = zapier_embed::consumer::Deadline::after(std::time::Duration::ZERO);
+    /// assert!(deadline.is_past());
+    /// ```
     pub fn is_past(&self) -> bool {
         Instant::now() >= self.at
     }
 
     /// The server's `leased_until`, when it stated one (variant A).
+    ///
+    /// ```
+    /// let deadline = zapier_embed::consumer::Deadline::after(std::time::Duration::from_secs(5));
+    /// assert_eq!(deadline.leased_until(), None);
+    /// ```
     pub fn leased_until(&self) -> Option<DateTime<Utc>> {
         self.leased_until
     }

@@ -54,6 +54,11 @@ impl InMemoryDedup {
     pub const DEFAULT_CAPACITY: usize = 100_000;
 
     /// Remembers the most recent `capacity` ids (at least one).
+    ///
+    /// ```
+    /// let dedup = zapier_embed::consumer::InMemoryDedup::with_capacity(50_000);
+    /// # let _ = dedup;
+    /// ```
     pub fn with_capacity(capacity: usize) -> Self {
         InMemoryDedup {
             capacity: capacity.max(1),

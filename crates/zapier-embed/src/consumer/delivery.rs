@@ -180,27 +180,59 @@ impl Delivery {
     }
 
     /// The leased message.
+    ///
+    /// ```
+    /// # fn show(delivery: &zapier_embed::consumer::Delivery) {
+    /// println!("{}", delivery.message().payload);
+    /// # }
+    /// ```
     pub fn message(&self) -> &LeasedMessage {
         &self.message
     }
 
     /// When the message must be settled by.
+    ///
+    /// ```
+    /// # fn show(delivery: &zapier_embed::consumer::Delivery) {
+    /// println!("{:?} left", delivery.deadline().remaining());
+    /// # }
+    /// ```
     pub fn deadline(&self) -> Deadline {
         self.deadline
     }
 
     /// The inbox the message came from (its id or name).
+    ///
+    /// ```
+    /// # fn show(delivery: &zapier_embed::consumer::Delivery) {
+    /// println!("from {}", delivery.inbox());
+    /// # }
+    /// ```
     pub fn inbox(&self) -> &str {
         &self.inbox
     }
 
     /// Acknowledges the message (removes it from the inbox). The ack is coalesced with the other
     /// acks of its lease; the receipt resolves when the request carrying it was answered.
+    ///
+    /// ```
+    /// # async fn done(delivery: zapier_embed::consumer::Delivery) {
+    /// let outcome = delivery.ack().await;
+    /// assert!(outcome.is_acked(), "{outcome:?}");
+    /// # }
+    /// ```
     pub fn ack(self) -> AckReceipt {
         self.token.settle(Settlement::Ack)
     }
 
     /// Releases the message back to the inbox at once (the attempt is spent).
+    ///
+    /// ```
+    /// # fn retry_later(delivery: zapier_embed::consumer::Delivery) {
+    /// // The receipt need not be awaited: the release is sent either way.
+    /// let _receipt = delivery.release();
+    /// # }
+    /// ```
     pub fn release(self) -> AckReceipt {
         self.token.settle(Settlement::Release)
     }

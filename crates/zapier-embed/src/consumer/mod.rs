@@ -146,6 +146,13 @@ impl ConsumerBuilder {
 
     /// Most messages processed at once, across all inboxes (default 16). It is also the most the
     /// runtime ever holds leased.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.max_in_flight(64)
+    /// # }
+    /// ```
     pub fn max_in_flight(mut self, n: usize) -> Self {
         self.options.max_in_flight = n.max(1);
         self
@@ -153,6 +160,13 @@ impl ConsumerBuilder {
 
     /// Lease length (default: the variant's documented default, 300 s by id, 30 s by name).
     /// Choose it longer than the slowest handler: the API cannot extend a lease.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.lease_seconds(zapier_embed::LeaseSeconds::new(120).unwrap())
+    /// # }
+    /// ```
     pub fn lease_seconds(mut self, seconds: LeaseSeconds) -> Self {
         self.options.lease_seconds = Some(seconds);
         self
@@ -160,6 +174,13 @@ impl ConsumerBuilder {
 
     /// Time kept between a handler's deadline and the lease expiry for the settle request
     /// (default: a tenth of the lease, between 200 ms and 30 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.safety_margin(Duration::from_secs(5))
+    /// # }
+    /// ```
     pub fn safety_margin(mut self, margin: Duration) -> Self {
         self.options.safety_margin = Some(margin);
         self
@@ -167,6 +188,13 @@ impl ConsumerBuilder {
 
     /// Least lease time a message must have left to be started (default 500 ms); with less it
     /// is released for a fresh lease instead.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.min_start_budget(Duration::from_secs(2))
+    /// # }
+    /// ```
     pub fn min_start_budget(mut self, budget: Duration) -> Self {
         self.options.min_start_budget = budget;
         self
@@ -174,6 +202,13 @@ impl ConsumerBuilder {
 
     /// Fewest free workers worth a lease call while others are busy (default a quarter of
     /// `max_in_flight`); bigger batches mean fewer lease and ack requests.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.min_batch(8)
+    /// # }
+    /// ```
     pub fn min_batch(mut self, n: usize) -> Self {
         self.options.min_batch = Some(n.max(1));
         self
@@ -181,6 +216,13 @@ impl ConsumerBuilder {
 
     /// Longest an ack or release waits to be coalesced with others of its lease (default 250 ms;
     /// never past the message's deadline).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.ack_window(Duration::from_millis(100))
+    /// # }
+    /// ```
     pub fn ack_window(mut self, window: Duration) -> Self {
         self.options.ack_window = window;
         self
@@ -188,6 +230,13 @@ impl ConsumerBuilder {
 
     /// Backoff between leases of an empty inbox (default 250 ms up to 30 s). The ceiling is the
     /// safety poll that catches a missed notification.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.idle_backoff(Duration::from_millis(500), Duration::from_secs(60))
+    /// # }
+    /// ```
     pub fn idle_backoff(mut self, floor: Duration, ceiling: Duration) -> Self {
         self.options.idle_floor = floor;
         self.options.idle_ceiling = ceiling.max(floor);
@@ -196,6 +245,13 @@ impl ConsumerBuilder {
 
     /// Backoff after a transient lease failure (default 500 ms up to 30 s; never shorter than the
     /// server's `Retry-After`).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.error_backoff(Duration::from_secs(1), Duration::from_secs(60))
+    /// # }
+    /// ```
     pub fn error_backoff(mut self, floor: Duration, ceiling: Duration) -> Self {
         self.options.error_floor = floor;
         self.options.error_ceiling = ceiling.max(floor);
@@ -203,6 +259,13 @@ impl ConsumerBuilder {
     }
 
     /// How often a paused-and-drained inbox is checked again (default 60 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.paused_recheck(Duration::from_secs(300))
+    /// # }
+    /// ```
     pub fn paused_recheck(mut self, every: Duration) -> Self {
         self.options.paused_recheck = every;
         self
@@ -210,42 +273,91 @@ impl ConsumerBuilder {
 
     /// Whether to listen to each inbox's notification stream (SSE) to lease as soon as messages
     /// arrive (default true).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.wake_on_sse(false)
+    /// # }
+    /// ```
     pub fn wake_on_sse(mut self, enabled: bool) -> Self {
         self.options.wake_on_sse = enabled;
         self
     }
 
     /// How long graceful shutdown waits for running handlers and pending settlements (default 30 s).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.shutdown_timeout(Duration::from_secs(10))
+    /// # }
+    /// ```
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.options.shutdown_timeout = timeout;
         self
     }
 
     /// What shutdown does with running handlers (default: wait for them).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.shutdown_policy(zapier_embed::consumer::ShutdownPolicy::ReleaseImmediately)
+    /// # }
+    /// ```
     pub fn shutdown_policy(mut self, policy: ShutdownPolicy) -> Self {
         self.options.shutdown_policy = policy;
         self
     }
 
     /// What happens at a handler's deadline (default: cancel it and release the message).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.deadline_policy(zapier_embed::consumer::DeadlinePolicy::ReleaseAndDetach)
+    /// # }
+    /// ```
     pub fn deadline_policy(mut self, policy: DeadlinePolicy) -> Self {
         self.options.deadline_policy = policy;
         self
     }
 
     /// What happens when a handler fails (default: release the message).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.failure_policy(zapier_embed::consumer::FailurePolicy::LeaveToExpire)
+    /// # }
+    /// ```
     pub fn failure_policy(mut self, policy: FailurePolicy) -> Self {
         self.options.failure_policy = policy;
         self
     }
 
     /// The idempotency store (default: [`InMemoryDedup`]).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.dedup(zapier_embed::consumer::InMemoryDedup::with_capacity(10_000))
+    /// # }
+    /// ```
     pub fn dedup(mut self, dedup: impl Dedup) -> Self {
         self.dedup = Arc::new(dedup);
         self
     }
 
     /// Receives every [`ConsumerEvent`] (paused inboxes, failures) as it happens; keep it fast.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.on_event(|event| eprintln!("{event:?}"))
+    /// # }
+    /// ```
     pub fn on_event(mut self, callback: impl Fn(&ConsumerEvent) + Send + Sync + 'static) -> Self {
         self.events = Some(Arc::new(callback));
         self
@@ -255,6 +367,15 @@ impl ConsumerBuilder {
     /// and the failure; when the hook returns `Ok` the message is acked (so it does not vanish
     /// into quarantine unseen), when it returns `Err` the message is released and will be
     /// quarantined. Handler style only.
+    ///
+    /// ```
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// builder.dead_letter(|msg, failure| async move {
+    ///     eprintln!("parking {} after: {failure}", msg.id);
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// # }
+    /// ```
     pub fn dead_letter<F, Fut, E>(mut self, hook: F) -> Self
     where
         F: Fn(Arc<LeasedMessage>, Failure) -> Fut + Send + Sync + 'static,
@@ -271,6 +392,16 @@ impl ConsumerBuilder {
     }
 
     /// A handle that wakes this consumer's inboxes, for a notification-URL receiver.
+    ///
+    /// ```
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
+    /// {
+    ///     let wake = builder.wake_handle();
+    ///     wake.wake("01960a3e-4d5f-7b8e-9c0a-1b2c3d4e5f6a");
+    ///     builder
+    /// }
+    /// # }
+    /// ```
     pub fn wake_handle(&self) -> WakeHandle {
         WakeHandle::new(
             self.inboxes
@@ -283,6 +414,15 @@ impl ConsumerBuilder {
 
     /// Processes every message with `handler`: `Ok` acks, `Err` releases (see
     /// [`failure_policy`](Self::failure_policy)).
+    ///
+    /// ```
+    /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::Consumer {
+    /// builder.handler(|msg: zapier_embed::consumer::Received| async move {
+    ///     println!("{}", msg.payload);
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// # }
+    /// ```
     pub fn handler<F, Fut, E>(self, handler: F) -> Consumer
     where
         F: Fn(Received) -> Fut + Send + Sync + 'static,
@@ -301,6 +441,20 @@ impl ConsumerBuilder {
 
     /// Starts leasing and returns the stream of deliveries. Cancelling `shutdown` stops leasing;
     /// then call [`Deliveries::finish`] for the report.
+    ///
+    /// ```no_run
+    /// # async fn demo(builder: zapier_embed::consumer::ConsumerBuilder) {
+    /// use futures::StreamExt;
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// let shutdown = CancellationToken::new();
+    /// let mut deliveries = builder.stream(shutdown.clone());
+    /// while let Some(delivery) = deliveries.next().await {
+    ///     let _ = delivery.ack().await;
+    /// }
+    /// let report = deliveries.finish().await;
+    /// # }
+    /// ```
     pub fn stream(self, shutdown: CancellationToken) -> Deliveries {
         Deliveries::new(self.start(&shutdown))
     }
@@ -365,6 +519,15 @@ impl Consumer {
     }
 
     /// Same as [`ConsumerBuilder::dead_letter`], for when the hook reads better after the handler.
+    ///
+    /// ```
+    /// # fn configure(consumer: zapier_embed::consumer::Consumer) -> zapier_embed::consumer::Consumer {
+    /// consumer.dead_letter(|msg, failure| async move {
+    ///     eprintln!("parking {}: {failure}", msg.id);
+    ///     Ok::<_, std::io::Error>(())
+    /// })
+    /// # }
+    /// ```
     pub fn dead_letter<F, Fut, E>(mut self, hook: F) -> Self
     where
         F: Fn(Arc<LeasedMessage>, Failure) -> Fut + Send + Sync + 'static,
@@ -377,6 +540,21 @@ impl Consumer {
 
     /// Runs until `shutdown` is cancelled (or every inbox stopped on an unrecoverable error),
     /// then shuts down gracefully and reports.
+    ///
+    /// ```no_run
+    /// # async fn demo(consumer: zapier_embed::consumer::Consumer) {
+    /// use tokio_util::sync::CancellationToken;
+    ///
+    /// let shutdown = CancellationToken::new();
+    /// let stop = shutdown.clone();
+    /// tokio::spawn(async move {
+    ///     tokio::signal::ctrl_c().await.ok();
+    ///     stop.cancel(); // stop leasing, finish or release in-flight work, flush acks
+    /// });
+    /// let report = consumer.run(shutdown).await;
+    /// println!("{report}");
+    /// # }
+    /// ```
     pub async fn run(self, shutdown: CancellationToken) -> ShutdownReport {
         let runtime = self.builder.start(&shutdown);
         let context = HandlerContext {

@@ -48,6 +48,11 @@ impl DeliveryOutcome {
     }
 
     /// Whether the server acknowledged the message.
+    ///
+    /// ```
+    /// use zapier_embed::consumer::DeliveryOutcome;
+    /// assert!(!DeliveryOutcome::Abandoned.is_acked());
+    /// ```
     pub fn is_acked(&self) -> bool {
         *self == DeliveryOutcome::Server(AckOutcome::Acked)
     }
@@ -190,6 +195,12 @@ pub struct ShutdownReport {
 
 impl ShutdownReport {
     /// Whether every leased message has exactly one recorded outcome.
+    ///
+    /// ```
+    /// # fn check(report: &zapier_embed::consumer::ShutdownReport) {
+    /// assert!(report.is_balanced(), "{report}");
+    /// # }
+    /// ```
     pub fn is_balanced(&self) -> bool {
         self.leased
             == self.acked

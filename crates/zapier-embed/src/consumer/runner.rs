@@ -58,16 +58,34 @@ pub struct Received {
 
 impl Received {
     /// The leased message (shared, cheap to clone).
+    ///
+    /// ```
+    /// # fn keep(received: &zapier_embed::consumer::Received) -> std::sync::Arc<zapier_embed::LeasedMessage> {
+    /// received.message().clone()
+    /// # }
+    /// ```
     pub fn message(&self) -> &Arc<LeasedMessage> {
         &self.message
     }
 
     /// When the message must be settled by; the runtime cuts the handler off then.
+    ///
+    /// ```
+    /// # fn show(received: &zapier_embed::consumer::Received) {
+    /// println!("{:?} left", received.deadline().remaining());
+    /// # }
+    /// ```
     pub fn deadline(&self) -> Deadline {
         self.deadline
     }
 
     /// The inbox the message came from (its id or name).
+    ///
+    /// ```
+    /// # fn show(received: &zapier_embed::consumer::Received) {
+    /// println!("from {}", received.inbox());
+    /// # }
+    /// ```
     pub fn inbox(&self) -> &str {
         &self.inbox
     }

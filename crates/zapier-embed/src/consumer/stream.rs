@@ -30,6 +30,13 @@ impl Deliveries {
 
     /// Stops leasing, releases what was leased but not yet taken, waits (up to the shutdown
     /// timeout) for the settlements of deliveries still held, and reports.
+    ///
+    /// ```
+    /// # async fn stop(deliveries: zapier_embed::consumer::Deliveries) {
+    /// let report = deliveries.finish().await;
+    /// assert!(report.is_balanced(), "{report}");
+    /// # }
+    /// ```
     pub async fn finish(self) -> ShutdownReport {
         self.runtime.finish().await
     }

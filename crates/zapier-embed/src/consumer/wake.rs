@@ -29,6 +29,12 @@ impl WakeHandle {
     /// Wakes the inbox whose id or name is `inbox` (case-insensitive); wakes every inbox when none
     /// matches, since an unknown id most likely names an inbox this runtime knows by name.
     /// Returns how many inboxes were woken.
+    ///
+    /// ```
+    /// # fn on_notification(wake: &zapier_embed::consumer::WakeHandle, inbox_id: &str) {
+    /// wake.wake(inbox_id);
+    /// # }
+    /// ```
     pub fn wake(&self, inbox: &str) -> usize {
         let mut woken = 0;
         for (label, flag) in self.inboxes.iter() {
@@ -46,6 +52,12 @@ impl WakeHandle {
     }
 
     /// Wakes every inbox.
+    ///
+    /// ```
+    /// # fn on_anything(wake: &zapier_embed::consumer::WakeHandle) {
+    /// wake.wake_all();
+    /// # }
+    /// ```
     pub fn wake_all(&self) -> usize {
         for (_, flag) in self.inboxes.iter() {
             flag.store(true, Ordering::Relaxed);
