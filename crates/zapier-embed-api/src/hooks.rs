@@ -23,6 +23,21 @@ const CAPTURED_STATUS: u16 = 599;
 /// The source is asked once per attempt and must answer from memory: refreshing an expiring token
 /// is the caller's job (the facade refreshes before it calls), which keeps token errors typed
 /// instead of flattening them into a hook error.
+///
+/// ```
+/// use secrecy::SecretString;
+/// use zapier_embed_api::BearerSource;
+///
+/// /// A token read from memory that some other task keeps fresh.
+/// struct Shared(std::sync::RwLock<SecretString>);
+///
+/// impl BearerSource for Shared {
+///     fn bearer(&self) -> Option<SecretString> {
+///         self.0.read().ok().map(|t| t.clone())
+///     }
+/// }
+/// # let _ = Shared(std::sync::RwLock::new(SecretString::from("t"))).bearer();
+/// ```
 pub trait BearerSource: Send + Sync + 'static {
     /// The token to send as `Authorization: Bearer <token>`, or `None` to send no header.
     fn bearer(&self) -> Option<SecretString>;
@@ -54,12 +69,29 @@ pub struct ClientState {
 
 impl ClientState {
     /// Sends `Authorization: Bearer <token>` from `source` on every request.
+    ///
+    /// ```
+    /// use secrecy::SecretString;
+    /// let state = zapier_embed_api::ClientState::default().with_bearer(SecretString::from("token"));
+    /// # let _ = state;
+    /// ```
     pub fn with_bearer(mut self, source: impl BearerSource) -> Self {
         self.bearer = Some(Arc::new(source));
         self
     }
 
     /// Like [`with_bearer`](Self::with_bearer), for a source that is already shared.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use secrecy::SecretString;
+    /// use zapier_embed_api::{BearerSource, ClientState};
+    ///
+    /// let source: Arc<dyn BearerSource> = Arc::new(SecretString::from("token"));
+    /// let a = ClientState::default().with_shared_bearer(source.clone());
+    /// let b = ClientState::default().with_shared_bearer(source);
+    /// # let _ = (a, b);
+    /// ```
     pub fn with_shared_bearer(mut self, source: Arc<dyn BearerSource>) -> Self {
         self.bearer = Some(source);
         self
@@ -67,6 +99,13 @@ impl ClientState {
 
     /// Records every request into `capture` and answers it locally with status 599 instead of
     /// sending it. For tests that pin the exact request shape without a network.
+    ///
+    /// ```
+    /// use zapier_embed_api::{ClientState, RequestCapture};
+    /// let capture = RequestCapture::new();
+    /// let state = ClientState::default().with_capture(capture.clone());
+    /// # let _ = state;
+    /// ```
     pub fn with_capture(mut self, capture: RequestCapture) -> Self {
         self.capture = Some(capture);
         self
@@ -98,11 +137,28 @@ pub struct RequestCapture {
 
 impl RequestCapture {
     /// An empty recorder.
+    ///
+    /// ```
+    /// let capture = zapier_embed_api::RequestCapture::new();
+    /// assert!(capture.take().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Returns the requests recorded so far, in order, and forgets them.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// use zapier_embed_api::{ClientState, RequestCapture, by_id};
+    /// let capture = RequestCapture::new();
+    /// let client = by_id::Client::new("http://127.0.0.1:9/trigger-inbox/api/v1", ClientState::default().with_capture(capture.clone()));
+    /// let _ = client.list_trigger_inboxes().send().await; // answered locally with 599
+    /// let requests = capture.take();
+    /// assert_eq!(requests[0].method, "GET");
+    /// assert_eq!(requests[0].path, "/trigger-inbox/api/v1/inboxes");
+    /// # }
+    /// ```
     pub fn take(&self) -> Vec<CapturedRequest> {
         std::mem::take(&mut *self.lock())
     }
@@ -128,6 +184,12 @@ impl fmt::Debug for RequestCapture {
 /// One request as it would have gone on the wire, minus the `Authorization` header.
 ///
 /// Serializes to stable JSON (headers sorted) for snapshots.
+///
+/// ```
+/// # fn show(request: &zapier_embed_api::CapturedRequest) {
+/// println!("{} {} {}", request.method, request.path, serde_json::to_string(&request.body).unwrap());
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CapturedRequest {
     /// The operation, as progenitor names it (the snake_case operationId).
@@ -147,6 +209,12 @@ pub struct CapturedRequest {
 }
 
 /// A captured request body.
+///
+/// ```
+/// use zapier_embed_api::CapturedBody;
+/// let body = CapturedBody::Json(serde_json::json!({"lease_limit": 10}));
+/// assert_eq!(serde_json::to_value(&body).unwrap(), serde_json::json!({"json": {"lease_limit": 10}}));
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -13,6 +13,10 @@ use crate::retry::Idempotency;
 use crate::{Client, Error, InputField, RunError, RunStatus, wire};
 
 /// How long [`Actions::run`] waits for a terminal status (the TS SDK's default).
+///
+/// ```
+/// assert_eq!(zapier_embed::DEFAULT_RUN_TIMEOUT.as_secs(), 180);
+/// ```
 pub const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(180);
 /// First and largest delay between two polls of a run.
 const POLL_FIRST_DELAY: Duration = Duration::from_millis(250);

@@ -19,13 +19,29 @@ use crate::wire::Api;
 use crate::{AccessToken, ApiVariant, ClientSecret, Error, InboxRef};
 
 /// Default API base URL.
+///
+/// ```
+/// assert_eq!(zapier_embed::DEFAULT_API_URL, "https://api.zapier.com");
+/// ```
 pub const DEFAULT_API_URL: &str = "https://api.zapier.com";
 /// Default base URL of the OAuth token endpoint (`{auth_url}/oauth/token`).
+///
+/// ```
+/// assert_eq!(zapier_embed::DEFAULT_AUTH_URL, "https://zapier.com");
+/// ```
 pub const DEFAULT_AUTH_URL: &str = "https://zapier.com";
 /// Default base URL of the Connect UI (`{connect_url}/to/{app}`).
+///
+/// ```
+/// assert_eq!(zapier_embed::DEFAULT_CONNECT_URL, "https://connect.zapier.com");
+/// ```
 pub const DEFAULT_CONNECT_URL: &str = "https://connect.zapier.com";
 /// Default path prefix of the Trigger Inbox API (the guides' form; the published OpenAPI
 /// documents say `/trigger-inbox/v1`).
+///
+/// ```
+/// assert_eq!(zapier_embed::DEFAULT_INBOX_PATH_PREFIX, "/trigger-inbox/api/v1");
+/// ```
 pub const DEFAULT_INBOX_PATH_PREFIX: &str = "/trigger-inbox/api/v1";
 
 /// Settings shared by every client built from one builder.

@@ -58,6 +58,15 @@ pub use connect::{ConnectToken, ConnectUrl};
 pub use partner_jwt::PartnerJwtExchange;
 
 /// The future a [`TokenSource`] returns.
+///
+/// ```
+/// use zapier_embed::{Token, TokenFuture};
+///
+/// fn ready(token: Token) -> TokenFuture<'static> {
+///     Box::pin(async move { Ok(token) })
+/// }
+/// # let _ = ready;
+/// ```
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Token, Error>> + Send + 'a>>;
 
 /// An access token and, when known, when it expires.

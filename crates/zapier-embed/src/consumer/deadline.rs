@@ -30,6 +30,11 @@ pub struct Deadline {
 
 impl Deadline {
     /// A deadline `budget` from now (for tests and for callers that budget their own work).
+    ///
+    /// ```
+    /// let deadline = zapier_embed::consumer::Deadline::after(std::time::Duration::from_secs(1));
+    /// assert!(!deadline.is_past());
+    /// ```
     pub fn after(budget: Duration) -> Self {
         Deadline {
             at: Instant::now() + budget,

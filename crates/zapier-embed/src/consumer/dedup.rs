@@ -37,6 +37,12 @@ pub trait Dedup: Send + Sync + 'static {
 ///
 /// It protects one process against redeliveries of its own work; several consumer processes of
 /// one inbox need a shared store.
+///
+/// ```
+/// use zapier_embed::consumer::InMemoryDedup;
+/// let dedup = InMemoryDedup::default(); // the last 100,000 processed ids
+/// # let _ = dedup;
+/// ```
 #[derive(Debug)]
 pub struct InMemoryDedup {
     capacity: usize,
@@ -51,6 +57,10 @@ struct Recent {
 
 impl InMemoryDedup {
     /// The default capacity: 100,000 ids (a few MiB).
+    ///
+    /// ```
+    /// assert_eq!(zapier_embed::consumer::InMemoryDedup::DEFAULT_CAPACITY, 100_000);
+    /// ```
     pub const DEFAULT_CAPACITY: usize = 100_000;
 
     /// Remembers the most recent `capacity` ids (at least one).

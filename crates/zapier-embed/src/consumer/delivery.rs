@@ -105,6 +105,18 @@ impl Drop for SettleToken {
 /// late), or why it was not sent.
 ///
 /// Awaiting it is optional: the settlement is sent whether or not anyone waits.
+///
+/// ```
+/// # async fn demo(delivery: zapier_embed::consumer::Delivery) {
+/// use zapier_embed::AckOutcome;
+/// use zapier_embed::consumer::DeliveryOutcome;
+///
+/// match delivery.ack().await {
+///     DeliveryOutcome::Server(AckOutcome::Acked) => {}
+///     other => eprintln!("not acked: {other:?}"),
+/// }
+/// # }
+/// ```
 #[must_use = "the settlement is sent anyway; await the receipt to learn its outcome"]
 pub struct AckReceipt {
     rx: Option<oneshot::Receiver<DeliveryOutcome>>,

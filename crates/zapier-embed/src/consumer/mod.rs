@@ -96,6 +96,16 @@ use source::{InboxSource, Source};
 
 /// Configures a consumer; finish with [`handler`](Self::handler) + [`Consumer::run`], or with
 /// [`stream`](Self::stream).
+///
+/// ```
+/// # fn demo(client: &zapier_embed::Client) {
+/// use zapier_embed::InboxRef;
+/// use zapier_embed::consumer::Consumer;
+///
+/// let builder = Consumer::builder(client, InboxRef::name("orders").unwrap()).max_in_flight(32);
+/// # let _ = builder;
+/// # }
+/// ```
 pub struct ConsumerBuilder {
     inboxes: Vec<InboxEntry>,
     options: ConsumerOptions,
@@ -488,6 +498,16 @@ impl std::fmt::Debug for ConsumerBuilder {
 }
 
 /// A handler-style consumer, ready to [`run`](Self::run).
+///
+/// ```
+/// # fn demo(client: &zapier_embed::Client) -> zapier_embed::consumer::Consumer {
+/// use zapier_embed::InboxRef;
+/// use zapier_embed::consumer::{Consumer, Received};
+///
+/// Consumer::builder(client, InboxRef::name("orders").unwrap())
+///     .handler(|_msg: Received| async { Ok::<_, std::io::Error>(()) })
+/// # }
+/// ```
 pub struct Consumer {
     builder: ConsumerBuilder,
     handler: Handler,

@@ -9,6 +9,11 @@ use crate::{ApiVariant, LeaseSeconds};
 /// The API cannot extend a lease, so a handler that overruns would otherwise let the lease lapse
 /// silently: the message would come back later with one attempt fewer, and the handler's eventual
 /// ack would fail with `lease_expired`.
+///
+/// ```
+/// use zapier_embed::consumer::DeadlinePolicy;
+/// assert_eq!(DeadlinePolicy::default(), DeadlinePolicy::CancelAndRelease);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeadlinePolicy {
@@ -22,6 +27,11 @@ pub enum DeadlinePolicy {
 }
 
 /// What happens to a message whose handler returned an error.
+///
+/// ```
+/// use zapier_embed::consumer::FailurePolicy;
+/// assert_eq!(FailurePolicy::default(), FailurePolicy::Release);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FailurePolicy {
@@ -34,6 +44,11 @@ pub enum FailurePolicy {
 }
 
 /// What graceful shutdown does with handlers still running.
+///
+/// ```
+/// use zapier_embed::consumer::ShutdownPolicy;
+/// assert_eq!(ShutdownPolicy::default(), ShutdownPolicy::WaitForHandlers);
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ShutdownPolicy {

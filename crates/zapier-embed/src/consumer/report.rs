@@ -131,6 +131,14 @@ impl Counters {
 
 /// An inbox the runtime stopped consuming because of an error it cannot recover from (for
 /// example the inbox was deleted, or the token was rejected).
+///
+/// ```
+/// # fn show(report: &zapier_embed::consumer::ShutdownReport) {
+/// for stopped in &report.stopped_inboxes {
+///     eprintln!("stopped consuming {}: {}", stopped.inbox, stopped.error);
+/// }
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StoppedInbox {

@@ -23,6 +23,11 @@ use super::runtime::Runtime;
 use super::settle::Settlement;
 
 /// The error type handlers return (anything that converts, e.g. `anyhow::Error` or `String`).
+///
+/// ```
+/// let error: zapier_embed::consumer::HandlerError = "the database is down".into();
+/// assert_eq!(error.to_string(), "the database is down");
+/// ```
 pub type HandlerError = Box<dyn StdError + Send + Sync + 'static>;
 
 pub(crate) type Handler =
@@ -111,6 +116,11 @@ impl fmt::Debug for Received {
 }
 
 /// Why a message's processing failed; what the dead-letter hook receives.
+///
+/// ```
+/// use zapier_embed::consumer::Failure;
+/// assert!(Failure::DeadlineExceeded.to_string().contains("deadline"));
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Failure {

@@ -19,6 +19,18 @@ use super::settle::Settlement;
 ///
 /// A delivery that has too little lease time left to be worth starting is released instead of
 /// being yielded.
+///
+/// ```
+/// # async fn demo(builder: zapier_embed::consumer::ConsumerBuilder) {
+/// use futures::StreamExt;
+///
+/// let shutdown = tokio_util::sync::CancellationToken::new();
+/// let mut deliveries = builder.stream(shutdown);
+/// if let Some(delivery) = deliveries.next().await {
+///     let _ = delivery.ack().await;
+/// }
+/// # }
+/// ```
 pub struct Deliveries {
     runtime: Runtime,
 }

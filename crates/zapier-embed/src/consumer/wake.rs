@@ -12,6 +12,14 @@ use tokio::sync::Notify;
 /// `webhook` feature).
 ///
 /// A missed wake-up never stalls the consumer: idle inboxes are still polled at the idle ceiling.
+///
+/// ```
+/// # fn demo(builder: &zapier_embed::consumer::ConsumerBuilder) {
+/// let wake = builder.wake_handle();
+/// let woken = wake.wake_all();
+/// # let _ = woken;
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct WakeHandle {
     inboxes: Arc<Vec<(String, Arc<AtomicBool>)>>,
