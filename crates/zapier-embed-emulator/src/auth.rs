@@ -111,15 +111,6 @@ fn claim_text(v: &serde_json::Value) -> Option<String> {
 
 /// Decodes a partner JWT's claims without checking the signature (this is an emulator) and
 /// validates `sub`, the tenant claim, `aud = connect.zapier.com` and `exp`.
-///
-/// ```
-/// use base64::Engine;
-/// let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
-/// let jwt = format!("{}.{}.sig", b64(r#"{"alg":"RS256"}"#),
-///     b64(r#"{"sub":"u1","org_id":"acme","aud":"connect.zapier.com","exp":4102444800}"#));
-/// let id = zapier_embed_emulator::auth::decode_partner_jwt(&jwt, "org_id", chrono::Utc::now()).unwrap();
-/// assert_eq!((id.subject.as_str(), id.tenant.as_str()), ("u1", "acme"));
-/// ```
 pub fn decode_partner_jwt(
     jwt: &str,
     tenant_claim: &str,
@@ -159,4 +150,23 @@ pub fn decode_partner_jwt(
         return Err(bad("the JWT has expired."));
     }
     Ok(PartnerIdentity { subject, tenant })
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+
+    use super::*;
+
+    #[test]
+    fn decodes_a_partner_jwt() {
+        let b64 = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+        let jwt = format!(
+            "{}.{}.sig",
+            b64(r#"{"alg":"RS256"}"#),
+            b64(r#"{"sub":"u1","org_id":"acme","aud":"connect.zapier.com","exp":4102444800}"#)
+        );
+        let id = decode_partner_jwt(&jwt, "org_id", Utc::now()).unwrap();
+        assert_eq!((id.subject.as_str(), id.tenant.as_str()), ("u1", "acme"));
+    }
 }

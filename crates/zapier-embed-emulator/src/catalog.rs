@@ -335,13 +335,6 @@ pub static WEBHOOK: App = App {
 pub static APPS: &[&App] = &[&SLACK, &WEBHOOK];
 
 /// Resolves an app reference: UUID id, slug, versionless key, `key@latest` or `key@version`.
-///
-/// ```
-/// use zapier_embed_emulator::catalog::resolve_app;
-/// assert_eq!(resolve_app("slack").unwrap().key, "SlackCLIAPI");
-/// assert_eq!(resolve_app("SlackCLIAPI@1.0.0").unwrap().slug, "slack");
-/// assert!(resolve_app("SlackCLIAPI@9.9.9").is_none());
-/// ```
 pub fn resolve_app(reference: &str) -> Option<&'static App> {
     let (key, version) = match reference.split_once('@') {
         Some((k, v)) => (k, Some(v)),
@@ -351,4 +344,16 @@ pub fn resolve_app(reference: &str) -> Option<&'static App> {
         let name_matches = app.id.eq_ignore_ascii_case(key) || app.slug == key || app.key == key;
         name_matches && version.is_none_or(|v| v == "latest" || v == app.version)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_slugs_keys_and_versions() {
+        assert_eq!(resolve_app("slack").unwrap().key, "SlackCLIAPI");
+        assert_eq!(resolve_app("SlackCLIAPI@1.0.0").unwrap().slug, "slack");
+        assert!(resolve_app("SlackCLIAPI@9.9.9").is_none());
+    }
 }

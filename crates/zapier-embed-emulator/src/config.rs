@@ -23,6 +23,12 @@ pub struct RateLimit {
 impl RateLimit {
     /// The budget used when none is configured: high enough never to trigger in practice, but
     /// still reported in the `X-RateLimit-*` headers so clients parse real values.
+    ///
+    /// ```
+    /// use zapier_embed_emulator::{EmulatorConfig, RateLimit};
+    /// assert_eq!(RateLimit::UNLIMITED.requests, 1_000_000);
+    /// assert_eq!(EmulatorConfig::default().rate_limit, None); // reported as UNLIMITED
+    /// ```
     pub const UNLIMITED: RateLimit = RateLimit {
         requests: 1_000_000,
         window: Duration::from_secs(60),

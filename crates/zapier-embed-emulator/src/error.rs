@@ -67,14 +67,6 @@ pub struct OAuthError {
 }
 
 /// Every failure a handler can answer with.
-///
-/// ```
-/// use axum::response::IntoResponse;
-/// use zapier_embed_emulator::ApiError;
-/// let resp = ApiError::validation("/subscription/app_key", "subscription.app_key: unknown app `nope`.")
-///     .into_response();
-/// assert_eq!(resp.status(), 400);
-/// ```
 #[derive(Debug, Clone)]
 pub enum ApiError {
     /// An `Errors` envelope with this status.
@@ -357,3 +349,18 @@ fn oauth_status(error: &str) -> StatusCode {
 
 /// Handler result type.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_is_a_400() {
+        let resp = ApiError::validation(
+            "/subscription/app_key",
+            "subscription.app_key: unknown app `nope`.",
+        )
+        .into_response();
+        assert_eq!(resp.status(), 400);
+    }
+}

@@ -21,13 +21,16 @@
 //! # }
 //! ```
 //!
-//! # Modules
-//! * [`queue`]: one inbox's message queue — the structure that keeps lease and ack cost
-//!   independent of the backlog (see below);
-//! * [`state`]: users and tokens, inboxes and their lifecycle, action runs;
-//! * [`routes`]: one module per API; [`models`]: their wire types and OpenAPI schemas;
-//! * [`clock`], [`faults`], [`ratelimit`], [`notify`] (SSE and `notification_url`), [`auth`],
-//!   [`catalog`] (seeded apps), [`stats`].
+//! # Public API
+//! * [`Emulator`], [`EmulatorBuilder`], [`EmulatorHandle`], [`StartError`], [`EmitError`]: build,
+//!   start, steer (emit events, move the clock, read statistics, reset) and stop an emulator;
+//! * [`EmulatorConfig`], [`RateLimit`], [`Clock`]: its configuration and its clock;
+//! * [`models::control`]: the wire types of the control API, for test suites that script it;
+//! * [`queue`]: one inbox's message queue, the structure that keeps lease and ack cost
+//!   independent of the backlog (see below), exposed for benchmarks.
+//!
+//! Everything else (routes, state, authentication, fault injection, notifications) is internal:
+//! reach it over HTTP, as a client of the real service would.
 //!
 //! # Why lease and ack do not slow down with the backlog
 //! Each inbox keeps a `BTreeMap<seq, message>` (listing order), a `HashMap<id, seq>`, a
@@ -59,26 +62,26 @@
 //! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it.
 
 #![warn(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
 
 mod app;
-pub mod auth;
-pub mod catalog;
-pub mod clock;
-pub mod config;
-pub mod error;
-pub mod extract;
-pub mod faults;
+mod auth;
+mod catalog;
+mod clock;
+mod config;
+mod error;
+mod extract;
+mod faults;
 mod middleware;
 pub mod models;
-pub mod notify;
+mod notify;
 pub mod queue;
-pub mod ratelimit;
-pub mod routes;
+mod ratelimit;
+mod routes;
 mod server;
-pub mod state;
-pub mod stats;
+mod state;
+mod stats;
 
 pub use clock::Clock;
 pub use config::{EmulatorConfig, RateLimit};
-pub use error::{ApiError, ApiResult};
-pub use server::{Emulator, EmulatorBuilder, EmulatorHandle, StartError};
+pub use server::{EmitError, Emulator, EmulatorBuilder, EmulatorHandle, StartError};

@@ -14,6 +14,21 @@
 //! No call scans the queue: a lease touches the `k` messages it returns plus the leases that have
 //! expired since the previous call, an ack touches its lease's members. The benchmark
 //! `benches/lease_ack.rs` compares a 1k and a 1M backlog.
+//!
+//! The emulator's routes drive one [`MessageQueue`] per inbox; it is public so that benchmarks
+//! (and curious readers) can exercise it without HTTP. Times are passed in, never read.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use zapier_embed_emulator::queue::{MessageQueue, MessageStatus, Settle};
+//!
+//! let now = chrono::Utc::now();
+//! let mut q = MessageQueue::new(1_000);
+//! q.enqueue(now, Arc::new(serde_json::json!({"n": 1})));
+//! let grant = q.lease(now, chrono::Duration::seconds(30), 10).unwrap();
+//! let released = q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
+//! assert_eq!(released[0].status, MessageStatus::Available);
+//! ```
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
@@ -24,12 +39,37 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 /// At this `lease_count` a message that comes back (release or expiry) is quarantined.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed_emulator::queue::MessageQueue;
+/// let now = chrono::Utc::now();
+/// let mut q = MessageQueue::new(100);
+/// use zapier_embed_emulator::queue::{MessageStatus, Settle, QUARANTINE_AFTER};
+/// let id = q.enqueue(now, Arc::new(serde_json::json!({})));
+/// for _ in 0..QUARANTINE_AFTER {
+///     let grant = q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
+///     q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
+/// }
+/// assert_eq!(q.get(&id).unwrap().status, MessageStatus::Quarantined);
+/// assert!(q.lease(now, chrono::Duration::seconds(30), 1).is_none());
+/// ```
 pub const QUARANTINE_AFTER: u32 = 5;
 
 /// How many expired lease ids are remembered to answer `lease_expired` (older ones are unknown).
 const EXPIRED_MEMORY: usize = 100_000;
 
 /// Status of a message (`StatusEnum`).
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed_emulator::queue::MessageQueue;
+/// let now = chrono::Utc::now();
+/// let mut q = MessageQueue::new(100);
+/// use zapier_embed_emulator::queue::MessageStatus;
+/// let id = q.enqueue(now, Arc::new(serde_json::json!({})));
+/// assert_eq!(q.get(&id).unwrap().status, MessageStatus::Available);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageStatus {
     /// Leasable.
@@ -44,6 +84,11 @@ pub enum MessageStatus {
 
 impl MessageStatus {
     /// Wire name.
+    ///
+    /// ```
+    /// use zapier_embed_emulator::queue::MessageStatus;
+    /// assert_eq!(MessageStatus::Quarantined.as_str(), "quarantined");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             MessageStatus::Available => "available",
@@ -55,6 +100,17 @@ impl MessageStatus {
 }
 
 /// A message as stored (and snapshotted into responses).
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed_emulator::queue::MessageQueue;
+/// let now = chrono::Utc::now();
+/// let mut q = MessageQueue::new(100);
+/// let id = q.enqueue(now, Arc::new(serde_json::json!({"text": "hi"})));
+/// let msg = q.get(&id).unwrap();
+/// assert_eq!((msg.lease_count, msg.created_at), (0, now));
+/// assert_eq!(msg.payload.as_deref(), Some(&serde_json::json!({"text": "hi"})));
+/// ```
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
     /// Stable message id.
@@ -78,6 +134,17 @@ pub struct StoredMessage {
 }
 
 /// A granted lease.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed_emulator::queue::MessageQueue;
+/// let now = chrono::Utc::now();
+/// let mut q = MessageQueue::new(100);
+/// q.enqueue(now, Arc::new(serde_json::json!({})));
+/// let grant = q.lease(now, chrono::Duration::seconds(30), 10).unwrap();
+/// assert_eq!(grant.leased_until, now + chrono::Duration::seconds(30));
+/// assert_eq!(grant.messages[0].lease, Some(grant.lease_id));
+/// ```
 #[derive(Debug, Clone)]
 pub struct LeaseGrant {
     /// The new lease id.
@@ -89,6 +156,18 @@ pub struct LeaseGrant {
 }
 
 /// What to do with leased messages.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed_emulator::queue::MessageQueue;
+/// let now = chrono::Utc::now();
+/// let mut q = MessageQueue::new(100);
+/// use zapier_embed_emulator::queue::Settle;
+/// q.enqueue(now, Arc::new(serde_json::json!({})));
+/// let grant = q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
+/// q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
+/// assert_eq!(q.available_len(), 1); // released: leasable again
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Settle {
     /// Acknowledge: done, never redelivered.
@@ -98,6 +177,19 @@ pub enum Settle {
 }
 
 /// Ack/release refused.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed_emulator::queue::MessageQueue;
+/// let now = chrono::Utc::now();
+/// let mut q = MessageQueue::new(100);
+/// use zapier_embed_emulator::queue::{QueueError, Settle};
+/// q.enqueue(now, Arc::new(serde_json::json!({})));
+/// let grant = q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
+/// let later = now + chrono::Duration::seconds(31);
+/// let err = q.settle(later, grant.lease_id, None, Settle::Ack).unwrap_err();
+/// assert_eq!(err, QueueError::LeaseExpired(grant.lease_id));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
     /// The lease lapsed before the call; its messages were already returned.
@@ -107,7 +199,7 @@ pub enum QueueError {
 
 /// Cumulative counters; the store drains them into the global statistics after each call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct QueueCounters {
+pub(crate) struct QueueCounters {
     /// Messages enqueued.
     pub enqueued: u64,
     /// Messages handed out by leases.
@@ -159,6 +251,11 @@ pub struct MessageQueue {
 
 impl MessageQueue {
     /// An empty queue keeping at most `acked_retention` acked messages listable.
+    ///
+    /// ```
+    /// let q = zapier_embed_emulator::queue::MessageQueue::new(10_000);
+    /// assert!(q.is_empty());
+    /// ```
     pub fn new(acked_retention: usize) -> Self {
         Self {
             next_seq: 1,
@@ -176,6 +273,15 @@ impl MessageQueue {
     }
 
     /// Adds one available message and returns its id.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// let id = q.enqueue(now, Arc::new(serde_json::json!({"text": "hi"})));
+    /// assert_eq!(q.get(&id).unwrap().id, id);
+    /// ```
     pub fn enqueue(&mut self, now: DateTime<Utc>, payload: Arc<serde_json::Value>) -> Uuid {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -203,6 +309,18 @@ impl MessageQueue {
     /// Returns every lease whose deadline is `<= now` to the pool. Pops only expired heap entries,
     /// so the cost is proportional to the work done, not to the backlog. Every other method calls it
     /// first.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// q.enqueue(now, Arc::new(serde_json::json!({})));
+    /// q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
+    /// assert_eq!(q.available_len(), 0);
+    /// q.expire(now + chrono::Duration::seconds(30));
+    /// assert_eq!(q.available_len(), 1);
+    /// ```
     pub fn expire(&mut self, now: DateTime<Utc>) {
         while let Some(Reverse((deadline, lease_id))) = self.expiries.peek().copied() {
             if deadline > now {
@@ -254,6 +372,20 @@ impl MessageQueue {
 
     /// Leases up to `limit` of the oldest available messages for `lease_for`.
     /// Returns `None` when nothing is available.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// assert!(q.lease(now, chrono::Duration::seconds(30), 10).is_none());
+    /// for n in 0..3 {
+    ///     q.enqueue(now, Arc::new(serde_json::json!({"n": n})));
+    /// }
+    /// let grant = q.lease(now, chrono::Duration::seconds(30), 2).unwrap();
+    /// assert_eq!(grant.messages.len(), 2); // the two oldest
+    /// assert_eq!(q.available_len(), 1);
+    /// ```
     pub fn lease(
         &mut self,
         now: DateTime<Utc>,
@@ -295,6 +427,21 @@ impl MessageQueue {
 
     /// Acks or releases the messages of a lease (all of them, or those of `message_ids` that belong
     /// to it). Unknown leases and foreign ids settle nothing; an expired lease is an error.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// use zapier_embed_emulator::queue::Settle;
+    /// let first = q.enqueue(now, Arc::new(serde_json::json!({"n": 1})));
+    /// q.enqueue(now, Arc::new(serde_json::json!({"n": 2})));
+    /// let grant = q.lease(now, chrono::Duration::seconds(30), 10).unwrap();
+    /// let acked = q.settle(now, grant.lease_id, Some(&[first]), Settle::Ack).unwrap();
+    /// assert_eq!(acked.len(), 1);
+    /// let rest = q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
+    /// assert_eq!(rest.len(), 1);
+    /// ```
     pub fn settle(
         &mut self,
         now: DateTime<Utc>,
@@ -365,28 +512,66 @@ impl MessageQueue {
     }
 
     /// Number of leasable messages.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// q.enqueue(now, Arc::new(serde_json::json!({})));
+    /// assert_eq!(q.available_len(), 1);
+    /// ```
     pub fn available_len(&self) -> usize {
         self.available.len()
     }
 
     /// Number of listable messages (all states).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// q.enqueue(now, Arc::new(serde_json::json!({})));
+    /// q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
+    /// assert_eq!((q.len(), q.available_len()), (1, 0));
+    /// ```
     pub fn len(&self) -> usize {
         self.messages.len()
     }
 
     /// Whether no message is listable.
+    ///
+    /// ```
+    /// let q = zapier_embed_emulator::queue::MessageQueue::new(100);
+    /// assert!(q.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.messages.is_empty()
     }
 
     /// Looks a message up by id.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// let id = q.enqueue(now, Arc::new(serde_json::json!({})));
+    /// assert!(q.get(&id).is_some());
+    /// assert!(q.get(&uuid::Uuid::nil()).is_none());
+    /// ```
     pub fn get(&self, id: &Uuid) -> Option<&StoredMessage> {
         self.ids.get(id).and_then(|seq| self.messages.get(seq))
     }
 
     /// Up to `limit` messages after sequence `after` (from the start when `None`), and whether
     /// more follow.
-    pub fn page_after(&self, after: Option<u64>, limit: usize) -> (Vec<StoredMessage>, bool) {
+    pub(crate) fn page_after(
+        &self,
+        after: Option<u64>,
+        limit: usize,
+    ) -> (Vec<StoredMessage>, bool) {
         let start = after.map_or(Bound::Unbounded, Bound::Excluded);
         let mut page: Vec<StoredMessage> = self
             .messages
@@ -401,7 +586,7 @@ impl MessageQueue {
 
     /// Up to `limit` messages before sequence `before` (in ascending order), and whether more
     /// precede them.
-    pub fn page_before(&self, before: u64, limit: usize) -> (Vec<StoredMessage>, bool) {
+    pub(crate) fn page_before(&self, before: u64, limit: usize) -> (Vec<StoredMessage>, bool) {
         let mut page: Vec<StoredMessage> = self
             .messages
             .range(..before)
@@ -416,19 +601,19 @@ impl MessageQueue {
     }
 
     /// Whether any message precedes `seq`.
-    pub fn has_before(&self, seq: u64) -> bool {
+    pub(crate) fn has_before(&self, seq: u64) -> bool {
         self.messages.range(..seq).next_back().is_some()
     }
 
     /// Returns the counters accumulated since the previous call and zeroes them.
-    pub fn take_counters(&mut self) -> QueueCounters {
+    pub(crate) fn take_counters(&mut self) -> QueueCounters {
         std::mem::take(&mut self.counters)
     }
 }
 
 impl MessageQueue {
     /// Whether any message follows `seq`.
-    pub fn has_after(&self, seq: u64) -> bool {
+    pub(crate) fn has_after(&self, seq: u64) -> bool {
         self.messages
             .range((Bound::Excluded(seq), Bound::Unbounded))
             .next()
@@ -436,7 +621,7 @@ impl MessageQueue {
     }
 
     /// Whether some messages are held by live leases (they may come back).
-    pub fn has_live_leases(&self) -> bool {
+    pub(crate) fn has_live_leases(&self) -> bool {
         !self.leases.is_empty()
     }
 }

@@ -1,4 +1,23 @@
 //! Control API (`/_emulator/*`, `/hooks/catch/...`) wire types. Stable: test suites script them.
+//!
+//! Send them with any HTTP client, or call the in-process helpers of
+//! [`Emulator`](crate::Emulator) (`emit`, `advance_clock`, `stats`, `reset`).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! use zapier_embed_emulator::Emulator;
+//! use zapier_embed_emulator::models::control::{FaultRule, FaultsState};
+//!
+//! let handle = Emulator::builder().start().await.unwrap();
+//! let faults: FaultsState = reqwest::Client::new()
+//!     .post(format!("{}/_emulator/faults", handle.base_url()))
+//!     .json(&serde_json::json!({"route": "leaseTriggerInboxMessages", "error_rate": 1.0, "seed": 7}))
+//!     .send().await.unwrap().json().await.unwrap();
+//! assert_eq!(faults.seed, 7);
+//! assert_eq!(faults.rules[0].route.as_deref(), Some("leaseTriggerInboxMessages"));
+//! handle.shutdown().await;
+//! # }
+//! ```
 
 use std::collections::BTreeMap;
 
@@ -33,6 +52,12 @@ pub struct EmitRequest {
 }
 
 /// Result of an emit: how many inboxes received the event(s).
+///
+/// ```
+/// use zapier_embed_emulator::models::control::EmitResponse;
+/// let body = serde_json::to_value(EmitResponse { delivered: 2 }).unwrap();
+/// assert_eq!(body, serde_json::json!({"delivered": 2}));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EmitResponse {
     /// Active inboxes that received messages.
@@ -40,6 +65,12 @@ pub struct EmitResponse {
 }
 
 /// Body of `POST /_emulator/clock/advance`.
+///
+/// ```
+/// use zapier_embed_emulator::models::control::ClockAdvance;
+/// let body = serde_json::to_value(ClockAdvance { seconds: 1.5 }).unwrap();
+/// assert_eq!(body, serde_json::json!({"seconds": 1.5}));
+/// ```
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 pub struct ClockAdvance {
     /// Seconds to move forward (fractions allowed, ≥ 0).
@@ -47,6 +78,13 @@ pub struct ClockAdvance {
 }
 
 /// The emulator time.
+///
+/// ```
+/// use zapier_embed_emulator::models::control::ClockResponse;
+/// let now: ClockResponse =
+///     serde_json::from_str(r#"{"now":"2026-03-12T16:59:47.000Z"}"#).unwrap();
+/// assert!(now.now.ends_with('Z'));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClockResponse {
     /// Current emulator time (ISO 8601 UTC).
@@ -96,6 +134,14 @@ fn default_retry_after() -> u64 {
 }
 
 /// Body of `POST /_emulator/faults`: a rule plus an optional RNG seed.
+///
+/// ```
+/// use zapier_embed_emulator::models::control::FaultRequest;
+/// let req: FaultRequest = serde_json::from_value(serde_json::json!({
+///     "route": "/trigger-inbox/", "latency_ms": 200, "seed": 42
+/// })).unwrap();
+/// assert_eq!((req.seed, req.rule.latency_ms), (Some(42), 200));
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FaultRequest {
     /// Re-seeds the fault RNG (deterministic sequences).
@@ -107,6 +153,12 @@ pub struct FaultRequest {
 }
 
 /// Installed faults.
+///
+/// ```
+/// use zapier_embed_emulator::models::control::FaultsState;
+/// let state: FaultsState = serde_json::from_str(r#"{"seed":0,"rules":[]}"#).unwrap();
+/// assert!(state.rules.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct FaultsState {
     /// Current RNG seed.
@@ -116,6 +168,13 @@ pub struct FaultsState {
 }
 
 /// Counters of `GET /_emulator/stats`.
+///
+/// ```
+/// let emulator = zapier_embed_emulator::Emulator::builder().build();
+/// let stats: zapier_embed_emulator::models::control::StatsSnapshot = emulator.stats();
+/// assert_eq!(stats.messages_acked, 0);
+/// assert!(serde_json::to_value(&stats).unwrap()["requests_by_status"].is_object());
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StatsSnapshot {
     /// Messages put into inboxes.
@@ -150,6 +209,14 @@ pub struct StatsSnapshot {
 }
 
 /// Result of `POST /hooks/catch/{hook_code}/` (shape of Zapier's catch hook answer).
+///
+/// ```
+/// use zapier_embed_emulator::models::control::HookCatchResponse;
+/// let body: HookCatchResponse = serde_json::from_value(serde_json::json!({
+///     "status": "success", "attempt": "a1", "id": "r1", "request_id": "r1", "delivered": 1
+/// })).unwrap();
+/// assert_eq!(body.status, "success");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct HookCatchResponse {
     /// `success`.

@@ -95,6 +95,10 @@ pub struct Inbox {
 
 /// Body of `POST /inboxes` (create).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
+)]
 pub struct InboxCreate {
     /// Read-only; accepted and ignored (the spec reuses the response model as request).
     #[serde(default)]
@@ -127,6 +131,10 @@ pub struct InboxCreate {
 
 /// Body of `PUT /inboxes` (ensure); `name` (or its alias `key`) is required.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
+)]
 pub struct InboxEnsure {
     /// Read-only; accepted and ignored (the spec reuses the response model as request).
     #[serde(default)]

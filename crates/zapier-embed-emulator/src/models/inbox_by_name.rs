@@ -102,14 +102,6 @@ pub fn encode_lease_token(lease_id: Uuid, message_id: Uuid) -> String {
 }
 
 /// Decodes [`encode_lease_token`]; `None` for anything malformed.
-///
-/// ```
-/// use uuid::Uuid;
-/// use zapier_embed_emulator::models::inbox_by_name::{decode_lease_token, encode_lease_token};
-/// let (l, m) = (Uuid::new_v4(), Uuid::new_v4());
-/// assert_eq!(decode_lease_token(&encode_lease_token(l, m)), Some((l, m)));
-/// assert_eq!(decode_lease_token("lt_xyz789"), None);
-/// ```
 pub fn decode_lease_token(token: &str) -> Option<(Uuid, Uuid)> {
     let hex = token.strip_prefix("lt_")?;
     if hex.len() != 64 || !hex.is_ascii() {
@@ -118,4 +110,16 @@ pub fn decode_lease_token(token: &str) -> Option<(Uuid, Uuid)> {
     let lease = Uuid::try_parse(&hex[..32]).ok()?;
     let message = Uuid::try_parse(&hex[32..]).ok()?;
     Some((lease, message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lease_tokens_round_trip() {
+        let (l, m) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(decode_lease_token(&encode_lease_token(l, m)), Some((l, m)));
+        assert_eq!(decode_lease_token("lt_xyz789"), None);
+    }
 }

@@ -5,6 +5,10 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Form fields of `POST /oauth/token` (`application/x-www-form-urlencoded`).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
+)]
 pub struct TokenForm {
     /// `client_credentials` or `urn:ietf:params:oauth:grant-type:token-exchange`.
     pub grant_type: String,
@@ -54,6 +58,10 @@ pub struct TokenResponse {
 /// Query of the Connect UI stand-in.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[allow(
+    dead_code,
+    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
+)]
 pub struct ConnectQuery {
     /// The single-use connect token.
     #[serde(default)]

@@ -156,6 +156,10 @@ pub struct ActionsResponse {
 
 /// Parameters of inputs/choices/outputs requests.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
+#[allow(
+    dead_code,
+    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
+)]
 pub struct FieldsParams {
     /// Connection id, or null for connection-less apps.
     pub authentication: Option<String>,

@@ -182,11 +182,6 @@ impl Users {
         self.tokens.get(token).and_then(|t| t.scopes.clone())
     }
 
-    /// When a token expires (for closing SSE streams).
-    pub fn token_expiry(&self, token: &str) -> Option<DateTime<Utc>> {
-        self.tokens.get(token).map(|t| t.expires_at)
-    }
-
     /// Issues a single-use connect token for `app`, valid six minutes.
     pub fn issue_connect_token(
         &mut self,
