@@ -19,9 +19,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::{Error, InboxStatus, LeaseLimit, LeaseOptions};
+use crate::{Error, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds};
 use futures::StreamExt;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -67,6 +68,8 @@ enum State {
 struct Slot {
     entry: InboxEntry,
     state: State,
+    /// A lease call of this inbox is in flight.
+    leasing: bool,
     next_at: Instant,
     idle: Backoff,
     errors: Backoff,
@@ -75,6 +78,10 @@ struct Slot {
 
 impl Engine {
     /// Runs until `cancel` fires or every inbox is stopped; returns the stopped inboxes.
+    ///
+    /// Each inbox has at most one lease call in flight, and lease calls of different inboxes run
+    /// concurrently, so one slow inbox (or one slow tenant's token refresh) does not hold back
+    /// the others.
     pub async fn run(
         self,
         inboxes: Vec<InboxEntry>,
@@ -87,6 +94,7 @@ impl Engine {
             .map(|entry| Slot {
                 entry,
                 state: State::Active,
+                leasing: false,
                 next_at: now,
                 idle: Backoff::new(self.options.idle_floor, self.options.idle_ceiling),
                 errors: Backoff::new(self.options.error_floor, self.options.error_ceiling),
@@ -94,20 +102,54 @@ impl Engine {
             })
             .collect();
         let mut stopped = Vec::new();
+        let mut leases: JoinSet<LeaseDone> = JoinSet::new();
         let mut cursor = 0usize;
         let mut lease_key = 0u64;
         let max = self.options.max_in_flight.max(1);
 
-        while !cancel.is_cancelled() {
-            if slots.iter().all(|s| s.state == State::Stopped) {
+        loop {
+            while let Some(done) = leases.try_join_next() {
+                self.finish(&mut slots, done, &out, &mut stopped);
+            }
+            if cancel.is_cancelled()
+                || (leases.is_empty() && slots.iter().all(|s| s.state == State::Stopped))
+            {
                 break;
             }
-            // Capacity first: one free slot, then as many as are free.
+
+            // An inbox that is due (round robin), or wait for one.
+            let now = Instant::now();
+            let ready = (0..slots.len())
+                .map(|i| (cursor + i) % slots.len())
+                .find(|&i| slots[i].is_due(now));
+            let Some(i) = ready else {
+                let next = slots
+                    .iter()
+                    .filter(|s| s.state != State::Stopped && !s.leasing)
+                    .map(|s| s.next_at)
+                    .min()
+                    .unwrap_or(now + self.options.idle_ceiling);
+                tokio::select! {
+                    Some(done) = leases.join_next(), if !leases.is_empty() => {
+                        self.finish(&mut slots, done, &out, &mut stopped);
+                    }
+                    _ = tokio::time::sleep_until(next) => {}
+                    _ = self.wake.notified() => {}
+                    _ = cancel.cancelled() => break,
+                }
+                continue;
+            };
+
+            // Then capacity: one free slot, then as many as are free.
             let first = tokio::select! {
                 permit = self.slots.clone().acquire_owned() => match permit {
                     Ok(p) => p,
                     Err(_) => break,
                 },
+                Some(done) = leases.join_next(), if !leases.is_empty() => {
+                    self.finish(&mut slots, done, &out, &mut stopped);
+                    continue;
+                }
                 _ = cancel.cancelled() => break,
             };
             let mut permits = vec![first];
@@ -124,7 +166,7 @@ impl Engine {
                     tokio::select! {
                         _ = self.freed.notified() => {}
                         _ = &mut linger => break,
-                        _ = cancel.cancelled() => return stopped,
+                        _ = cancel.cancelled() => break,
                     }
                     gather(&self.slots, &mut permits, MAX_LEASE);
                     let busy = max
@@ -134,28 +176,11 @@ impl Engine {
                         break;
                     }
                 }
+                if cancel.is_cancelled() {
+                    break;
+                }
             }
 
-            // Then an inbox that is due (round robin), or wait for one.
-            let now = Instant::now();
-            let ready = (0..slots.len())
-                .map(|i| (cursor + i) % slots.len())
-                .find(|&i| slots[i].is_due(now));
-            let Some(i) = ready else {
-                drop(permits);
-                let next = slots
-                    .iter()
-                    .filter(|s| s.state != State::Stopped)
-                    .map(|s| s.next_at)
-                    .min()
-                    .unwrap_or(now + self.options.idle_ceiling);
-                tokio::select! {
-                    _ = tokio::time::sleep_until(next) => {}
-                    _ = self.wake.notified() => {}
-                    _ = cancel.cancelled() => break,
-                }
-                continue;
-            };
             cursor = (i + 1) % slots.len();
             let active = slots
                 .iter()
@@ -167,67 +192,65 @@ impl Engine {
 
             let slot = &mut slots[i];
             slot.entry.woken.store(false, Ordering::Relaxed);
+            slot.leasing = true;
             lease_key += 1;
-            let dispatched = self
-                .lease_once(slot, permits, lease_key, &out, &cancel)
-                .await;
-            if let Err(error) = dispatched {
-                match classify(&error) {
-                    Outcome::Paused => {}
-                    Outcome::Transient => {}
-                    Outcome::Permanent => {
-                        slot.state = State::Stopped;
-                        let label = slot.entry.source.label().to_owned();
-                        event::emit(
-                            &self.events,
-                            ConsumerEvent::InboxStopped {
-                                inbox: label.clone(),
-                                error: error.to_string(),
-                            },
-                        );
-                        stopped.push(StoppedInbox {
-                            inbox: label,
-                            error: error.to_string(),
-                        });
-                    }
-                }
-            }
+            Counters::add(&self.counters.lease_requests, 1);
+            let source = slot.entry.source.clone();
+            let lease_seconds = self.options.lease_seconds_for(source.variant());
+            leases.spawn(lease(i, lease_key, source, lease_seconds, permits));
         }
+        // A lease cut short by shutdown may still have leased messages on the server; they return
+        // after their lease, having spent one attempt. Only a shutdown does this.
+        leases.abort_all();
+        while leases.join_next().await.is_some() {}
         stopped
     }
 
-    /// One lease call on `slot` with `permits` free worker slots; dispatches what it got.
-    async fn lease_once(
+    /// Applies a finished lease call to its inbox: bookkeeping, events, and the dispatch of its
+    /// messages.
+    fn finish(
         &self,
-        slot: &mut Slot,
-        mut permits: Vec<OwnedSemaphorePermit>,
-        key: u64,
+        slots: &mut [Slot],
+        done: Result<LeaseDone, tokio::task::JoinError>,
         out: &mpsc::UnboundedSender<Delivery>,
-        cancel: &CancellationToken,
-    ) -> Result<(), Error> {
-        let source = slot.entry.source.clone();
-        let lease_seconds = self.options.lease_seconds_for(source.variant());
-        let limit = LeaseLimit::clamped(permits.len() as u64);
-        let options = LeaseOptions::default_for(source.variant())
-            .with_lease_seconds(lease_seconds)
-            .with_limit(limit);
-        let sent = Instant::now();
-        Counters::add(&self.counters.lease_requests, 1);
-        let started = std::time::Instant::now();
-        let result = tokio::select! {
-            r = source.lease(options) => r,
-            // A lease cut short by shutdown may still have leased messages on the server; they
-            // return after their lease, having spent one attempt. Only a shutdown does this.
-            _ = cancel.cancelled() => return Ok(()),
+        stopped: &mut Vec<StoppedInbox>,
+    ) {
+        let done = match done {
+            Ok(done) => done,
+            // Only an abort (at shutdown) or a panic in the lease future ends up here; the
+            // inbox's `leasing` flag no longer matters at shutdown, and a panic is a bug that
+            // must not take the runtime down.
+            Err(error) => {
+                tracing::error!(%error, "a lease call did not complete");
+                return;
+            }
         };
+        let slot = &mut slots[done.index];
+        slot.leasing = false;
+        let source = slot.entry.source.clone();
         metrics::histogram!("zapier_embed_consumer_lease_seconds", "inbox" => source.label().to_owned())
-            .record(started.elapsed().as_secs_f64());
+            .record(done.sent.elapsed().as_secs_f64());
         let now = Instant::now();
-        let lease = match result {
+        let lease = match done.result {
             Ok(lease) => lease,
             Err(error) => {
                 self.on_lease_error(slot, &error, now);
-                return Err(error);
+                if let Outcome::Permanent = classify(&error) {
+                    slot.state = State::Stopped;
+                    let label = source.label().to_owned();
+                    event::emit(
+                        &self.events,
+                        ConsumerEvent::InboxStopped {
+                            inbox: label.clone(),
+                            error: error.to_string(),
+                        },
+                    );
+                    stopped.push(StoppedInbox {
+                        inbox: label,
+                        error: error.to_string(),
+                    });
+                }
+                return;
             }
         };
 
@@ -247,7 +270,7 @@ impl Engine {
 
         if lease.is_empty() {
             slot.next_at = now + slot.idle.next();
-            return Ok(());
+            return;
         }
         slot.idle.reset();
         // A full lease means more may be waiting: lease again as soon as there is room.
@@ -258,15 +281,17 @@ impl Engine {
         Counters::add(&self.counters.leased, count as u64);
         metrics::counter!("zapier_embed_consumer_leased_total", "inbox" => source.label().to_owned())
             .increment(count as u64);
-        let margin = self.options.margin_for(lease_seconds);
+        let margin = self.options.margin_for(done.lease_seconds);
         let deadline = Deadline::for_lease(
-            sent,
-            lease_seconds.as_duration(),
+            done.sent,
+            done.lease_seconds.as_duration(),
             Some(lease.leased_until),
             margin,
         );
         let label: Arc<str> = Arc::from(source.label());
+        let key = done.key;
         self.settler.open(key, count, source, deadline.instant());
+        let mut permits = done.permits;
         for message in lease.messages {
             // The server never returns more than asked; should it, the extra messages still get
             // a (slot-less) token, so they are settled rather than leaked.
@@ -278,7 +303,6 @@ impl Engine {
             // releases the message.
             let _ = out.send(Delivery::new(message, deadline, label.clone(), token));
         }
-        Ok(())
     }
 
     fn on_lease_error(&self, slot: &mut Slot, error: &Error, now: Instant) {
@@ -349,6 +373,9 @@ impl Engine {
 
 impl Slot {
     fn is_due(&self, now: Instant) -> bool {
+        if self.leasing {
+            return false;
+        }
         match self.state {
             State::Stopped => false,
             // A wake-up (SSE frame, webhook) makes an idle inbox due at once; a failing one
@@ -358,6 +385,41 @@ impl Slot {
             }
             State::Failing => self.next_at <= now,
         }
+    }
+}
+
+/// What a lease call returns to the engine.
+struct LeaseDone {
+    index: usize,
+    key: u64,
+    lease_seconds: LeaseSeconds,
+    /// When the request was sent: the deadline counts from here.
+    sent: Instant,
+    /// The worker slots taken for it; those not used by a message are freed when dropped.
+    permits: Vec<OwnedSemaphorePermit>,
+    result: Result<Lease, Error>,
+}
+
+/// One lease call on inbox `index`, asking for as many messages as there are `permits`.
+async fn lease(
+    index: usize,
+    key: u64,
+    source: Arc<dyn Source>,
+    lease_seconds: LeaseSeconds,
+    permits: Vec<OwnedSemaphorePermit>,
+) -> LeaseDone {
+    let options = LeaseOptions::default_for(source.variant())
+        .with_lease_seconds(lease_seconds)
+        .with_limit(LeaseLimit::clamped(permits.len() as u64));
+    let sent = Instant::now();
+    let result = source.lease(options).await;
+    LeaseDone {
+        index,
+        key,
+        lease_seconds,
+        sent,
+        permits,
+        result,
     }
 }
 

@@ -40,6 +40,8 @@ struct FakeInbox {
     label: String,
     state: Mutex<State>,
     lease_calls: AtomicU64,
+    /// How long each lease call takes (a slow network or server).
+    lease_delay: Duration,
 }
 
 impl FakeInbox {
@@ -49,6 +51,7 @@ impl FakeInbox {
             label: "fake".into(),
             state: Mutex::new(State::default()),
             lease_calls: AtomicU64::new(0),
+            lease_delay: Duration::ZERO,
         };
         {
             let mut s = inbox.state.lock().unwrap();
@@ -103,6 +106,7 @@ impl Source for FakeInbox {
     fn lease(&self, options: LeaseOptions) -> BoxFuture<'_, Result<Lease, Error>> {
         Box::pin(async move {
             self.lease_calls.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(self.lease_delay).await;
             let now = Instant::now();
             let requested_at = Utc::now();
             let mut s = self.state.lock().unwrap();
@@ -360,4 +364,40 @@ async fn stream_deliveries_are_settled_by_the_caller_and_released_when_dropped()
     assert_eq!(report.acked, 3);
     let (acked, leased, _, _) = inbox.snapshot();
     assert_eq!((acked, leased), (3, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_inbox_does_not_hold_back_the_others() {
+    let fast = FakeInbox::with_messages(50);
+    let mut slow = FakeInbox::with_messages(5);
+    Arc::get_mut(&mut slow).unwrap().lease_delay = Duration::from_secs(30);
+    let shutdown = CancellationToken::new();
+    let started = Instant::now();
+    let fast_done = Arc::new(Mutex::new(None));
+    let (f, d) = (fast.clone(), fast_done.clone());
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        while f.snapshot().0 < 50 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        *d.lock().unwrap() = Some(started.elapsed());
+        stop.cancel();
+    });
+    let report = builder(&fast)
+        .add_source(slow.clone())
+        .max_in_flight(8)
+        .handler(|_msg: Received| async { Ok::<_, String>(()) })
+        .run(shutdown)
+        .await;
+    let took = fast_done
+        .lock()
+        .unwrap()
+        .expect("the fast inbox was drained");
+    // The slow inbox's first lease takes 30 s; the fast one was drained while it was in flight.
+    assert!(
+        took < Duration::from_secs(30),
+        "the fast inbox waited for the slow one: {took:?}"
+    );
+    assert_eq!(report.acked, 50, "{report}");
+    assert!(report.is_balanced(), "{report}");
 }
