@@ -3,7 +3,9 @@
 //! Every generated `Client` carries a [`ClientState`]. Before each request the `pre` hook sets the
 //! bearer header from the state's [`BearerSource`]; `exec` either sends the request or, when a
 //! [`RequestCapture`] is installed, records it and answers locally so nothing leaves the process
-//! (the facade's request-shape snapshots are taken this way).
+//! (the facade's request-shape snapshots are taken this way). With a [`ResponseHandoff`]
+//! installed, `exec` sends the request but hands the raw response to the caller instead of to
+//! the generated code, so the caller reads status, headers and body itself.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -65,6 +67,7 @@ impl BearerSource for SecretString {
 pub struct ClientState {
     bearer: Option<Arc<dyn BearerSource>>,
     capture: Option<RequestCapture>,
+    handoff: Option<ResponseHandoff>,
 }
 
 impl ClientState {
@@ -110,6 +113,70 @@ impl ClientState {
         self.capture = Some(capture);
         self
     }
+
+    /// Sends every request, but puts the raw response into `handoff` and answers the generated
+    /// code with status 599 instead. A capture, when also installed, wins: nothing is sent.
+    ///
+    /// Generated code reads answers for you, but a documented error status whose body does not
+    /// parse as the documented type comes back as `InvalidResponsePayload`, without its status or
+    /// headers; a caller that must keep them (a `Retry-After` on an empty 429) reads the response
+    /// itself.
+    ///
+    /// ```
+    /// use zapier_embed_api::{ClientState, ResponseHandoff};
+    /// let handoff = ResponseHandoff::new();
+    /// let state = ClientState::default().with_response_handoff(handoff.clone());
+    /// assert!(handoff.take().is_none());
+    /// # let _ = state;
+    /// ```
+    pub fn with_response_handoff(mut self, handoff: ResponseHandoff) -> Self {
+        self.handoff = Some(handoff);
+        self
+    }
+}
+
+/// Where a client with [`ClientState::with_response_handoff`] leaves the raw response of its
+/// last request.
+///
+/// ```
+/// let handoff = zapier_embed_api::ResponseHandoff::new();
+/// assert!(handoff.take().is_none());
+/// ```
+#[derive(Clone, Default)]
+pub struct ResponseHandoff {
+    slot: Arc<Mutex<Option<reqwest::Response>>>,
+}
+
+impl ResponseHandoff {
+    /// An empty hand-off slot.
+    ///
+    /// ```
+    /// let handoff = zapier_embed_api::ResponseHandoff::new();
+    /// # let _ = handoff;
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The response of the last request sent, if any (taking it empties the slot).
+    ///
+    /// ```
+    /// let handoff = zapier_embed_api::ResponseHandoff::new();
+    /// assert!(handoff.take().is_none());
+    /// ```
+    pub fn take(&self) -> Option<reqwest::Response> {
+        self.slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+
+    fn put(&self, response: reqwest::Response) {
+        *self.slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(response);
+    }
+}
+
+impl fmt::Debug for ResponseHandoff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResponseHandoff").finish_non_exhaustive()
+    }
 }
 
 impl fmt::Debug for ClientState {
@@ -118,6 +185,7 @@ impl fmt::Debug for ClientState {
         f.debug_struct("ClientState")
             .field("bearer", &self.bearer.is_some())
             .field("capture", &self.capture.is_some())
+            .field("handoff", &self.handoff.is_some())
             .finish()
     }
 }
@@ -288,17 +356,27 @@ async fn exec(
     request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
-    match &state.capture {
-        Some(capture) => {
-            capture.push(CapturedRequest::from_request(&request, info));
-            let response = http::Response::builder()
-                .status(CAPTURED_STATUS)
-                .body(Vec::<u8>::new())
-                .expect("a static status and an empty body form a valid response");
-            Ok(reqwest::Response::from(response))
-        }
-        None => client.execute(request).await,
+    if let Some(capture) = &state.capture {
+        capture.push(CapturedRequest::from_request(&request, info));
+        return Ok(placeholder());
     }
+    let response = client.execute(request).await?;
+    match &state.handoff {
+        Some(handoff) => {
+            handoff.put(response);
+            Ok(placeholder())
+        }
+        None => Ok(response),
+    }
+}
+
+/// The local answer of a capturing or handing-off client: an empty body with status 599.
+fn placeholder() -> reqwest::Response {
+    let response = http::Response::builder()
+        .status(CAPTURED_STATUS)
+        .body(Vec::<u8>::new())
+        .expect("a static status and an empty body form a valid response");
+    reqwest::Response::from(response)
 }
 
 /// Implements the hooks for each generated client; the four clients are distinct types.

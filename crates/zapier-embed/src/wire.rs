@@ -7,20 +7,18 @@
 //!
 //! # How a request is made
 //!
-//! 1. **Built by the generated builder.** The builder's `send()` runs against a private
-//!    [`RequestCapture`], which records the request exactly as the generated code (and nothing
-//!    else) shaped it and answers locally.
-//! 2. **Sent through the generated client's hooks.** The recorded request is replayed through
-//!    the same generated client's `pre` hook (bearer token) and `exec` hook (the network, or the
-//!    user's own capture).
-//! 3. **Read here.** The answer's status, headers and body are read by this module: success
-//!    bodies decode into the generated response types, then into domain types; every other
-//!    answer goes to [`Error::from_response`] with its status, `Retry-After` and body.
+//! 1. **Built and sent by the generated client.** The builder's `send()` shapes the request, and
+//!    the client's hooks add the bearer token (`pre`) and send it (`exec`), or record it into the
+//!    user's capture.
+//! 2. **Read here.** The client carries a [`ResponseHandoff`]: `exec` hands the raw response to
+//!    this module instead of to the generated code. Success bodies decode into the generated
+//!    response types, then into domain types; every other answer goes to
+//!    [`Error::from_response`] with its status, `Retry-After` and body.
 //!
-//! Step 3 is why the generated `send()` is not used end to end: for a *documented* error status
-//! whose body does not parse as the documented type (an empty 429 from a gateway, a Django
-//! `{"detail": "Not found."}` 404), progenitor answers `InvalidResponsePayload`, which has no
-//! status, and a rate limit or a missing inbox would then surface as a decode error.
+//! Step 2 is why the generated `send()` does not read the answer: for a *documented* error
+//! status whose body does not parse as the documented type (an empty 429 from a gateway, a
+//! Django `{"detail": "Not found."}` 404), progenitor answers `InvalidResponsePayload`, which has
+//! no status, and a rate limit or a missing inbox would then surface as a decode error.
 //!
 //! # Requests built beside the generated builders
 //!
@@ -44,15 +42,13 @@ use chrono::Utc;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
-use zapier_embed_api::{
-    CapturedBody, CapturedRequest, ClientState, RequestCapture, by_id, by_name, oauth, partner,
-};
+use zapier_embed_api::{ClientState, ResponseHandoff, by_id, by_name, oauth, partner};
 
 use crate::actions::{Action, ActionType, App, Choice, OutputField, RunState};
 use crate::call::{Failure, Operation, Transport};
@@ -130,77 +126,42 @@ impl Api {
         state
     }
 
-    /// Builds the request of `op` with the generated builder run by `build` (step 1 of the
-    /// module documentation), then sends it (steps 2 and 3).
+    /// Builds and sends the request of `op` with the generated builder run by `build` (step 1 of
+    /// the module documentation); the answer comes back through the hand-off (step 2).
     async fn send<C, F, Fut, R, E>(&self, op: &Operation, build: F) -> Result<Answer, Failure>
     where
         C: Generated,
         F: FnOnce(C) -> Fut,
         Fut: Future<Output = Result<R, ApiError<E>>>,
     {
-        let recorder = RequestCapture::new();
-        let base = C::base(&self.transport);
-        let builder = C::make(
-            base,
+        let handoff = ResponseHandoff::new();
+        let client = C::make(
+            C::base(&self.transport),
             self.transport.http.clone(),
-            ClientState::default().with_capture(recorder.clone()),
+            self.state().with_response_handoff(handoff.clone()),
         );
-        if let Err(ApiError::InvalidRequest(message)) = build(builder).await {
-            return Err(Failure::unsent(invalid_request(op, &message)));
-        }
-        let Some(captured) = recorder.take().pop() else {
-            return Err(Failure::unsent(invalid_request(
-                op,
-                "the generated client built no request",
-            )));
-        };
-        let request = self.replay(op, base, &captured)?;
-        self.exchange::<C>(op, request).await
-    }
-
-    /// Rebuilds a recorded request (the recorder keeps everything but `Authorization`, which
-    /// the `pre` hook adds when it is sent).
-    fn replay(
-        &self,
-        op: &Operation,
-        base: &str,
-        captured: &CapturedRequest,
-    ) -> Result<reqwest::Request, Failure> {
-        let unsent = |why: String| Failure::unsent(invalid_request(op, &why));
-        let origin = url::Url::parse(base)
-            .map_err(|e| unsent(e.to_string()))?
-            .origin()
-            .ascii_serialization();
-        let mut url = format!("{origin}{}", captured.path);
-        if let Some(query) = &captured.query {
-            url.push('?');
-            url.push_str(query);
-        }
-        let method = reqwest::Method::from_bytes(captured.method.as_bytes())
-            .map_err(|e| unsent(e.to_string()))?;
-        let mut builder = self.transport.http.request(method, url);
-        for (name, value) in &captured.headers {
-            let name =
-                HeaderName::from_bytes(name.as_bytes()).map_err(|e| unsent(e.to_string()))?;
-            let value = HeaderValue::from_str(value).map_err(|e| unsent(e.to_string()))?;
-            builder = builder.header(name, value);
-        }
-        builder = match &captured.body {
-            None => builder,
-            Some(CapturedBody::Json(json)) => {
-                builder.body(serde_json::to_vec(json).map_err(|e| unsent(e.to_string()))?)
+        match build(client).await {
+            Err(ApiError::InvalidRequest(message)) => {
+                return Err(Failure::unsent(invalid_request(op, &message)));
             }
-            Some(CapturedBody::Form(pairs)) => builder.body(
-                url::form_urlencoded::Serializer::new(String::new())
-                    .extend_pairs(pairs)
-                    .finish(),
-            ),
-            Some(CapturedBody::Text(text)) => builder.body(text.clone()),
-            Some(_) => return Err(unsent("a request body of an unknown kind".to_owned())),
-        };
-        builder
-            .build()
-            .map_err(|e| Failure::unsent(reqwest_error(op, &e)))
+            Err(ApiError::CommunicationError(e)) => return Err(transport_failure(op, e)),
+            Err(ApiError::Custom(message)) => {
+                return Err(Failure::unsent(invalid_request(op, &message)));
+            }
+            // Every answer reaches the generated code as the hand-off's placeholder.
+            _ => {}
+        }
+        match handoff.take() {
+            Some(response) => answer(op, response).await,
+            // The user's capture recorded the request and answered locally with an empty 599:
+            // mapped as `from_answer` maps that answer.
+            None => Err(Failure::answered(Error::from_response(
+                op.name,
+                CAPTURED_STATUS,
+                None,
+                &[],
+            ))),
+        }
     }
 
     /// Sends a request through `C`'s hooks; answers a 2xx, maps everything else.
@@ -226,12 +187,7 @@ impl Api {
             return Err(Failure::answered(hook_error(op, e)));
         }
         let response = result.map_err(|e| transport_failure(op, e))?;
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            Ok(Answer { status, response })
-        } else {
-            Err(Failure::answered(from_answer(op, response).await))
-        }
+        answer(op, response).await
     }
 
     /// Sends a JSON request built here (see "Requests built beside the generated builders").
@@ -256,6 +212,19 @@ impl Api {
             .build()
             .map_err(|e| Failure::unsent(reqwest_error(op, &e)))?;
         self.exchange::<C>(op, request).await
+    }
+}
+
+/// The status of a capturing client's local answer (see [`zapier_embed_api::RequestCapture`]).
+const CAPTURED_STATUS: u16 = 599;
+
+/// A 2xx answer as an [`Answer`]; anything else mapped to an error.
+async fn answer(op: &Operation, response: reqwest::Response) -> Result<Answer, Failure> {
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        Ok(Answer { status, response })
+    } else {
+        Err(Failure::answered(from_answer(op, response).await))
     }
 }
 
