@@ -260,11 +260,17 @@ impl Transport {
 /// A jittered exponential delay for polling loops (waiting for a state, polling a run): half of
 /// `base × 1.6^step` plus a random part of the other half, capped at `max`.
 pub(crate) fn poll_delay(step: u32, base: Duration, max: Duration) -> Duration {
-    use rand::Rng;
     let factor = 1.6f64.powi(i32::try_from(step.min(40)).unwrap_or(40));
     let ceiling = Duration::try_from_secs_f64(base.as_secs_f64() * factor)
         .unwrap_or(max)
         .min(max);
+    half_jitter(ceiling)
+}
+
+/// A delay drawn uniformly from the upper half of `ceiling`: spread, so that clients that waited
+/// together do not come back together, yet never much shorter than asked.
+pub(crate) fn half_jitter(ceiling: Duration) -> Duration {
+    use rand::Rng;
     let half = ceiling / 2;
     let nanos = u64::try_from(half.as_nanos()).unwrap_or(u64::MAX);
     half + Duration::from_nanos(rand::rng().random_range(0..=nanos))

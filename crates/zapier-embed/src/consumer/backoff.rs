@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::call::half_jitter;
+
 /// Doubles from `floor` to `ceiling`; each delay is drawn uniformly from its upper half, so that
 /// many consumers that failed together do not retry together.
 #[derive(Clone, Debug)]
@@ -25,8 +27,7 @@ impl Backoff {
     pub fn next(&mut self) -> Duration {
         let base = self.current;
         self.current = (self.current * 2).min(self.ceiling);
-        let half = base / 2;
-        half + half.mul_f64(rand::random::<f64>())
+        half_jitter(base)
     }
 
     /// Back to the floor (after a success).
