@@ -1,1 +1,6 @@
 //! Cross-crate tests live in `tests/tests/`; request-shape snapshots in `tests/snapshots/`.
+//!
+//! The library part holds what other crates' tests reuse: [`hostile`], a scriptable server that
+//! misbehaves on purpose.
+
+pub mod hostile;
