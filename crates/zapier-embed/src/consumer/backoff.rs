@@ -26,7 +26,7 @@ impl Backoff {
     /// The next delay, then doubles (up to the ceiling).
     pub fn next(&mut self) -> Duration {
         let base = self.current;
-        self.current = (self.current * 2).min(self.ceiling);
+        self.current = self.current.saturating_mul(2).min(self.ceiling);
         half_jitter(base)
     }
 

@@ -37,7 +37,7 @@ impl Deadline {
     /// ```
     pub fn after(budget: Duration) -> Self {
         Deadline {
-            at: Instant::now() + budget,
+            at: saturating_after(Instant::now(), budget),
             leased_until: None,
         }
     }
@@ -49,11 +49,12 @@ impl Deadline {
         server_leased_until: Option<DateTime<Utc>>,
         margin: Duration,
     ) -> Self {
-        let mut expiry = sent + lease_length;
+        let mut expiry = saturating_after(sent, lease_length);
         if let Some(until) = server_leased_until {
-            // Map the server's wall-clock expiry onto the monotonic clock, now.
+            // Map the server's wall-clock expiry onto the monotonic clock, now. It can only
+            // shorten the deadline: a `leased_until` centuries ahead changes nothing.
             let left = (until - Utc::now()).to_std().unwrap_or(Duration::ZERO);
-            expiry = expiry.min(Instant::now() + left);
+            expiry = expiry.min(saturating_after(Instant::now(), left));
         }
         Deadline {
             at: expiry.checked_sub(margin).unwrap_or(sent),
@@ -114,6 +115,13 @@ impl fmt::Debug for Deadline {
     }
 }
 
+/// `from + wait`, or a year after `from` when `wait` is longer: a configured or server-sent wait
+/// can be as large as `Duration::MAX`, which would overflow the clock.
+pub(crate) fn saturating_after(from: Instant, wait: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    from + wait.min(FAR)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,5 +144,35 @@ mod tests {
         let until = Utc::now() + chrono::Duration::hours(5);
         let d = Deadline::for_lease(sent, Duration::from_secs(60), Some(until), Duration::ZERO);
         assert_eq!(d.remaining(), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn absurd_lengths_and_expiries_saturate_instead_of_panicking() {
+        let sent = Instant::now();
+        let d = Deadline::for_lease(
+            sent,
+            Duration::MAX,
+            Some(DateTime::<Utc>::MAX_UTC),
+            Duration::MAX,
+        );
+        assert!(
+            d.is_past(),
+            "a margin longer than the lease leaves no budget"
+        );
+        let d = Deadline::for_lease(
+            sent,
+            Duration::MAX,
+            Some(DateTime::<Utc>::MAX_UTC),
+            Duration::ZERO,
+        );
+        assert!(d.remaining() > Duration::from_secs(3600));
+        let d = Deadline::for_lease(
+            sent,
+            Duration::from_secs(5),
+            Some(DateTime::<Utc>::MIN_UTC),
+            Duration::ZERO,
+        );
+        assert!(d.is_past(), "an expiry in the past leaves no budget");
+        assert!(!Deadline::after(Duration::MAX).is_past());
     }
 }

@@ -12,14 +12,21 @@
 //! 3. **Idle inboxes back off** with jitter between a floor and a ceiling, and are woken early by
 //!    their notification stream (SSE) or a webhook; the ceiling is the safety poll.
 //! 4. **Failures never stop the loop silently:** a paused inbox is re-checked periodically and
-//!    reported; transient errors back off and are reported; unrecoverable ones stop that inbox
-//!    only, and are reported and returned.
+//!    reported; transient errors (an answer that does not decode included) back off and are
+//!    reported; unrecoverable ones stop that inbox only, and are reported and returned.
+//! 5. **The answer is checked against the request:** only as many messages run as slots were
+//!    taken; the surplus and second copies of a message are released or dropped, never run.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use crate::{Error, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds};
+use std::collections::HashMap;
+
+use crate::{
+    AckHandle, Error, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage,
+    MessageId,
+};
 use futures::StreamExt;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -27,16 +34,21 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::Backoff;
-use super::deadline::Deadline;
+use super::deadline::{Deadline, saturating_after};
 use super::delivery::{Delivery, SettleToken, WorkerSlot};
 use super::event::{self, ConsumerEvent, EventSink};
 use super::options::ConsumerOptions;
 use super::report::{Counters, StoppedInbox};
-use super::settle::SettleSender;
+use super::settle::{SettleSender, Settlement};
 use super::source::Source;
 
 /// The most messages one lease call may ask for.
 const MAX_LEASE: usize = 100;
+
+/// The longest a server's `Retry-After` holds an inbox back: a larger value (a broken or hostile
+/// server can send any number) is read as this, so the inbox is tried again within the hour
+/// instead of never, and no instant arithmetic can overflow.
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 
 /// One inbox as the engine sees it; `woken` is set by its wake-up sources.
 #[derive(Clone)]
@@ -128,7 +140,7 @@ impl Engine {
                     .filter(|s| s.state != State::Stopped && !s.leasing)
                     .map(|s| s.next_at)
                     .min()
-                    .unwrap_or(now + self.options.idle_ceiling);
+                    .unwrap_or_else(|| saturating_after(now, self.options.idle_ceiling));
                 tokio::select! {
                     Some(done) = leases.join_next(), if !leases.is_empty() => {
                         self.finish(&mut slots, done, &out, &mut stopped);
@@ -269,18 +281,13 @@ impl Engine {
         self.report_status(slot, &lease);
 
         if lease.is_empty() {
-            slot.next_at = now + slot.idle.next();
+            slot.next_at = saturating_after(now, slot.idle.next());
             return;
         }
         slot.idle.reset();
         // A full lease means more may be waiting: lease again as soon as there is room.
         slot.next_at = now;
 
-        let count = lease.messages.len();
-        Counters::add(&self.counters.nonempty_leases, 1);
-        Counters::add(&self.counters.leased, count as u64);
-        metrics::counter!("zapier_embed_consumer_leased_total", "inbox" => source.label().to_owned())
-            .increment(count as u64);
         let margin = self.options.margin_for(done.lease_seconds);
         let deadline = Deadline::for_lease(
             done.sent,
@@ -288,17 +295,41 @@ impl Engine {
             Some(lease.leased_until),
             margin,
         );
+        let sorted = sort_lease(lease.messages, done.permits.len());
+        if sorted.duplicates > 0 {
+            Counters::add(&self.counters.lease_duplicates, sorted.duplicates as u64);
+        }
+        if !sorted.surplus.is_empty() {
+            Counters::add(&self.counters.surplus_released, sorted.surplus.len() as u64);
+        }
+        let count = sorted.run.len() + sorted.surplus.len();
+        if sorted.duplicates > 0 || !sorted.surplus.is_empty() {
+            tracing::warn!(
+                inbox = source.label(),
+                asked = done.permits.len(),
+                duplicates = sorted.duplicates,
+                surplus = sorted.surplus.len(),
+                "the lease answer held more than was asked for: the extra messages are not run"
+            );
+        }
+        Counters::add(&self.counters.nonempty_leases, 1);
+        Counters::add(&self.counters.leased, count as u64);
+        metrics::counter!("zapier_embed_consumer_leased_total", "inbox" => source.label().to_owned())
+            .increment(count as u64);
         let label: Arc<str> = Arc::from(source.label());
         let key = done.key;
         self.settler.open(key, count, source, deadline.instant());
-        let mut permits = done.permits;
-        for message in lease.messages {
-            // The server never returns more than asked; should it, the extra messages still get
-            // a (slot-less) token, so they are settled rather than leaked.
-            let permit = permits
-                .pop()
-                .map(|p| WorkerSlot::new(p, self.freed.clone()));
-            let token = SettleToken::new(key, message.ack.clone(), self.settler.clone(), permit);
+        // Messages beyond the worker slots taken for this lease (a server that answered more
+        // than asked, or a second hold on a message already in it) never start: they go back
+        // at once, so the number of running handlers never exceeds `max_in_flight`.
+        for message in sorted.surplus {
+            SettleToken::new(key, message.ack, self.settler.clone(), None)
+                .settle_detached(Settlement::Release);
+        }
+        for (message, permit) in sorted.run.into_iter().zip(done.permits) {
+            let slot = WorkerSlot::new(permit, self.freed.clone());
+            let token =
+                SettleToken::new(key, message.ack.clone(), self.settler.clone(), Some(slot));
             // If nobody consumes deliveries any more, the send fails and dropping the delivery
             // releases the message.
             let _ = out.send(Delivery::new(message, deadline, label.clone(), token));
@@ -324,7 +355,7 @@ impl Engine {
                     );
                 }
                 slot.state = State::Paused;
-                slot.next_at = now + self.options.paused_recheck;
+                slot.next_at = saturating_after(now, self.options.paused_recheck);
             }
             Outcome::Transient => {
                 slot.state = State::Failing;
@@ -332,8 +363,8 @@ impl Engine {
                 let retry_in = slot
                     .errors
                     .next()
-                    .max(error.retry_after().unwrap_or_default());
-                slot.next_at = now + retry_in;
+                    .max(error.retry_after().unwrap_or_default().min(MAX_RETRY_AFTER));
+                slot.next_at = saturating_after(now, retry_in);
                 event::emit(
                     &self.events,
                     ConsumerEvent::LeaseFailed {
@@ -423,6 +454,47 @@ async fn lease(
     }
 }
 
+/// A lease answer sorted by what the engine does with each message.
+pub(crate) struct SortedLease {
+    /// One message per worker slot taken for the lease, in the server's order.
+    pub run: Vec<LeasedMessage>,
+    /// Held but not run: beyond the slots, or a second hold (another ack handle) on a message
+    /// already in `run`. Released at once.
+    pub surplus: Vec<LeasedMessage>,
+    /// Copies of a message already in the answer under the same ack handle: there is nothing
+    /// more to settle for them, so they are only counted.
+    pub duplicates: usize,
+}
+
+/// Splits a lease answer: the first `slots` distinct messages run, the rest are released, and a
+/// message listed twice runs once. The server is trusted with none of this.
+pub(crate) fn sort_lease(messages: Vec<LeasedMessage>, slots: usize) -> SortedLease {
+    let mut seen: HashMap<MessageId, Vec<AckHandle>> = HashMap::new();
+    let mut sorted = SortedLease {
+        run: Vec::new(),
+        surplus: Vec::new(),
+        duplicates: 0,
+    };
+    for message in messages {
+        let handles = seen.entry(message.id.clone()).or_default();
+        if handles.contains(&message.ack) {
+            sorted.duplicates += 1;
+            continue;
+        }
+        let first_copy = handles.is_empty();
+        handles.push(message.ack.clone());
+        if !first_copy {
+            sorted.duplicates += 1;
+            sorted.surplus.push(message);
+        } else if sorted.run.len() < slots {
+            sorted.run.push(message);
+        } else {
+            sorted.surplus.push(message);
+        }
+    }
+    sorted
+}
+
 enum Outcome {
     Paused,
     Transient,
@@ -433,6 +505,9 @@ fn classify(error: &Error) -> Outcome {
     match error {
         Error::InboxPaused { .. } => Outcome::Paused,
         e if e.is_retryable() => Outcome::Transient,
+        // An answer that does not decode (a garbage 200 from a proxy, a truncated body) says
+        // nothing about the inbox: the next lease may well succeed, so it is retried like a 5xx.
+        Error::Decode { .. } => Outcome::Transient,
         // A token that expired mid-run is refreshed by the client; seeing it here means the
         // refresh itself failed, which may be temporary (the token endpoint was down).
         Error::Unauthenticated { .. } => Outcome::Transient,

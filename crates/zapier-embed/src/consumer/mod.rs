@@ -25,7 +25,13 @@
 //! - **Idempotency.** Messages flagged `possible_duplicate_data` or delivered more than once are
 //!   checked against a [`Dedup`] store and acked without re-running the handler when already done.
 //! - **It never dies silently.** Paused inboxes, transient failures and unrecoverable errors are
-//!   reported as [`ConsumerEvent`]s and in the [`ShutdownReport`].
+//!   reported as [`ConsumerEvent`]s and in the [`ShutdownReport`]. A lease answer that does not
+//!   decode (a proxy's error page with status 200, a truncated body) is transient: retried with
+//!   backoff like a 5xx. A server's `Retry-After` holds an inbox back for at most an hour.
+//! - **The server is not trusted with the limits.** A lease answer holding more messages than
+//!   were asked for never runs more than `max_in_flight` handlers: the surplus is released at
+//!   once ([`ShutdownReport::surplus_released`]); a message listed twice in one answer runs once
+//!   ([`ShutdownReport::lease_duplicates`]). The report still adds up.
 //! - **Graceful shutdown.** Cancelling the token stops leasing, lets running handlers finish within
 //!   a timeout ([`ShutdownPolicy`]), releases the rest, flushes every pending ack and returns a
 //!   report whose counts add up.

@@ -77,6 +77,8 @@ pub(crate) struct Counters {
     pub released_unstarted: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub duplicates_skipped: AtomicU64,
+    pub surplus_released: AtomicU64,
+    pub lease_duplicates: AtomicU64,
 }
 
 impl Counters {
@@ -116,6 +118,8 @@ impl Counters {
             abandoned: g(&self.abandoned),
             dead_lettered: g(&self.dead_lettered),
             duplicates_skipped: g(&self.duplicates_skipped),
+            surplus_released: g(&self.surplus_released),
+            lease_duplicates: g(&self.lease_duplicates),
             handler_errors: g(&self.handler_errors),
             deadline_exceeded: g(&self.deadline_exceeded),
             released_unstarted: g(&self.released_unstarted),
@@ -181,6 +185,14 @@ pub struct ShutdownReport {
     pub dead_lettered: u64,
     /// Messages acked without running the handler because [`Dedup`](super::Dedup) had seen them.
     pub duplicates_skipped: u64,
+    /// Messages a lease answer held beyond what was asked for (a misbehaving server), released
+    /// at once without running, so no more handlers run than `max_in_flight` allows. Counted in
+    /// `leased` and settled like any other message.
+    pub surplus_released: u64,
+    /// Messages a lease answer listed more than once: each runs once. A copy under the same ack
+    /// handle has nothing left to settle and is counted only here (not in `leased`); a copy
+    /// under another handle is also counted in `surplus_released` and released.
+    pub lease_duplicates: u64,
     /// Handler runs that returned an error.
     pub handler_errors: u64,
     /// Handler runs cut off at their deadline.
@@ -227,7 +239,8 @@ impl fmt::Display for ShutdownReport {
             f,
             "leased {}: acked {}, released {}, lease expired {}, settle failed {}, not held {}, \
              unconfirmed {}, abandoned {} \
-             (dead-lettered {}, duplicates skipped {}, handler errors {}, deadline exceeded {}); \
+             (dead-lettered {}, duplicates skipped {}, handler errors {}, deadline exceeded {}, \
+             surplus released {}, duplicates in leases {}); \
              {} lease requests ({} non-empty), {} ack requests, {} release requests in {:.1?}",
             self.leased,
             self.acked,
@@ -241,6 +254,8 @@ impl fmt::Display for ShutdownReport {
             self.duplicates_skipped,
             self.handler_errors,
             self.deadline_exceeded,
+            self.surplus_released,
+            self.lease_duplicates,
             self.lease_requests,
             self.nonempty_leases,
             self.ack_requests,
