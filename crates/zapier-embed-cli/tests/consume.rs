@@ -178,3 +178,139 @@ fn consume_dead_letters_a_message_failing_its_final_attempt() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Whether process `pid` still runs (a zombie waiting for its reaper counts as ended).
+#[cfg(unix)]
+fn is_running(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name in parentheses: `pid (comm) S ...`.
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
+    }
+}
+
+/// Waits (bounded) until `path` holds a line; answers it.
+#[cfg(unix)]
+fn wait_for_line(path: &std::path::Path) -> String {
+    for _ in 0..600 {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && let Some(line) = text.lines().next()
+        {
+            return line.trim().to_owned();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{} was never written", path.display());
+}
+
+/// Waits (bounded) until `pid` has ended.
+#[cfg(unix)]
+fn wait_until_gone(pid: &str) -> bool {
+    for _ in 0..200 {
+        if !is_running(pid) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+/// A command that leaves a background grandchild and waits for it; the grandchild's pid lands in
+/// `pidfile`.
+#[cfg(unix)]
+fn spawning_command(pidfile: &std::path::Path) -> String {
+    format!(
+        "cat > /dev/null; sleep 300 & echo $! > '{}'; wait",
+        pidfile.display()
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn the_timeout_kills_the_whole_process_group_of_a_command() {
+    let emu = TestEmulator::start();
+    ensure_active_inbox(&emu, &[], "groups");
+    emu.emit(CHANNEL, &["one"]);
+    let dir = temp_dir("groups");
+    let pidfile = dir.join("grandchild.pid");
+    let out = emu.zembed(&[
+        "consume",
+        "groups",
+        "--exec",
+        &spawning_command(&pidfile),
+        "--timeout",
+        "1s",
+        "--max-messages",
+        "1",
+    ]);
+    ok(&out);
+    assert!(stderr(&out).contains("released 1"), "{}", stderr(&out));
+    let grandchild = wait_for_line(&pidfile);
+    assert!(
+        wait_until_gone(&grandchild),
+        "the background grandchild {grandchild} outlived its command"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_ctrl_c_kills_every_command_group_and_releases_their_messages() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+
+    let emu = TestEmulator::start();
+    ensure_active_inbox(&emu, &[], "abort");
+    emu.emit(CHANNEL, &["stuck"]);
+    let dir = temp_dir("abort");
+    let pidfile = dir.join("grandchild.pid");
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("zembed"));
+    for var in common::ZAPIER_VARS {
+        command.env_remove(var);
+    }
+    let mut child = command
+        .args(["consume", "abort", "--exec", &spawning_command(&pidfile)])
+        .env("ZAPIER_EMULATOR_HOST", &emu.host)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let grandchild = wait_for_line(&pidfile);
+    let interrupt = || {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(sent.success());
+    };
+    interrupt();
+    // The first Ctrl-C drains (waits for the command); the second must not wait for it.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    interrupt();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("read");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(
+        wait_until_gone(&grandchild),
+        "the background grandchild {grandchild} outlived zembed\n{err}"
+    );
+    // Its message went back to the inbox instead of staying leased until expiry.
+    let listed = ok_json(&emu.zembed(&["messages", "ls", "abort", "--json"]));
+    let statuses: Vec<&Value> = listed
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|m| &m["status"])
+        .collect();
+    assert_eq!(statuses, [&Value::from("available")], "{listed}\n{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

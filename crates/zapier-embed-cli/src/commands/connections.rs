@@ -2,6 +2,7 @@
 
 use clap::{Args, Subcommand};
 
+use crate::args;
 use crate::config::GlobalArgs;
 use crate::output::{self, Table};
 
@@ -25,7 +26,7 @@ pub enum ConnectionsAction {
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// App key or slug, e.g. `slack`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Only connections that are not expired.
     #[arg(long)]

@@ -2,7 +2,7 @@
 
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -12,6 +12,7 @@ use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received};
 use zapier_embed::{InboxRef, LeaseSeconds, LeasedMessage};
 
+use super::process_group::Groups;
 use crate::args;
 use crate::config::GlobalArgs;
 use crate::signals::StopSignals;
@@ -20,7 +21,7 @@ use crate::signals::StopSignals;
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
     /// Inbox id (hyphenated uuid) or name.
-    #[arg(value_parser = args::inbox_ref)]
+    #[arg(value_parser = args::Checked(args::inbox_ref))]
     pub inbox: InboxRef,
     /// Shell command run for each message (`sh -c CMD`), the payload as JSON on its stdin.
     #[arg(long, value_name = "CMD")]
@@ -32,10 +33,11 @@ pub struct ConsumeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_messages: Option<u64>,
     /// How long each lease hides a message from other consumers (1..=3600).
-    #[arg(long, value_parser = args::lease_seconds)]
+    #[arg(long, value_parser = args::Checked(args::lease_seconds))]
     pub lease_seconds: Option<LeaseSeconds>,
-    /// Kill a command that runs longer than this (the message is then released).
-    #[arg(long, value_parser = args::duration)]
+    /// Kill a command (with everything it started) that runs longer than this; the message is
+    /// then released.
+    #[arg(long, value_parser = args::Checked(args::positive_duration))]
     pub timeout: Option<Duration>,
     /// Command run (`sh -c`, payload on stdin) when a message fails its final attempt; the
     /// message is acked once it exits 0. Without it, a message failing its final attempt is
@@ -51,12 +53,42 @@ stdin of `sh -c CMD`; exit status 0 acks the message, anything else releases it 
 redelivered with its attempt count + 1). The command also sees ZEMBED_INBOX, ZEMBED_MESSAGE_ID \
 and ZEMBED_ATTEMPT in its environment; its stdout and stderr are zembed's.
 
+Each command runs in a process group of its own: a command killed at its --timeout, or whose \
+start fails half-way, is killed together with everything it started.
+
 Ctrl-C (or SIGTERM) stops leasing and drains: commands already running finish and their \
-messages are settled; a second Ctrl-C exits at once. A report (acked, released, dead-lettered) \
-is printed on stderr at the end.
+messages are settled. A second Ctrl-C kills every running command's process group, releases \
+the messages held (best effort, for at most 10 seconds) and exits with status 130. A report \
+(acked, released, dead-lettered) is printed on stderr at the end.
 
 Exit status: 0 after a clean drain (released messages are not an error), 1 when the inbox \
 cannot be consumed (unknown inbox, credentials, API failure), 2 for bad flags.";
+
+/// How long a second Ctrl-C waits for the held messages to be released before exiting anyway.
+const RELEASE_ON_ABORT: Duration = Duration::from_secs(10);
+
+/// Exit status after a second Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: i32 = 130;
+
+/// What the commands of one `consume` share: their process groups, and whether a second Ctrl-C
+/// asked to stop at once (then no command starts any more).
+#[derive(Clone, Default)]
+struct Commands {
+    groups: Groups,
+    aborted: Arc<AtomicBool>,
+}
+
+impl Commands {
+    /// Kills every running command's group; from now on no command starts.
+    fn abort(&self) {
+        self.aborted.store(true, Ordering::SeqCst);
+        self.groups.kill_all();
+    }
+
+    fn is_aborted(&self) -> bool {
+        self.aborted.load(Ordering::SeqCst)
+    }
+}
 
 /// Runs `zembed consume`.
 pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
@@ -75,19 +107,22 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
     let label = Arc::new(args.inbox.to_string());
     let max = args.max_messages;
     let timeout = args.timeout;
+    let commands = Commands::default();
 
     let handler = {
         let token = token.clone();
         let handled = Arc::clone(&handled);
         let command = Arc::clone(&command);
         let label = Arc::clone(&label);
+        let commands = commands.clone();
         move |msg: Received| {
             let token = token.clone();
             let handled = Arc::clone(&handled);
             let command = Arc::clone(&command);
             let label = Arc::clone(&label);
+            let commands = commands.clone();
             async move {
-                let result = exec(&command, &label, &msg, timeout).await;
+                let result = exec(&commands, &command, &label, &msg, timeout).await;
                 let n = handled.fetch_add(1, Ordering::SeqCst) + 1;
                 if max.is_some_and(|max| n >= max) {
                     token.cancel();
@@ -97,7 +132,7 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
         }
     };
 
-    let signals = tokio::spawn(stop_on_signals(signals, token.clone()));
+    let signals = tokio::spawn(stop_on_signals(signals, token.clone(), commands.clone()));
     let stopped = token.clone();
     let mut builder = Consumer::builder(&client, args.inbox.clone())
         .max_in_flight(args.concurrency as usize)
@@ -118,16 +153,18 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
         Some(dead_letter) => {
             let dead_letter = Arc::new(dead_letter);
             let label = Arc::clone(&label);
+            let commands = commands.clone();
             consumer
                 .dead_letter(move |msg: Arc<LeasedMessage>, failure: Failure| {
                     let dead_letter = Arc::clone(&dead_letter);
                     let label = Arc::clone(&label);
+                    let commands = commands.clone();
                     async move {
                         eprintln!(
                             "message {} failed its final attempt ({failure}); running the dead-letter command",
                             msg.id
                         );
-                        exec(&dead_letter, &label, &msg, timeout).await
+                        exec(&commands, &dead_letter, &label, &msg, timeout).await
                     }
                 })
                 .run(token.clone())
@@ -137,6 +174,10 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
     };
     signals.abort();
     eprintln!("consume: {report}");
+    if commands.is_aborted() {
+        eprintln!("error: interrupted before the drain finished");
+        std::process::exit(EXIT_INTERRUPTED);
+    }
     if let Some(stopped) = report.stopped_inboxes.first() {
         anyhow::bail!(
             "inbox {} could not be consumed: {}",
@@ -198,23 +239,38 @@ fn notice(event: &ConsumerEvent) -> Option<String> {
     }
 }
 
-/// Runs `sh -c command` with the message's payload on stdin; Ok on exit status 0.
+/// Runs `sh -c command` in a process group of its own, with the message's payload on stdin; Ok
+/// on exit status 0. Every way out other than the command's own exit (its timeout, a failure
+/// after the start, the consumer cancelling the handler at the message's deadline or at
+/// shutdown) kills the whole group.
 async fn exec(
+    commands: &Commands,
     command: &str,
     inbox: &str,
     msg: &LeasedMessage,
     timeout: Option<Duration>,
 ) -> anyhow::Result<()> {
-    let mut child = tokio::process::Command::new("sh")
-        .arg("-c")
+    if commands.is_aborted() {
+        anyhow::bail!("not started: zembed is exiting");
+    }
+    let mut sh = tokio::process::Command::new("sh");
+    sh.arg("-c")
         .arg(command)
         .env("ZEMBED_INBOX", inbox)
         .env("ZEMBED_MESSAGE_ID", msg.id.to_string())
         .env("ZEMBED_ATTEMPT", msg.attempts().to_string())
         .stdin(Stdio::piped())
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    sh.process_group(0);
+    let mut child = sh
         .spawn()
         .context("starting `sh -c` for the --exec command")?;
+    let group = commands.groups.adopt(child.id());
+    if commands.is_aborted() {
+        // A second Ctrl-C came while it started: `kill_all` may have missed this group.
+        anyhow::bail!("killed: zembed is exiting");
+    }
     if let Some(mut stdin) = child.stdin.take() {
         let mut body = serde_json::to_vec(&msg.payload).context("encoding the payload")?;
         body.push(b'\n');
@@ -226,13 +282,15 @@ async fn exec(
         Some(limit) => match tokio::time::timeout(limit, child.wait()).await {
             Ok(status) => status,
             Err(_) => {
-                let _ = child.kill().await;
+                group.kill();
+                let _ = child.wait().await;
                 anyhow::bail!("command timed out after {limit:?}");
             }
         },
         None => child.wait().await,
     }
     .context("waiting for the --exec command")?;
+    group.reaped();
     if status.success() {
         Ok(())
     } else {
@@ -240,15 +298,22 @@ async fn exec(
     }
 }
 
-/// Cancels `token` on the first Ctrl-C or SIGTERM; exits at once on the second.
-async fn stop_on_signals(mut signals: StopSignals, token: CancellationToken) {
+/// Cancels `token` on the first Ctrl-C or SIGTERM. On the second, kills every running command's
+/// process group, so that their messages are released as failed, and exits once the consumer
+/// has released them, or after [`RELEASE_ON_ABORT`] at the latest.
+async fn stop_on_signals(mut signals: StopSignals, token: CancellationToken, commands: Commands) {
     if signals.recv().await.is_err() {
         return;
     }
     eprintln!("stopping: draining in-flight messages (Ctrl-C again to exit at once)");
     token.cancel();
     if signals.recv().await.is_ok() {
+        eprintln!("stopping now: killing the running commands and releasing their messages");
+        commands.abort();
+        // The consumer's run returns (and the process exits) as soon as the releases are sent;
+        // this bounds the wait when the server does not answer.
+        let _ = tokio::time::timeout(RELEASE_ON_ABORT, signals.recv()).await;
         eprintln!("error: interrupted before the drain finished");
-        std::process::exit(130);
+        std::process::exit(EXIT_INTERRUPTED);
     }
 }

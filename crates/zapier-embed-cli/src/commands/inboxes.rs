@@ -78,7 +78,7 @@ The file (`-` for stdin; `.json` is read as JSON, anything else as YAML):
 #[derive(Debug, Args)]
 pub struct InboxArgs {
     /// Inbox id (hyphenated uuid) or name.
-    #[arg(value_parser = args::inbox_ref)]
+    #[arg(value_parser = args::Checked(args::inbox_ref))]
     pub inbox: InboxRef,
     /// Print JSON.
     #[arg(long)]
@@ -103,16 +103,16 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct SubscriptionArgs {
     /// App key or slug, e.g. `slack`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Trigger key, e.g. `channel_message`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub trigger: String,
     /// Connection id (see `zembed connections ls`).
     #[arg(long)]
     pub connection: Option<String>,
     /// A trigger input as KEY=VALUE (repeatable), e.g. `--input channel=C0123ABC456`.
-    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = args::key_value)]
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = args::Checked(args::key_value))]
     pub inputs: Vec<(String, String)>,
     /// URL Zapier POSTs to when messages become available.
     #[arg(long, value_name = "URL")]
@@ -137,6 +137,7 @@ impl SubscriptionArgs {
 #[derive(Debug, Args)]
 pub struct EnsureArgs {
     /// Inbox name (1..=100 characters).
+    #[arg(value_parser = args::Checked(args::inbox_name))]
     pub name: String,
     /// The subscription.
     #[command(flatten)]
@@ -150,7 +151,7 @@ pub struct EnsureArgs {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Inbox name (optional: the server can create unnamed inboxes).
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::inbox_name))]
     pub name: Option<String>,
     /// The subscription.
     #[command(flatten)]
@@ -164,10 +165,10 @@ pub struct CreateArgs {
 #[derive(Debug, Args)]
 pub struct WaitArgs {
     /// Inbox id or name.
-    #[arg(value_parser = args::inbox_ref)]
+    #[arg(value_parser = args::Checked(args::inbox_ref))]
     pub inbox: InboxRef,
     /// Give up after this long (e.g. 500ms, 30s, 2m).
-    #[arg(long, default_value = "60s", value_parser = args::duration)]
+    #[arg(long, default_value = "60s", value_parser = args::Checked(args::positive_duration))]
     pub timeout: Duration,
     /// Print JSON.
     #[arg(long)]
@@ -211,10 +212,9 @@ pub async fn run(global: &GlobalArgs, cmd: InboxesCommand) -> anyhow::Result<()>
             transitioned(&inbox, "deleted", a.json)
         }
         InboxesAction::Wait(a) => {
-            let inbox = client
-                .inboxes()
-                .wait_until_active(&a.inbox, a.timeout)
-                .await?;
+            let inboxes = client.inboxes();
+            let waiting = inboxes.wait_until_active(&a.inbox, a.timeout);
+            let inbox = super::within(a.timeout, "wait for inbox", waiting).await?;
             if a.json {
                 output::json(&inbox)
             } else {

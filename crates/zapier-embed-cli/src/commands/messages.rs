@@ -40,14 +40,14 @@ pub enum MessagesAction {
 #[derive(Debug, Args)]
 pub struct LeaseArgs {
     /// Inbox id or name.
-    #[arg(value_parser = args::inbox_ref)]
+    #[arg(value_parser = args::Checked(args::inbox_ref))]
     pub inbox: zapier_embed::InboxRef,
     /// How long the messages stay hidden from other consumers (1..=3600; default: the
     /// variant's documented default).
-    #[arg(long, value_parser = args::lease_seconds)]
+    #[arg(long, value_parser = args::Checked(args::lease_seconds))]
     pub lease_seconds: Option<LeaseSeconds>,
     /// Most messages to lease (1..=100).
-    #[arg(long, value_parser = args::lease_limit)]
+    #[arg(long, value_parser = args::Checked(args::lease_limit))]
     pub limit: Option<LeaseLimit>,
     /// Print JSON (the lease, with each message's `ack` handle).
     #[arg(long)]
@@ -62,7 +62,7 @@ Variant by-name: one --lease-token per message.
 `zembed messages lease` prints these flags for each message it leases.")]
 pub struct SettleArgs {
     /// Inbox id or name.
-    #[arg(value_parser = args::inbox_ref)]
+    #[arg(value_parser = args::Checked(args::inbox_ref))]
     pub inbox: InboxRef,
     /// The lease batch (variant by-id).
     #[arg(long, conflicts_with = "lease_tokens", requires = "message_ids")]
@@ -82,10 +82,10 @@ pub struct SettleArgs {
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// Inbox id or name.
-    #[arg(value_parser = args::inbox_ref)]
+    #[arg(value_parser = args::Checked(args::inbox_ref))]
     pub inbox: InboxRef,
     /// Stop after this many messages.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::positive_count))]
     pub limit: Option<usize>,
     /// Print JSON.
     #[arg(long)]

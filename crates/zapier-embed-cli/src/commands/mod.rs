@@ -6,6 +6,7 @@ pub mod demo;
 pub mod emulator;
 pub mod inboxes;
 pub mod messages;
+mod process_group;
 pub mod runs;
 pub mod token;
 pub mod triggers;
@@ -75,6 +76,22 @@ pub enum Command {
     Consume(consume::ConsumeArgs),
     /// Action Runs: run a Zapier action.
     Runs(runs::RunsCommand),
+}
+
+/// Runs `operation` within the caller's `--timeout`, hanging requests included: when the budget
+/// runs out first, the operation is dropped (its requests cancelled) and `what` times out.
+pub async fn within<T>(
+    timeout: std::time::Duration,
+    what: &'static str,
+    operation: impl std::future::Future<Output = Result<T, zapier_embed::Error>>,
+) -> Result<T, zapier_embed::Error> {
+    match tokio::time::timeout(timeout, operation).await {
+        Ok(result) => result,
+        Err(_) => Err(zapier_embed::Error::timeout(
+            what,
+            format!("gave up after --timeout {timeout:?}"),
+        )),
+    }
 }
 
 /// Runs the parsed command.

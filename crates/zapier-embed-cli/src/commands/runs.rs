@@ -29,13 +29,13 @@ pub enum RunsAction {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// App key or slug, e.g. `slack`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Action key, e.g. `send_channel_message`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub action: String,
     /// An action input as KEY=VALUE (repeatable), e.g. `--input channel=C0123ABC456`.
-    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = args::key_value)]
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = args::Checked(args::key_value))]
     pub inputs: Vec<(String, String)>,
     /// Connection id (the `authentication` of the run).
     #[arg(long)]
@@ -43,8 +43,9 @@ pub struct CreateArgs {
     /// Wait for the run to finish and print its results (exit 1 when it fails).
     #[arg(long)]
     pub wait: bool,
-    /// With --wait: give up after this long (e.g. 30s, 3m).
-    #[arg(long, default_value = "180s", value_parser = args::duration)]
+    /// With --wait: give up after this long (e.g. 30s, 3m), counted from the start of the
+    /// command: a request that hangs does not extend it.
+    #[arg(long, default_value = "180s", value_parser = args::Checked(args::positive_duration))]
     pub timeout: Duration,
     /// Print JSON.
     #[arg(long)]
@@ -67,11 +68,10 @@ pub async fn run(global: &GlobalArgs, cmd: RunsCommand) -> anyhow::Result<()> {
 async fn create(global: &GlobalArgs, a: CreateArgs) -> anyhow::Result<()> {
     let client = global.client()?;
     let inputs = args::inputs_map(&a.inputs);
-    let handle = client
-        .actions()
-        .start(&a.app, &a.action, a.connection.as_deref(), inputs)
-        .await?;
+    let actions = client.actions();
+    let starting = actions.start(&a.app, &a.action, a.connection.as_deref(), inputs);
     if !a.wait {
+        let handle = starting.await?;
         if a.json {
             return output::json(&Started {
                 run_id: handle.id(),
@@ -80,7 +80,11 @@ async fn create(global: &GlobalArgs, a: CreateArgs) -> anyhow::Result<()> {
         }
         return output::line(&format!("started run {}", handle.id()));
     }
-    let result = handle.wait(a.timeout).await?;
+    // --timeout bounds the whole command, the start included, even when a request hangs.
+    let result = super::within(a.timeout, "run action", async {
+        starting.await?.wait(a.timeout).await
+    })
+    .await?;
     if a.json {
         return output::json(&result);
     }

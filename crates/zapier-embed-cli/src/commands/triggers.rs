@@ -3,6 +3,7 @@
 use clap::{Args, Subcommand};
 use zapier_embed::ConnectionId;
 
+use crate::args;
 use crate::config::GlobalArgs;
 use crate::output::{self, Table};
 
@@ -28,7 +29,7 @@ pub enum TriggersAction {
 #[derive(Debug, Args)]
 pub struct LsArgs {
     /// App key or slug, e.g. `slack`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Print JSON instead of a table.
     #[arg(long)]
@@ -39,10 +40,10 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct FieldsArgs {
     /// App key or slug, e.g. `slack`.
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Trigger key, e.g. `channel_message` (see `zembed triggers ls`).
-    #[arg(long)]
+    #[arg(long, value_parser = args::Checked(args::key))]
     pub trigger: String,
     /// Connection id: lets Zapier load dynamic fields and choices for that account.
     #[arg(long)]
