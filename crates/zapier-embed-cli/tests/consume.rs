@@ -72,21 +72,11 @@ fn consume_runs_the_command_and_acks_or_releases() {
 #[test]
 fn consume_drains_on_ctrl_c() {
     use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
+    use std::process::Command;
 
     let emu = TestEmulator::start();
     ensure_active_inbox(&emu, &[], "interrupt");
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("zembed"));
-    for var in common::ZAPIER_VARS {
-        command.env_remove(var);
-    }
-    let mut child = command
-        .args(["consume", "interrupt", "--exec", "cat > /dev/null"])
-        .env("ZAPIER_EMULATOR_HOST", &emu.host)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_zembed(&emu, &["consume", "interrupt", "--exec", "cat > /dev/null"]);
     let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
     let mut first = String::new();
     stderr.read_line(&mut first).expect("read");
@@ -179,6 +169,25 @@ fn consume_dead_letters_a_message_failing_its_final_attempt() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Starts `zembed ARGS` against `emu` in the background (stdout discarded, stderr piped), for
+/// tests that signal it.
+#[cfg(unix)]
+fn spawn_zembed(emu: &TestEmulator, args: &[&str]) -> std::process::Child {
+    use std::process::{Command, Stdio};
+
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("zembed"));
+    for var in common::ZAPIER_VARS {
+        command.env_remove(var);
+    }
+    command
+        .args(args)
+        .env("ZAPIER_EMULATOR_HOST", &emu.host)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn")
+}
+
 /// Whether process `pid` still runs (a zombie waiting for its reaper counts as ended).
 #[cfg(unix)]
 fn is_running(pid: &str) -> bool {
@@ -260,24 +269,17 @@ fn the_timeout_kills_the_whole_process_group_of_a_command() {
 #[test]
 fn a_second_ctrl_c_kills_every_command_group_and_releases_their_messages() {
     use std::io::Read;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
 
     let emu = TestEmulator::start();
     ensure_active_inbox(&emu, &[], "abort");
     emu.emit(CHANNEL, &["stuck"]);
     let dir = temp_dir("abort");
     let pidfile = dir.join("grandchild.pid");
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("zembed"));
-    for var in common::ZAPIER_VARS {
-        command.env_remove(var);
-    }
-    let mut child = command
-        .args(["consume", "abort", "--exec", &spawning_command(&pidfile)])
-        .env("ZAPIER_EMULATOR_HOST", &emu.host)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = spawn_zembed(
+        &emu,
+        &["consume", "abort", "--exec", &spawning_command(&pidfile)],
+    );
     let grandchild = wait_for_line(&pidfile);
     let interrupt = || {
         let sent = Command::new("kill")

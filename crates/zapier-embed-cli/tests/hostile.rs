@@ -35,6 +35,25 @@ impl Hostile {
         }
     }
 
+    /// Scripts the inbox `INBOX` for `consume`: it exists and is active, its lease answers follow
+    /// `lease`, and acks and releases succeed.
+    fn serve_inbox(&self, lease: Script) {
+        self.server
+            .on("GET", INBOX_PATH, Reply::json(200, inbox_body()));
+        self.server
+            .on("POST", &format!("{INBOX_PATH}/messages/lease"), lease);
+        for settle in ["ack", "release"] {
+            self.server.on(
+                "POST",
+                &format!("{INBOX_PATH}/messages/{settle}"),
+                Reply::json(
+                    201,
+                    json!({"acked_id": LEASE_ID, "released_id": LEASE_ID, "results": []}),
+                ),
+            );
+        }
+    }
+
     /// `zembed ARGS` pointed at the server with a fixed access token.
     fn zembed(&self, args: &[&str]) -> Output {
         self.zembed_env(args, &[("ZAPIER_ACCESS_TOKEN", TOKEN)])
@@ -272,21 +291,11 @@ fn client_detectable_mistakes_are_refused_before_any_request() {
 fn one_garbage_lease_answer_does_not_stop_consume() {
     let hostile = Hostile::start();
     let ids = message_ids(1);
-    hostile
-        .server
-        .on("GET", INBOX_PATH, Reply::json(200, inbox_body()));
-    hostile.server.on(
-        "POST",
-        &format!("{INBOX_PATH}/messages/lease"),
+    hostile.serve_inbox(
         Script::new()
             .times(1, Reply::garbage())
             .times(1, Reply::lease_by_id(&[ids[0].as_str()]))
             .then(Reply::lease_by_id(&[])),
-    );
-    hostile.server.on(
-        "POST",
-        &format!("{INBOX_PATH}/messages/ack"),
-        Reply::json(201, json!({"acked_id": LEASE_ID, "results": []})),
     );
     let out = hostile.zembed(&[
         "consume",
@@ -313,26 +322,11 @@ fn an_over_full_lease_answer_runs_no_more_commands_than_the_concurrency() {
     let hostile = Hostile::start();
     let ids = message_ids(27);
     let listed: Vec<&str> = ids.iter().map(String::as_str).collect();
-    hostile
-        .server
-        .on("GET", INBOX_PATH, Reply::json(200, inbox_body()));
-    hostile.server.on(
-        "POST",
-        &format!("{INBOX_PATH}/messages/lease"),
+    hostile.serve_inbox(
         Script::new()
             .times(1, Reply::lease_by_id(&listed))
             .then(Reply::lease_by_id(&[])),
     );
-    for settle in ["ack", "release"] {
-        hostile.server.on(
-            "POST",
-            &format!("{INBOX_PATH}/messages/{settle}"),
-            Reply::json(
-                201,
-                json!({"acked_id": LEASE_ID, "released_id": LEASE_ID, "results": []}),
-            ),
-        );
-    }
     let dir = common::temp_dir("overfull");
     let ran = dir.join("ran");
     let command = format!("echo \"$ZEMBED_MESSAGE_ID\" >> '{}'", ran.display());

@@ -284,6 +284,7 @@ async fn exec(
             Err(_) => {
                 group.kill();
                 let _ = child.wait().await;
+                group.reaped();
                 anyhow::bail!("command timed out after {limit:?}");
             }
         },
