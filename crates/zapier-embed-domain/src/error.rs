@@ -10,8 +10,8 @@ use crate::action_run::RunError;
 use crate::error_body;
 use crate::inbox_status::InboxStatus;
 use crate::paused_reason::PausedReason;
-use crate::redact::{body_excerpt, bounded_one_line, scrub_text};
-use crate::validation::{FieldError, ValidationError, write_field_list};
+use crate::redact::{body_excerpt, bounded_one_line, redact_secrets, scrub_text};
+use crate::validation::{FieldError, FieldProblem, ValidationError, write_field_list};
 
 /// The most bytes of a response body kept in [`ErrorContext::body_excerpt`].
 ///
@@ -265,6 +265,19 @@ pub enum Error {
         /// Where it happened.
         context: Box<ErrorContext>,
     },
+    /// The server's answer crossed one of the client's limits (a body larger than
+    /// `max_response_bytes`, an event-stream event larger than `max_sse_event_bytes`, a listing
+    /// longer than `max_pages` pages…): the client stopped reading instead of growing without
+    /// bound. `limit` names the setting, `max` its value.
+    #[error("{}", render(context, LimitWhat(limit, *max)))]
+    LimitExceeded {
+        /// Where it happened.
+        context: Box<ErrorContext>,
+        /// The name of the client setting that was crossed, e.g. `max_response_bytes`.
+        limit: &'static str,
+        /// Its value.
+        max: u64,
+    },
     /// Any other status: 5xx, or a 4xx this crate does not map.
     #[error("{}", render(context, ServerWhat(context.status)))]
     Server {
@@ -361,6 +374,18 @@ impl fmt::Display for RunFailedWhat<'_> {
             write!(f, " (and {} more)", self.0.len() - 1)?;
         }
         Ok(())
+    }
+}
+
+struct LimitWhat<'a>(&'a str, u64);
+
+impl fmt::Display for LimitWhat<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the answer exceeded the client's limit {} = {}",
+            self.0, self.1
+        )
     }
 }
 
@@ -596,6 +621,83 @@ impl Error {
         }
     }
 
+    /// A server answer that crossed the client's limit `limit` (a setting name) of `max`.
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// let err = Error::limit_exceeded("list messages", "max_pages", 1000);
+    /// assert_eq!(err.to_string(),
+    ///     "list messages: the answer exceeded the client's limit max_pages = 1000");
+    /// ```
+    pub fn limit_exceeded(
+        operation: impl Into<Cow<'static, str>>,
+        limit: &'static str,
+        max: u64,
+    ) -> Error {
+        Error::LimitExceeded {
+            context: Box::new(ErrorContext::new(operation)),
+            limit,
+            max,
+        }
+    }
+
+    /// Replaces every occurrence of each of `secrets` (see [`redact_secrets`]) in every text the
+    /// error carries: code, title, detail, body excerpt, field errors and action-run errors. The
+    /// facade calls it with every credential it knows, so that a server echoing one back never
+    /// gets it into a message, a log line or `Debug`.
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// let mut err = Error::from_response("get token", 400, None,
+    ///     br#"{"error":"invalid_client","error_description":"bad secret hunter2hunter2"}"#);
+    /// err.redact_secrets(&["hunter2hunter2"]);
+    /// assert!(!format!("{err} {err:?}").contains("hunter2hunter2"));
+    /// ```
+    pub fn redact_secrets(&mut self, secrets: &[&str]) {
+        let clean = |text: &mut String| *text = redact_secrets(text, secrets);
+        let clean_opt = |text: &mut Option<String>| {
+            if let Some(text) = text {
+                clean(text);
+            }
+        };
+        {
+            let context = self.context_mut();
+            clean_opt(&mut context.code);
+            clean_opt(&mut context.title);
+            clean_opt(&mut context.detail);
+            clean_opt(&mut context.body_excerpt);
+        }
+        match self {
+            Error::Validation { fields, .. } => {
+                for field in fields {
+                    clean(&mut field.field);
+                    match &mut field.problem {
+                        FieldProblem::WrongType { got, .. } => clean(got),
+                        FieldProblem::OutOfRange { got, range } => {
+                            clean(got);
+                            clean(range);
+                        }
+                        FieldProblem::Invalid(text) => clean(text),
+                        _ => {}
+                    }
+                }
+            }
+            Error::ActionRunFailed { errors, .. } => {
+                for error in errors {
+                    clean_opt(&mut error.title);
+                    clean_opt(&mut error.detail);
+                    if let Some(meta) = &mut error.meta {
+                        let text = meta.to_string();
+                        if redact_secrets(&text, secrets) != text {
+                            *meta = serde_json::Value::String(crate::REDACTED.to_owned());
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// A configuration problem found before any request.
     ///
     /// ```
@@ -728,6 +830,7 @@ impl Error {
             | Error::Transport { context }
             | Error::Decode { context }
             | Error::Configuration { context }
+            | Error::LimitExceeded { context, .. }
             | Error::Server { context, .. } => context,
         }
     }
@@ -758,6 +861,7 @@ impl Error {
             | Error::Transport { context }
             | Error::Decode { context }
             | Error::Configuration { context }
+            | Error::LimitExceeded { context, .. }
             | Error::Server { context, .. } => context,
         }
     }

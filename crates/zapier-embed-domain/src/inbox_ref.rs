@@ -40,9 +40,16 @@ pub enum InvalidInboxName {
     /// faithfully, so it is certainly a mistake).
     #[error("inbox name contains a control character")]
     ControlCharacter,
+    /// The name cannot be addressed literally in a URL path: `.` and `..` are dot segments
+    /// (they would address the parent collection, e.g. `DELETE …/inboxes/`), and `\\` is a
+    /// path separator to URL parsers.
+    #[error("inbox name cannot be addressed in a URL path: {0:?} (`.`, `..` and `\\` are refused)")]
+    NotAddressable(&'static str),
 }
 
-/// A validated inbox name: 1..=100 characters, no control characters.
+/// A validated inbox name: 1..=100 characters, no control characters, not `.` or `..`, no `\`
+/// (variant B puts the name in URL paths, where those would address another resource; every
+/// other character is percent-encoded and addresses exactly that name).
 ///
 /// Names are chosen by the caller and are unique per (user, account); variant B addresses inboxes
 /// by name in every path, variant A uses the name as an idempotency key for the ensure (`PUT`)
@@ -67,6 +74,8 @@ impl InboxName {
     /// use zapier_embed_domain::{InboxName, InvalidInboxName};
     /// assert!(InboxName::new("orders").is_ok());
     /// assert_eq!(InboxName::new("a\nb"), Err(InvalidInboxName::ControlCharacter));
+    /// assert_eq!(InboxName::new(".."), Err(InvalidInboxName::NotAddressable("..")));
+    /// assert!(InboxName::new("a/b?c#d%e").is_ok()); // percent-encoded in paths
     /// ```
     pub fn new(name: impl Into<String>) -> Result<Self, InvalidInboxName> {
         let name = name.into();
@@ -79,6 +88,12 @@ impl InboxName {
         }
         if name.chars().any(char::is_control) {
             return Err(InvalidInboxName::ControlCharacter);
+        }
+        match name.as_str() {
+            "." => return Err(InvalidInboxName::NotAddressable(".")),
+            ".." => return Err(InvalidInboxName::NotAddressable("..")),
+            _ if name.contains('\\') => return Err(InvalidInboxName::NotAddressable("\\")),
+            _ => {}
         }
         Ok(Self(name))
     }

@@ -92,6 +92,7 @@ pub use message::{
 };
 pub use message_status::MessageStatus;
 pub use paused_reason::PausedReason;
+pub use redact::{MIN_REDACTED_SECRET_BYTES, redact_secrets, scrub_text as redact_text};
 pub use retry_after::{parse_rate_limit_reset, parse_retry_after};
 pub use secret::{AccessToken, ClientSecret, REDACTED};
 pub use subscription::{ConnectionId, FlatInboxBody, NestedInboxBody, Subscription};

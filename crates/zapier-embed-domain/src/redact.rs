@@ -59,36 +59,57 @@ pub(crate) fn bounded_one_line(text: &str, max_bytes: usize) -> String {
     out
 }
 
-/// Removes credentials from free text (an HTTP library's error message, a server detail).
-pub(crate) fn scrub_text(text: &str) -> String {
+/// Removes credentials from free text (an HTTP library's error message, a server detail): the
+/// userinfo, query and fragment of URLs of any scheme, the credential after `Bearer` / `JWT` /
+/// `Basic`, and the values of credential parameters (`client_secret=…`, `token=…`).
+///
+/// ```
+/// use zapier_embed_domain::redact_text;
+/// assert_eq!(
+///     redact_text("GET ftp://me:pw@host/x?token=t with Bearer abc"),
+///     "GET ftp://[redacted]@host/x?[redacted] with Bearer [redacted]"
+/// );
+/// ```
+pub fn scrub_text(text: &str) -> String {
     let text = scrub_urls(text);
     let text = scrub_auth_schemes(&text);
     scrub_params(&text)
 }
 
-/// Drops userinfo, query and fragment of every `http://` / `https://` URL in `text`.
+/// Drops userinfo, query and fragment of every URL in `text`, whatever its scheme (`http`,
+/// `https`, `ftp`, `socks5`, `redis`…): anything shaped `scheme://authority…`.
 fn scrub_urls(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    loop {
-        let lower = rest.to_ascii_lowercase();
-        let start = match (lower.find("http://"), lower.find("https://")) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => {
-                out.push_str(rest);
-                return out;
-            }
-        };
+    while let Some(sep) = rest.find("://") {
+        let head = rest.get(..sep).unwrap_or("");
+        let start = head
+            .char_indices()
+            .rev()
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-')))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        let scheme = head.get(start..).unwrap_or("");
+        if !scheme.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            // Not a URL (`://` alone): keep it and look further.
+            let (kept, after) = rest.split_at(sep + 3);
+            out.push_str(kept);
+            rest = after;
+            continue;
+        }
         let (before, from_url) = rest.split_at(start);
         out.push_str(before);
+        let body_start = scheme.len() + 3;
         let end = from_url
+            .get(body_start..)
+            .unwrap_or("")
             .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | '<' | ','))
-            .unwrap_or(from_url.len());
+            .map_or(from_url.len(), |i| i + body_start);
         let (url, after) = from_url.split_at(end);
         out.push_str(&scrub_one_url(url));
         rest = after;
     }
+    out.push_str(rest);
+    out
 }
 
 fn scrub_one_url(url: &str) -> String {
@@ -201,6 +222,51 @@ fn scrub_params(text: &str) -> String {
     out
 }
 
+/// The shortest secret value [`redact_secrets`] replaces: a shorter one would blank out ordinary
+/// words.
+pub const MIN_REDACTED_SECRET_BYTES: usize = 4;
+
+/// Replaces every occurrence of each of `secrets` in `text` (verbatim, and percent-encoded as a
+/// form or query would carry it) with `[redacted]`. Values shorter than
+/// [`MIN_REDACTED_SECRET_BYTES`] are ignored. This catches what pattern-based scrubbing cannot:
+/// a server that echoes a known credential in free text.
+///
+/// ```
+/// use zapier_embed_domain::redact_secrets;
+/// assert_eq!(
+///     redact_secrets("the secret s3cr+t/v was wrong (s3cr%2Bt%2Fv)", &["s3cr+t/v"]),
+///     "the secret [redacted] was wrong ([redacted])"
+/// );
+/// ```
+pub fn redact_secrets(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for secret in secrets {
+        if secret.len() < MIN_REDACTED_SECRET_BYTES {
+            continue;
+        }
+        for form in [(*secret).to_owned(), percent_encoded(secret)] {
+            if out.contains(&form) {
+                out = out.replace(&form, REDACTED);
+            }
+        }
+    }
+    out
+}
+
+/// `value` percent-encoded as `application/x-www-form-urlencoded` would (unreserved bytes kept).
+fn percent_encoded(value: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
 /// Whether a JSON key names a credential.
 pub(crate) fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
@@ -269,6 +335,37 @@ mod tests {
             s.contains("https://[redacted]@connect.zapier.com/to/slack?[redacted])"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn urls_of_any_scheme_lose_userinfo() {
+        for (input, expected) in [
+            (
+                "proxy socks5://u:pw@proxy:1080/x failed",
+                "proxy socks5://[redacted]@proxy:1080/x failed",
+            ),
+            ("ftp://user:pw@host/f", "ftp://[redacted]@host/f"),
+            (
+                "redis+tls://:pw@h?db=1",
+                "redis+tls://[redacted]@h?[redacted]",
+            ),
+            ("a :// b", "a :// b"),
+            ("é://x", "é://x"),
+        ] {
+            assert_eq!(scrub_text(input), expected);
+        }
+    }
+
+    #[test]
+    fn known_secrets_are_redacted_verbatim_and_encoded() {
+        assert_eq!(
+            redact_secrets(
+                "echo SECRETVALUE and SECRET%2BX",
+                &["SECRETVALUE", "SECRET+X", "ab"]
+            ),
+            "echo [redacted] and [redacted]"
+        );
+        assert_eq!(redact_secrets("ab cd", &["ab"]), "ab cd");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use tokio::time::Instant;
 
 use crate::call::{Operation, poll_delay};
+use crate::checks;
 use crate::retry::Idempotency;
 use crate::{Client, Error, InputField, RunError, RunStatus, wire};
 
@@ -352,6 +353,19 @@ impl RunHandle {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn wait(&self, timeout: Duration) -> Result<ActionRunResult, Error> {
+        checks::require_timeout(RUN, "timeout", timeout)?;
+        checks::within_budget(
+            RUN,
+            timeout,
+            || format!("run {} did not finish within {timeout:?}", self.id),
+            self.poll(timeout),
+        )
+        .await
+    }
+
+    /// The polling loop of [`wait`](RunHandle::wait); the caller bounds it, hanging requests
+    /// included.
+    async fn poll(&self, timeout: Duration) -> Result<ActionRunResult, Error> {
         let started = Instant::now();
         let mut step = 0u32;
         loop {
@@ -477,6 +491,7 @@ impl Actions {
         app: &str,
         action_type: Option<ActionType>,
     ) -> Result<Vec<Action>, Error> {
+        checks::require_key(LIST.name, "app", app)?;
         let app = app.to_owned();
         self.client
             .inner
@@ -649,6 +664,8 @@ impl Actions {
         connection: Option<&str>,
         inputs: Map<String, Value>,
     ) -> Result<RunHandle, Error> {
+        checks::require_key(RUN, "app", app)?;
+        checks::require_key(RUN, "action", action_key)?;
         let actions = self.list(app, None).await?;
         let action = actions
             .iter()

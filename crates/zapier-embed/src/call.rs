@@ -8,11 +8,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 use tracing::{Instrument, field};
 
-use crate::Error;
 use crate::auth::{TokenCache, TokenEndpoint};
 use crate::client::Config;
 use crate::retry::{self, Decision, Idempotency, Reach, RetryPolicy};
 use crate::wire::Api;
+use crate::{Error, ErrorContext};
 
 /// What the client knows about an operation.
 #[derive(Debug)]
@@ -61,20 +61,21 @@ pub(crate) struct RateGate {
 }
 
 impl RateGate {
-    /// Waits until no `Retry-After` is pending.
-    pub(crate) async fn wait(&self) {
-        loop {
-            let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
-            match until {
-                Some(at) if at > tokio::time::Instant::now() => tokio::time::sleep_until(at).await,
-                _ => return,
-            }
-        }
+    /// How long until no `Retry-After` is pending (`None` when none is).
+    pub(crate) fn pending(&self) -> Option<Duration> {
+        let until = *self.until.lock().unwrap_or_else(|e| e.into_inner());
+        until
+            .map(|at| at.saturating_duration_since(Instant::now()))
+            .filter(|wait| !wait.is_zero())
     }
 
-    /// Holds every request back for `wait` from now (a later hold wins).
+    /// Holds every request back for `wait` from now (a later hold wins). `wait` comes from the
+    /// server: the caller caps it, and the instant saturates instead of overflowing.
     pub(crate) fn hold(&self, wait: Duration) {
-        let at = tokio::time::Instant::now() + wait;
+        let now = Instant::now();
+        let Some(at) = now.checked_add(wait) else {
+            return;
+        };
         let mut until = self.until.lock().unwrap_or_else(|e| e.into_inner());
         *until = Some(until.map_or(at, |t| t.max(at)));
     }
@@ -84,7 +85,10 @@ impl RateGate {
 #[derive(Clone)]
 pub(crate) struct Transport {
     pub(crate) config: Arc<Config>,
+    /// The pool of API requests: follows same-origin redirects only.
     pub(crate) http: reqwest::Client,
+    /// The pool of token requests: follows no redirect at all.
+    pub(crate) auth_http: reqwest::Client,
 }
 
 impl Transport {
@@ -125,7 +129,7 @@ impl Transport {
         let total = self.config.total_timeout;
         let attempts = std::sync::atomic::AtomicU32::new(0);
         let run = self.run(op, tokens, gate, attempt, &attempts);
-        let result = match total {
+        let mut result = match total {
             Some(limit) => tokio::time::timeout(limit, run)
                 .instrument(span.clone())
                 .await
@@ -141,6 +145,11 @@ impl Transport {
             "attempts",
             attempts.load(std::sync::atomic::Ordering::Relaxed),
         );
+        if let Err(err) = &mut result {
+            // Whatever produced it (the server's words, a token source), no known credential
+            // leaves in an error.
+            self.config.secrets.redact(err);
+        }
         match &result {
             Ok(_) => {
                 span.record("outcome", "ok");
@@ -182,8 +191,21 @@ impl Transport {
             number = number.saturating_add(1);
             // Read by `call` (also after a total timeout cut this future short).
             attempts.store(number, std::sync::atomic::Ordering::Relaxed);
-            if let Some(gate) = gate {
-                gate.wait().await;
+            if let Some(wait) = gate.and_then(RateGate::pending) {
+                // A pending `Retry-After` longer than the caller can wait fails at once.
+                let left = self
+                    .config
+                    .total_timeout
+                    .map(|limit| limit.saturating_sub(started.elapsed()));
+                if wait > policy.max_retry_after() || left.is_some_and(|left| wait >= left) {
+                    return Err(Error::RateLimited {
+                        context: Box::new(ErrorContext::new(op.name).with_detail(
+                            "a Retry-After of an earlier answer is still pending; nothing was sent",
+                        )),
+                        retry_after: Some(wait),
+                    });
+                }
+                tokio::time::sleep(wait).await;
             }
             let lent = match tokens {
                 Some(cache) => Some(cache.get(&self.token_endpoint()).await?),
@@ -200,7 +222,7 @@ impl Transport {
             let outcome = tokio::time::timeout(limit, attempt(api))
                 .instrument(attempt_span.clone())
                 .await;
-            let failure = match outcome {
+            let mut failure = match outcome {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(failure)) => failure,
                 Err(_) => Failure::answered(Error::timeout(
@@ -208,11 +230,13 @@ impl Transport {
                     format!("attempt {number} got no answer within {limit:?}"),
                 )),
             };
+            self.config.secrets.redact(&mut failure.error);
             if let Some(status) = failure.error.status() {
                 attempt_span.record("status", status);
             }
             if let (Some(gate), Some(wait)) = (gate, failure.error.retry_after()) {
-                gate.hold(wait);
+                // Capped: a hostile `Retry-After` must not lock this identity out for good.
+                gate.hold(wait.min(policy.max_retry_after()));
             }
             if let (Some(cache), Some(lent)) = (tokens, &lent)
                 && failure.error.should_refresh_token()

@@ -11,9 +11,11 @@ use crate::auth::{ClientCredentials, StaticToken, TokenCache, TokenEndpoint, Tok
 use crate::call::{Operation, RateGate, Transport};
 use crate::connections::Connections;
 use crate::inboxes::Inboxes;
+use crate::limits::Limits;
 use crate::messages::Messages;
 use crate::resolve::Resolver;
 use crate::retry::RetryPolicy;
+use crate::secrets::KnownSecrets;
 use crate::triggers::Triggers;
 use crate::wire::Api;
 use crate::{AccessToken, ApiVariant, ClientSecret, Error, InboxRef};
@@ -57,6 +59,10 @@ pub(crate) struct Config {
     pub(crate) total_timeout: Option<Duration>,
     pub(crate) retry: RetryPolicy,
     pub(crate) capture: Option<RequestCapture>,
+    /// How much of an answer is read.
+    pub(crate) limits: Limits,
+    /// Every credential this client handled, scrubbed from its errors.
+    pub(crate) secrets: KnownSecrets,
 }
 
 /// The per-client state: shared transport, one token cache, one inbox-reference cache.
@@ -364,6 +370,18 @@ impl fmt::Debug for Client {
 /// | [`attempt_timeout`](ClientBuilder::attempt_timeout) | 30 s |
 /// | [`total_timeout`](ClientBuilder::total_timeout) | 120 s |
 /// | [`retry_policy`](ClientBuilder::retry_policy) | [`RetryPolicy::default`] |
+/// | [`max_response_bytes`](ClientBuilder::max_response_bytes) | 16 MiB |
+/// | [`max_error_body_bytes`](ClientBuilder::max_error_body_bytes) | 64 KiB |
+/// | [`max_sse_event_bytes`](ClientBuilder::max_sse_event_bytes) | 64 KiB |
+/// | [`max_pages`](ClientBuilder::max_pages) | 10 000 |
+///
+/// # Redirects
+///
+/// The token endpoint never follows a redirect (a 3xx answer is an error), so the form with the
+/// client secret or an assertion is only ever posted to [`auth_url`](ClientBuilder::auth_url).
+/// Other requests follow at most 10 redirects, and only within the origin (scheme, host, port)
+/// of the request: a redirect to another origin is not followed and the call fails with the 3xx
+/// status, so a bearer token never reaches a host it was not meant for.
 ///
 /// ```
 /// use std::time::Duration;
@@ -394,6 +412,7 @@ pub struct ClientBuilder {
     user_agent: String,
     token_source: Option<Arc<dyn TokenSource>>,
     capture: Option<RequestCapture>,
+    limits: Limits,
 }
 
 impl Default for ClientBuilder {
@@ -411,6 +430,7 @@ impl Default for ClientBuilder {
             user_agent: concat!("zapier-embed-rust/", env!("CARGO_PKG_VERSION")).to_owned(),
             token_source: None,
             capture: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -599,10 +619,63 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a successful answer read (default 16 MiB). A longer body fails the call
+    /// with [`Error::LimitExceeded`](crate::Error::LimitExceeded) instead of being held in
+    /// memory; zero is refused by [`build`](ClientBuilder::build).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().max_response_bytes(1024 * 1024);
+    /// # let _ = b;
+    /// ```
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_response_bytes = bytes;
+        self
+    }
+
+    /// The most bytes of an error answer read for its detail (default 64 KiB); the rest is
+    /// dropped and the error keeps its status. Zero is refused by [`build`](ClientBuilder::build).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().max_error_body_bytes(4096);
+    /// # let _ = b;
+    /// ```
+    pub fn max_error_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_error_body_bytes = bytes;
+        self
+    }
+
+    /// The most bytes of one server-sent event of [`Messages::events`](crate::Messages::events)
+    /// (its `data:` lines together, default 64 KiB). A larger event ends the stream with
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded). Zero is refused by
+    /// [`build`](ClientBuilder::build).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().max_sse_event_bytes(16 * 1024);
+    /// # let _ = b;
+    /// ```
+    pub fn max_sse_event_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_sse_event_bytes = bytes;
+        self
+    }
+
+    /// The most pages one listing follows (default 10 000). Past it the listing ends with
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded). Independently, a listing stops at
+    /// an empty page (even one that carries a `next` link) and fails on a repeated position.
+    /// Zero is refused by [`build`](ClientBuilder::build).
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().max_pages(100);
+    /// # let _ = b;
+    /// ```
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.limits.max_pages = pages;
+        self
+    }
+
     /// Validates the settings and builds the client. Fails with
     /// [`Error::Configuration`](crate::Error::Configuration) naming the bad setting: a URL that
     /// is not absolute `http(s)` (or has a query, fragment or user info), a path prefix that does
-    /// not start with `/`, or missing credentials.
+    /// not start with `/`, a zero timeout or limit, or missing credentials.
     ///
     /// ```
     /// use zapier_embed::Client;
@@ -622,13 +695,37 @@ impl ClientBuilder {
                  (or ZAPIER_ACCESS_TOKEN / ZAPIER_CLIENT_ID and ZAPIER_CLIENT_SECRET)",
             )
         })?;
+        for (setting, zero) in [
+            ("connect_timeout", self.connect_timeout.is_zero()),
+            ("attempt_timeout", self.attempt_timeout.is_zero()),
+            (
+                "total_timeout",
+                self.total_timeout.is_some_and(|t| t.is_zero()),
+            ),
+        ] {
+            if zero {
+                return Err(Error::configuration(format!(
+                    "{setting} must be longer than zero (a zero timeout fails every call)"
+                )));
+            }
+        }
+        if let Some(setting) = self.limits.zero_setting() {
+            return Err(Error::configuration(format!(
+                "{setting} must be at least 1 (a zero limit refuses every answer)"
+            )));
+        }
         // No total timeout on the pool: the event stream stays open for as long as the token
         // lives. Per-attempt and per-operation limits are enforced by `call.rs`.
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .user_agent(self.user_agent.clone())
-            .build()
-            .map_err(|e| Error::configuration(format!("could not build the HTTP client: {e}")))?;
+        let pool = |redirects: reqwest::redirect::Policy| {
+            reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .user_agent(self.user_agent.clone())
+                .redirect(redirects)
+                .build()
+                .map_err(|e| Error::configuration(format!("could not build the HTTP client: {e}")))
+        };
+        let http = pool(same_origin_redirects())?;
+        let auth_http = pool(reqwest::redirect::Policy::none())?;
         let config = Config {
             inbox_base: format!("{api_url}{prefix}"),
             inbox_path_prefix: prefix,
@@ -640,12 +737,15 @@ impl ClientBuilder {
             total_timeout: self.total_timeout,
             retry: self.retry,
             capture: self.capture,
+            limits: self.limits,
+            secrets: KnownSecrets::default(),
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 transport: Transport {
                     config: Arc::new(config),
                     http,
+                    auth_http,
                 },
                 tokens: TokenCache::new(source),
                 resolver: Resolver::default(),
@@ -653,6 +753,26 @@ impl ClientBuilder {
             }),
         })
     }
+}
+
+/// Follows redirects only within the origin of the original request (at most 10): a bearer
+/// token or a request body never reaches another origin. A cross-origin redirect is not
+/// followed; its 3xx answer becomes the call's error.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    const MAX_REDIRECTS: usize = 10;
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if !same_origin {
+            attempt.stop()
+        } else if attempt.previous().len() > MAX_REDIRECTS {
+            attempt.error("too many redirects")
+        } else {
+            attempt.follow()
+        }
+    })
 }
 
 /// Validates an absolute `http(s)` base URL and drops its trailing slash.

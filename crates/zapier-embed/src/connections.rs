@@ -102,9 +102,11 @@ impl Connections {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn list(&self, app: &str) -> Result<Vec<Connection>, Error> {
+        crate::checks::require_key(LIST.name, "app", app)?;
         let client = self.client.clone();
+        let max_pages = client.inner.transport.config.limits.max_pages;
         let app = app.to_owned();
-        let stream = paginate::pages(LIST.name, move |position| {
+        let stream = paginate::pages(LIST.name, max_pages, move |position| {
             let client = client.clone();
             let app = app.clone();
             async move {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use crate::call::{Operation, poll_delay};
+use crate::checks;
 use crate::paginate::{self, Position};
 use crate::retry::Idempotency;
 use crate::wire::{self, InboxQuery, Transition};
@@ -190,14 +191,15 @@ impl InboxFilter {
         self
     }
 
-    /// Inboxes per request (1..=1000 is sensible; the server may cap it).
+    /// Inboxes per request (1..=1000 is sensible; the server may cap it). A page size of 0 makes
+    /// [`Inboxes::list`] fail with [`Error::Validation`] naming `page_size` before any request.
     ///
     /// ```
     /// let f = zapier_embed::InboxFilter::new().page_size(25);
     /// # let _ = f;
     /// ```
     pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size.max(1));
+        self.page_size = Some(size);
         self
     }
 }
@@ -275,6 +277,7 @@ impl Inboxes {
     ) -> Result<Inbox, Error> {
         let name = name.map(|n| valid_name(CREATE.name, n)).transpose()?;
         let url = valid_url(CREATE.name, notification_url)?;
+        checks::require_subscription_keys(CREATE.name, subscription)?;
         if self.variant() == ApiVariant::ByName {
             return Err(unsupported(
                 CREATE.name,
@@ -331,6 +334,7 @@ impl Inboxes {
     ) -> Result<Ensured, Error> {
         let name = valid_name(ENSURE_BY_ID.name, name)?;
         let url = valid_url(ENSURE_BY_ID.name, notification_url)?;
+        checks::require_subscription_keys(ENSURE_BY_ID.name, subscription)?;
         let label = name.to_string();
         let (inbox, created) = match self.variant() {
             ApiVariant::ByName => {
@@ -402,6 +406,7 @@ impl Inboxes {
         // Cheap local checks first: no request for a name or URL that cannot work.
         valid_name(ENSURE_BY_ID.name, name)?;
         valid_url(ENSURE_BY_ID.name, notification_url)?;
+        checks::require_subscription_keys(ENSURE_BY_ID.name, subscription)?;
         let fields = self
             .client
             .triggers()
@@ -500,11 +505,13 @@ impl Inboxes {
         filter: InboxFilter,
     ) -> impl Stream<Item = Result<Inbox, Error>> + Send + 'static {
         let client = self.client.clone();
+        let max_pages = client.inner.transport.config.limits.max_pages;
         let page_size = filter.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
-        paginate::pages(LIST_BY_ID.name, move |position| {
+        paginate::pages(LIST_BY_ID.name, max_pages, move |position| {
             let client = client.clone();
             let filter = filter.clone();
             async move {
+                checks::require_count(LIST_BY_ID.name, "page_size", u64::from(page_size))?;
                 let offset = match position {
                     Position::Offset(o) => Some(o),
                     _ => None,
@@ -764,6 +771,19 @@ impl Inboxes {
         inbox: &InboxRef,
         timeout: Duration,
     ) -> Result<Inbox, Error> {
+        checks::require_timeout(WAIT, "timeout", timeout)?;
+        checks::within_budget(
+            WAIT,
+            timeout,
+            || format!("inbox {inbox} not active within {timeout:?}"),
+            self.poll_until_active(inbox, timeout),
+        )
+        .await
+    }
+
+    /// The polling loop of [`wait_until_active`](Inboxes::wait_until_active); the caller bounds
+    /// it, hanging requests included.
+    async fn poll_until_active(&self, inbox: &InboxRef, timeout: Duration) -> Result<Inbox, Error> {
         let started = Instant::now();
         let mut step = 0u32;
         loop {

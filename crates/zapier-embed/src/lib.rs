@@ -93,15 +93,18 @@
 mod actions;
 mod auth;
 mod call;
+mod checks;
 mod client;
 mod connections;
 pub mod consumer;
 mod env;
 mod inboxes;
+mod limits;
 mod messages;
 mod paginate;
 mod resolve;
 pub mod retry;
+mod secrets;
 mod sse;
 mod triggers;
 mod wire;
@@ -124,6 +127,10 @@ pub use env::{
     ENV_EMULATOR_HOST,
 };
 pub use inboxes::{EnsureOutcome, Ensured, InboxFilter, Inboxes};
+pub use limits::{
+    DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_SSE_EVENT_BYTES,
+};
 pub use messages::{AckOutcome, AckReport, InboxEvent, Messages};
 pub use retry::RetryPolicy;
 pub use triggers::{Trigger, Triggers};

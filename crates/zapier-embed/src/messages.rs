@@ -644,8 +644,9 @@ impl Messages {
     /// ```
     pub fn list(&self) -> impl Stream<Item = Result<Message, Error>> + Send + 'static {
         let client = self.client.clone();
+        let max_pages = client.inner.transport.config.limits.max_pages;
         let inbox = self.inbox.clone();
-        paginate::pages(LIST_BY_ID.name, move |position| {
+        paginate::pages(LIST_BY_ID.name, max_pages, move |position| {
             let client = client.clone();
             let inbox = inbox.clone();
             async move {
@@ -738,10 +739,11 @@ impl Messages {
                                 .await
                         }
                         .await;
+                        let max_event = client.inner.transport.config.limits.max_sse_event_bytes;
                         match client.forget_on_not_found(&inbox, opened) {
                             Ok(bytes) => State::Open {
                                 bytes,
-                                parser: Parser::default(),
+                                parser: Parser::new(max_event),
                                 pending: VecDeque::new(),
                             },
                             Err(err) => return Some((Err(err), State::Done)),
@@ -786,9 +788,10 @@ impl Messages {
                                     }
                                 }
                                 Err(_) => {
-                                    let err = Error::decode(
+                                    let err = Error::limit_exceeded(
                                         EVENTS.name,
-                                        "an event-stream line exceeds 64 KiB",
+                                        "max_sse_event_bytes",
+                                        u64::try_from(parser.max_event_bytes()).unwrap_or(u64::MAX),
                                     );
                                     return Some((Err(err), State::Done));
                                 }

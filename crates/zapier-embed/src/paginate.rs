@@ -1,6 +1,7 @@
 //! Lists as `Stream`s over all pages: offset paging (inboxes, connections) and cursor paging
 //! (messages). Pages are fetched lazily, one at a time, as the stream is polled.
 
+use std::collections::BTreeSet;
 use std::future::Future;
 
 use futures::stream::{self, Stream, StreamExt};
@@ -8,7 +9,7 @@ use futures::stream::{self, Stream, StreamExt};
 use crate::Error;
 
 /// Where the next page starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Position {
     /// The first page.
     Start,
@@ -19,10 +20,15 @@ pub(crate) enum Position {
 }
 
 /// Streams the items of every page. `fetch` gets a page at a position and answers its items and
-/// the position of the next page (`None` on the last page). A position that does not move
-/// forward ends the stream with a decode error instead of looping forever.
+/// the position of the next page (`None` on the last page).
+///
+/// Bounded whatever the server answers: an empty page is the last one even when it names a
+/// next position; a position that does not move forward ends the stream with a decode error;
+/// after `max_pages` pages the stream ends with [`Error::LimitExceeded`] (`max_pages`). The
+/// positions seen are kept in a set, so each page costs `O(log n)`.
 pub(crate) fn pages<T, F, Fut>(
     operation: &'static str,
+    max_pages: u32,
     fetch: F,
 ) -> impl Stream<Item = Result<T, Error>> + Send
 where
@@ -33,21 +39,35 @@ where
     struct State<F> {
         fetch: F,
         next: Option<Position>,
-        seen: Vec<Position>,
+        previous: Option<Position>,
+        seen: BTreeSet<Position>,
+        fetched: u32,
     }
     let state = State {
         fetch,
         next: Some(Position::Start),
-        seen: Vec::new(),
+        previous: None,
+        seen: BTreeSet::new(),
+        fetched: 0,
     };
     stream::unfold(state, move |mut state| async move {
         let position = state.next.take()?;
+        if state.fetched >= max_pages {
+            let err = Error::limit_exceeded(operation, "max_pages", u64::from(max_pages));
+            return Some((vec![Err(err)], state));
+        }
+        state.fetched = state.fetched.saturating_add(1);
         match (state.fetch)(position.clone()).await {
             Ok((items, next)) => {
-                state.seen.push(position);
+                state.seen.insert(position.clone());
+                state.previous = Some(position);
+                // An empty page ends the listing: a server that keeps answering empty pages
+                // with a new cursor would otherwise be followed forever.
+                let next = next.filter(|_| !items.is_empty());
                 state.next = match next {
                     Some(next)
-                        if state.seen.contains(&next) || !advances(state.seen.last(), &next) =>
+                        if state.seen.contains(&next)
+                            || !advances(state.previous.as_ref(), &next) =>
                     {
                         let err = Error::decode(
                             operation,
@@ -124,7 +144,7 @@ mod tests {
 
     #[tokio::test]
     async fn streams_every_page_and_stops_on_a_loop() {
-        let items: Vec<_> = pages("list", |pos| async move {
+        let items: Vec<_> = pages("list", 100, |pos| async move {
             Ok(match pos {
                 Position::Start => (vec![1, 2], Some(Position::Offset(2))),
                 Position::Offset(2) => (vec![3], None),
@@ -138,7 +158,7 @@ mod tests {
             vec![Some(1), Some(2), Some(3)]
         );
 
-        let looping: Vec<_> = pages("list", |_| async move {
+        let looping: Vec<_> = pages("list", 100, |_| async move {
             Ok((vec![1], Some(Position::Cursor("same".into()))))
         })
         .collect()
@@ -148,8 +168,41 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn empty_pages_end_and_page_count_is_bounded() {
+        let empty: Vec<Result<u8, Error>> = pages("list", 100, |pos| async move {
+            let n = match pos {
+                Position::Cursor(c) => c.len(),
+                _ => 0,
+            };
+            Ok((vec![], Some(Position::Cursor("c".repeat(n + 1)))))
+        })
+        .collect()
+        .await;
+        assert!(empty.is_empty());
+
+        let endless: Vec<Result<u8, Error>> = pages("list", 3, |pos| async move {
+            let n = match pos {
+                Position::Cursor(c) => c.len(),
+                _ => 0,
+            };
+            Ok((vec![1], Some(Position::Cursor("c".repeat(n + 1)))))
+        })
+        .collect()
+        .await;
+        assert_eq!(endless.len(), 4);
+        assert!(matches!(
+            endless.last(),
+            Some(Err(Error::LimitExceeded {
+                limit: "max_pages",
+                max: 3,
+                ..
+            }))
+        ));
+    }
+
+    #[tokio::test]
     async fn an_error_ends_the_stream() {
-        let items: Vec<Result<u8, Error>> = pages("list", |_| async move {
+        let items: Vec<Result<u8, Error>> = pages("list", 100, |_| async move {
             Err(Error::transport("list", "refused"))
         })
         .collect()

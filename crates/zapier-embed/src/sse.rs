@@ -4,9 +4,10 @@
 //! dispatches the event; `data:` lines are joined with `\n`; a leading space after the colon is
 //! dropped; lines starting with `:` are comments (the server's `: keep-alive` heartbeats);
 //! `event`, `id` and `retry` fields are read and ignored.
-
-/// The longest line kept; a longer one is an error rather than unbounded memory.
-const MAX_LINE_BYTES: usize = 64 * 1024;
+//!
+//! Bounded: one event (its `data:` lines together, and so any one line) may hold at most
+//! `max_event_bytes`; past it the parser fails rather than grow (a server that sends `data:`
+//! lines forever without the blank line that ends the event).
 
 /// One dispatched event's data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,15 +20,31 @@ pub(crate) struct Frame {
 pub(crate) struct TooLong;
 
 /// Incremental parser: feed bytes, get complete frames.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Parser {
     line: Vec<u8>,
     data: Option<String>,
     /// The previous byte was `\r`: a following `\n` belongs to the same line end.
     after_cr: bool,
+    max_event_bytes: usize,
 }
 
 impl Parser {
+    /// A parser that refuses events (and lines) longer than `max_event_bytes`.
+    pub(crate) fn new(max_event_bytes: usize) -> Self {
+        Parser {
+            line: Vec::new(),
+            data: None,
+            after_cr: false,
+            max_event_bytes,
+        }
+    }
+
+    /// The limit this parser enforces.
+    pub(crate) fn max_event_bytes(&self) -> usize {
+        self.max_event_bytes
+    }
+
     /// Feeds a chunk; answers the frames it completed.
     pub(crate) fn push(&mut self, chunk: &[u8]) -> Result<Vec<Frame>, TooLong> {
         let mut frames = Vec::new();
@@ -45,9 +62,17 @@ impl Parser {
                     if let Some(frame) = self.line_done(&line) {
                         frames.push(frame);
                     }
+                    if self
+                        .data
+                        .as_ref()
+                        .is_some_and(|d| d.len() > self.max_event_bytes)
+                    {
+                        return Err(TooLong);
+                    }
                 }
                 _ => {
-                    if self.line.len() >= MAX_LINE_BYTES {
+                    let pending = self.data.as_ref().map_or(0, String::len);
+                    if self.line.len().saturating_add(pending) >= self.max_event_bytes {
                         return Err(TooLong);
                     }
                     self.line.push(byte);
@@ -86,8 +111,10 @@ impl Parser {
 mod tests {
     use super::*;
 
+    const MAX: usize = 64 * 1024;
+
     fn frames(input: &[&[u8]]) -> Vec<String> {
-        let mut parser = Parser::default();
+        let mut parser = Parser::new(MAX);
         input
             .iter()
             .flat_map(|chunk| parser.push(chunk).unwrap_or_default())
@@ -112,7 +139,30 @@ mod tests {
 
     #[test]
     fn an_unbounded_line_is_an_error() {
-        let mut parser = Parser::default();
-        assert_eq!(parser.push(&vec![b'a'; MAX_LINE_BYTES + 1]), Err(TooLong));
+        let mut parser = Parser::new(MAX);
+        assert_eq!(parser.push(&vec![b'a'; MAX + 1]), Err(TooLong));
+    }
+
+    #[test]
+    fn an_event_that_never_ends_is_an_error() {
+        let mut parser = Parser::new(MAX);
+        let line = format!("data: {}\n", "x".repeat(1000));
+        let mut result = Ok(Vec::new());
+        for _ in 0..(MAX / 1000 + 2) {
+            result = parser.push(line.as_bytes());
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(TooLong));
+        // Within the limit, many lines still make one event.
+        let mut parser = Parser::new(MAX);
+        let frames = parser.push(b"data: a\ndata: b\n\n").unwrap_or_default();
+        assert_eq!(
+            frames,
+            vec![Frame {
+                data: "a\nb".into()
+            }]
+        );
     }
 }

@@ -79,6 +79,7 @@ impl Triggers {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn list(&self, app: &str) -> Result<Vec<Trigger>, Error> {
+        crate::checks::require_key(LIST.name, "app", app)?;
         let app = app.to_owned();
         self.client
             .inner
@@ -120,6 +121,8 @@ impl Triggers {
         trigger: &str,
         connection: Option<&ConnectionId>,
     ) -> Result<Vec<InputField>, Error> {
+        crate::checks::require_key(INPUT_FIELDS.name, "app", app)?;
+        crate::checks::require_key(INPUT_FIELDS.name, "trigger", trigger)?;
         let (app, trigger) = (app.to_owned(), trigger.to_owned());
         let connection = connection.map(ToString::to_string).unwrap_or_default();
         self.client

@@ -53,6 +53,7 @@ use zapier_embed_api::{ClientState, ResponseHandoff, by_id, by_name, oauth, part
 use crate::actions::{Action, ActionType, App, Choice, OutputField, RunState};
 use crate::call::{Failure, Operation, Transport};
 use crate::connections::Connection;
+use crate::limits::Limits;
 use crate::retry::Reach;
 use crate::triggers::Trigger;
 use crate::{
@@ -60,9 +61,6 @@ use crate::{
     InputField, LeaseBodyById, LeaseBodyByName, LeaseResponseBody, Message, MessageId,
     NestedInboxBody, RunError, RunStatus, parse_retry_after,
 };
-
-/// The most bytes of an error answer read for its excerpt.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 
 type ApiError<E> = progenitor_client::Error<E>;
 
@@ -74,10 +72,12 @@ type ApiError<E> = progenitor_client::Error<E>;
 trait Generated: ClientHooks<ClientState> + ClientInfo<ClientState> + Sized {
     fn make(base: &str, http: reqwest::Client, state: ClientState) -> Self;
     fn base(transport: &Transport) -> &str;
+    /// The pool to send with: the token endpoint's follows no redirect (see `ClientBuilder`).
+    fn pool(transport: &Transport) -> &reqwest::Client;
 }
 
 macro_rules! generated {
-    ($($client:path => $base:ident),+ $(,)?) => {$(
+    ($($client:path => $base:ident, $pool:ident),+ $(,)?) => {$(
         impl Generated for $client {
             fn make(base: &str, http: reqwest::Client, state: ClientState) -> Self {
                 <$client>::new_with_client(base, http, state)
@@ -85,15 +85,18 @@ macro_rules! generated {
             fn base(transport: &Transport) -> &str {
                 &transport.config.$base
             }
+            fn pool(transport: &Transport) -> &reqwest::Client {
+                &transport.$pool
+            }
         }
     )+};
 }
 
 generated!(
-    by_id::Client => inbox_base,
-    by_name::Client => inbox_base,
-    partner::Client => api_url,
-    oauth::Client => auth_url,
+    by_id::Client => inbox_base, http,
+    by_name::Client => inbox_base, http,
+    partner::Client => api_url, http,
+    oauth::Client => auth_url, auth_http,
 );
 
 /// One attempt's view of the generated clients: the shared pool, the attempt's token, and the
@@ -107,6 +110,8 @@ pub(crate) struct Api {
 struct Answer {
     status: u16,
     response: reqwest::Response,
+    /// `max_response_bytes`: the most of the body read.
+    max_bytes: usize,
 }
 
 impl Api {
@@ -118,6 +123,10 @@ impl Api {
     fn state(&self) -> ClientState {
         let mut state = ClientState::default();
         if let Some(token) = &self.token {
+            self.transport
+                .config
+                .secrets
+                .remember(token.expose_secret());
             state = state.with_bearer(SecretString::from(token.expose_secret().to_owned()));
         }
         if let Some(capture) = &self.transport.config.capture {
@@ -137,7 +146,7 @@ impl Api {
         let handoff = ResponseHandoff::new();
         let client = C::make(
             C::base(&self.transport),
-            self.transport.http.clone(),
+            C::pool(&self.transport).clone(),
             self.state().with_response_handoff(handoff.clone()),
         );
         match build(client).await {
@@ -152,7 +161,7 @@ impl Api {
             _ => {}
         }
         match handoff.take() {
-            Some(response) => answer(op, response).await,
+            Some(response) => answer(op, &self.transport.config.limits, response).await,
             // The user's capture recorded the request and answered locally with an empty 599:
             // mapped as `from_answer` maps that answer.
             None => Err(Failure::answered(Error::from_response(
@@ -172,7 +181,7 @@ impl Api {
     ) -> Result<Answer, Failure> {
         let client = C::make(
             C::base(&self.transport),
-            self.transport.http.clone(),
+            C::pool(&self.transport).clone(),
             self.state(),
         );
         // The generated operation id, so a capture names the request as the builder would.
@@ -187,7 +196,7 @@ impl Api {
             return Err(Failure::answered(hook_error(op, e)));
         }
         let response = result.map_err(|e| transport_failure(op, e))?;
-        answer(op, response).await
+        answer(op, &self.transport.config.limits, response).await
     }
 
     /// Sends a JSON request built here (see "Requests built beside the generated builders").
@@ -198,9 +207,7 @@ impl Api {
         path: &str,
         body: &Value,
     ) -> Result<Answer, Failure> {
-        let request = self
-            .transport
-            .http
+        let request = C::pool(&self.transport)
             .request(method, format!("{}{path}", C::base(&self.transport)))
             .header(ACCEPT, "application/json")
             .header(CONTENT_TYPE, "application/json")
@@ -219,12 +226,22 @@ impl Api {
 const CAPTURED_STATUS: u16 = 599;
 
 /// A 2xx answer as an [`Answer`]; anything else mapped to an error.
-async fn answer(op: &Operation, response: reqwest::Response) -> Result<Answer, Failure> {
+async fn answer(
+    op: &Operation,
+    limits: &Limits,
+    response: reqwest::Response,
+) -> Result<Answer, Failure> {
     let status = response.status().as_u16();
     if (200..300).contains(&status) {
-        Ok(Answer { status, response })
+        Ok(Answer {
+            status,
+            response,
+            max_bytes: limits.max_response_bytes,
+        })
     } else {
-        Err(Failure::answered(from_answer(op, response).await))
+        Err(Failure::answered(
+            from_answer(op, limits.max_error_body_bytes, response).await,
+        ))
     }
 }
 
@@ -232,22 +249,62 @@ impl Answer {
     /// Reads and decodes the body into the generated type `T`.
     async fn json<T: DeserializeOwned>(self, op: &Operation) -> Result<(u16, T), Failure> {
         let status = self.status;
-        let body = self
-            .response
-            .bytes()
+        let max = self.max_bytes;
+        let body = read_at_most(self.response, max)
             .await
-            .map_err(|e| Failure::answered(reqwest_error(op, &e)))?;
-        serde_json::from_slice(&body)
-            .map(|value| (status, value))
-            .map_err(|e| {
-                Failure::answered(Error::decode_body(
+            .map_err(|e| Failure::answered(reqwest_error(op, &e)))?
+            .ok_or_else(|| {
+                let mut err = Error::limit_exceeded(
                     op.name,
-                    status,
-                    format!("the answer does not match the API document: {e}"),
-                    &body,
-                ))
-            })
+                    "max_response_bytes",
+                    u64::try_from(max).unwrap_or(u64::MAX),
+                );
+                err.context_mut().status = Some(status);
+                Failure::answered(err)
+            })?;
+        decode_answer(op, status, &body).map_err(Failure::answered)
     }
+}
+
+/// Decodes a success body into the generated type `T`, or a decode error with a bounded
+/// excerpt. Never panics, whatever the bytes.
+fn decode_answer<T: DeserializeOwned>(
+    op: &Operation,
+    status: u16,
+    body: &[u8],
+) -> Result<(u16, T), Error> {
+    serde_json::from_slice(body)
+        .map(|value| (status, value))
+        .map_err(|e| {
+            Error::decode_body(
+                op.name,
+                status,
+                format!("the answer does not match the API document: {e}"),
+                body,
+            )
+        })
+}
+
+/// The body, read chunk by chunk; `None` as soon as it would pass `max` bytes (the rest is
+/// never read, so memory stays flat whatever the server sends).
+async fn read_at_most(
+    mut response: reqwest::Response,
+    max: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if response
+        .content_length()
+        .is_some_and(|declared| usize::try_from(declared).map_or(true, |d| d > max))
+    {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if chunk.len() > max.saturating_sub(body.len()) {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -327,15 +384,19 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
         .and_then(|v| parse_retry_after(v, Utc::now()))
 }
 
-/// Maps an unsuccessful answer (a 599 from a capture included).
-async fn from_answer(op: &Operation, mut response: reqwest::Response) -> Error {
+/// Maps an unsuccessful answer (a 599 from a capture included), reading at most `max_bytes` of
+/// its body: an error page must not be read without limit, and the error keeps its status
+/// whatever follows.
+async fn from_answer(op: &Operation, max_bytes: usize, mut response: reqwest::Response) -> Error {
     let status = response.status().as_u16();
     let wait = retry_after(response.headers());
     let mut body = Vec::new();
-    // Bounded: an error page must not be read without limit.
-    while body.len() < MAX_ERROR_BODY {
+    while body.len() < max_bytes {
         match response.chunk().await {
-            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(Some(chunk)) => {
+                let room = max_bytes.saturating_sub(body.len());
+                body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+            }
             Ok(None) | Err(_) => break,
         }
     }
@@ -1154,6 +1215,13 @@ pub(crate) async fn oauth_token(
     op: &Operation,
     form: TokenForm,
 ) -> Result<Grant, Failure> {
+    let secrets = api.transport.config.secrets.clone();
+    if let Some(secret) = &form.client_secret {
+        secrets.remember(secret.expose_secret());
+    }
+    if let Some(subject) = &form.subject_token {
+        secrets.remember(subject.expose_secret());
+    }
     let body = oauth::types::TokenRequest {
         audience: None,
         client_id: form.client_id,
@@ -1172,6 +1240,7 @@ pub(crate) async fn oauth_token(
         .await?;
     // Straight into the redacting type: the generated struct derives a revealing Debug.
     let (_, token): (_, oauth::types::TokenResponse) = answer.json(op).await?;
+    secrets.remember(&token.access_token);
     Ok(Grant {
         access_token: AccessToken::new(token.access_token),
         expires_in: token

@@ -131,6 +131,7 @@ impl Client {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn connect_token(&self, app: &str) -> Result<ConnectToken, Error> {
+        crate::checks::require_key(super::CONNECT_TOKEN.name, "app", app)?;
         let resource = self.connect_resource(app);
         let mut refreshed = false;
         loop {

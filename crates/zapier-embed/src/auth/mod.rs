@@ -100,17 +100,25 @@ impl Token {
         }
     }
 
-    /// Sets the lifetime, counted from now (the token endpoint's `expires_in`).
+    /// Sets the lifetime, counted from now (the token endpoint's `expires_in`). A lifetime past
+    /// what the clock can represent (a server answering `expires_in: 18446744073709551615`)
+    /// saturates to about ten years rather than overflowing.
     ///
     /// ```
     /// use std::time::Duration;
     /// use zapier_embed::{AccessToken, Token};
     /// let token = Token::new(AccessToken::new("t")).expires_in(Duration::from_secs(60));
     /// assert!(token.expires_at().is_some());
+    /// let forever = Token::new(AccessToken::new("t")).expires_in(Duration::MAX);
+    /// assert!(forever.expires_at() > token.expires_at());
     /// ```
     pub fn expires_in(mut self, lifetime: Duration) -> Self {
+        const FAR: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
         let now = Instant::now();
-        self.expires_at = Some(now.checked_add(lifetime).unwrap_or(now));
+        self.expires_at = now
+            .checked_add(lifetime.min(FAR))
+            .or_else(|| now.checked_add(lifetime.min(Duration::from_secs(24 * 3600))))
+            .or(Some(now));
         self
     }
 
