@@ -116,30 +116,18 @@ pub fn lease_limit(raw: &str) -> Result<LeaseLimit, String> {
     LeaseLimit::new(n).map_err(|e| e.to_string())
 }
 
-/// An inbox: a hyphenated uuid is an id, anything else a name (see [`inbox_name`]).
+/// An inbox: a hyphenated uuid is an id, anything else a name (checked as [`inbox_name`]).
 pub fn inbox_ref(raw: &str) -> Result<InboxRef, String> {
-    refuse_dot_segment(raw)?;
     raw.parse::<InboxRef>()
         .map_err(|e| format!("{} is not an inbox id or name: {e}", excerpt(raw)))
 }
 
-/// An inbox name, checked by the domain's `InboxName` (1..=100 characters, no control
-/// characters). `.` and `..` are refused: in a URL path they address the parent collection, not
-/// an inbox of that name.
+/// An inbox name, checked by the domain's `InboxName`: 1..=100 characters, no control
+/// characters, not `.` or `..` (in a URL path they would address another resource).
 pub fn inbox_name(raw: &str) -> Result<String, String> {
-    refuse_dot_segment(raw)?;
     InboxName::new(raw)
         .map(InboxName::into_string)
         .map_err(|e| format!("{} is not an inbox name: {e}", excerpt(raw)))
-}
-
-fn refuse_dot_segment(raw: &str) -> Result<(), String> {
-    if raw == "." || raw == ".." {
-        return Err(format!(
-            "`{raw}` cannot be an inbox name: in a URL it addresses another path"
-        ));
-    }
-    Ok(())
 }
 
 /// A positive whole number (a count such as `--limit` of a listing).

@@ -114,7 +114,8 @@ fn echoed_secrets_never_reach_any_output() {
     let text = all_output(&out);
     assert!(!text.contains(SECRET) && !text.contains(TOKEN), "{text}");
 
-    // The token endpoint itself echoes the secret back in its refusal.
+    // The token endpoint itself echoes the secret back in its refusal (this process never
+    // received a token, so only the secret is a secret to it).
     hostile.server.on(
         "POST",
         "/oauth/token",
@@ -123,7 +124,13 @@ fn echoed_secrets_never_reach_any_output() {
     let out = hostile.zembed_env(&["-vv", "inboxes", "get", INBOX], &credentials);
     fails_after_log(&out, 1);
     let text = all_output(&out);
-    assert!(!text.contains(SECRET) && !text.contains(TOKEN), "{text}");
+    assert!(!text.contains(SECRET), "{text}");
+
+    // A fixed access token echoed back by an API call, without `-v`.
+    let out = hostile.zembed(&["inboxes", "get", INBOX]);
+    fails(&out, 1);
+    let text = all_output(&out);
+    assert!(!text.contains(TOKEN), "{text}");
 }
 
 #[test]
@@ -167,14 +174,26 @@ fn an_absurd_retry_after_is_a_one_line_rate_limited_error() {
 }
 
 #[test]
-fn messages_ls_stops_on_endless_empty_pages() {
+fn messages_ls_ends_on_endless_empty_pages_and_fails_on_a_looping_cursor() {
     let hostile = Hostile::start();
-    hostile.server.on(
-        "GET",
-        &format!("{INBOX_PATH}/messages"),
-        Reply::endless_empty_cursor_pages(),
-    );
-    fails(&hostile.zembed(&["messages", "ls", INBOX]), 1);
+    let path = format!("{INBOX_PATH}/messages");
+    // Empty pages that always carry a new cursor: the listing ends at the first empty page.
+    hostile
+        .server
+        .on("GET", &path, Reply::endless_empty_cursor_pages());
+    let listed = ok(&hostile.zembed(&["messages", "ls", INBOX]));
+    assert!(listed.contains("no messages"), "{listed}");
+    // A page whose `next` points at itself: a repeated position is an error, not a loop.
+    let page = json!({
+        "next": hostile.server.url(&format!("{path}?cursor=same")), "previous": null,
+        "results": [{"id": message_ids(1)[0], "created_at": "2026-03-12T16:59:47.185Z",
+                     "status": "available", "payload": {},
+                     "message_attributes": {"lease_count": 0, "error_message": null,
+                                            "possible_duplicate_data": false}}]
+    });
+    hostile.server.on("GET", &path, Reply::json(200, page));
+    let line = fails(&hostile.zembed(&["messages", "ls", INBOX]), 1);
+    assert!(line.contains("messages"), "{line}");
 }
 
 #[test]

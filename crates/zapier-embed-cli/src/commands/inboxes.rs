@@ -212,9 +212,11 @@ pub async fn run(global: &GlobalArgs, cmd: InboxesCommand) -> anyhow::Result<()>
             transitioned(&inbox, "deleted", a.json)
         }
         InboxesAction::Wait(a) => {
-            let inboxes = client.inboxes();
-            let waiting = inboxes.wait_until_active(&a.inbox, a.timeout);
-            let inbox = super::within(a.timeout, "wait for inbox", waiting).await?;
+            // The facade's wait is bounded by the budget, hanging requests included.
+            let inbox = client
+                .inboxes()
+                .wait_until_active(&a.inbox, a.timeout)
+                .await?;
             if a.json {
                 output::json(&inbox)
             } else {

@@ -505,9 +505,10 @@ fn classify(error: &Error) -> Outcome {
     match error {
         Error::InboxPaused { .. } => Outcome::Paused,
         e if e.is_retryable() => Outcome::Transient,
-        // An answer that does not decode (a garbage 200 from a proxy, a truncated body) says
-        // nothing about the inbox: the next lease may well succeed, so it is retried like a 5xx.
-        Error::Decode { .. } => Outcome::Transient,
+        // An answer that does not decode (a garbage 200 from a proxy, a truncated body) or that
+        // crossed a read limit says nothing about the inbox: the next lease may well succeed,
+        // so it is retried with backoff like a 5xx (and reported), not a stop.
+        Error::Decode { .. } | Error::LimitExceeded { .. } => Outcome::Transient,
         // A token that expired mid-run is refreshed by the client; seeing it here means the
         // refresh itself failed, which may be temporary (the token endpoint was down).
         Error::Unauthenticated { .. } => Outcome::Transient,

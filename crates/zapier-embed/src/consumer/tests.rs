@@ -548,11 +548,14 @@ fn a_second_hold_on_a_message_is_released_and_surplus_goes_back() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_lease_answer_that_does_not_decode_is_retried_with_backoff_and_reported() {
+async fn a_lease_answer_that_does_not_decode_or_is_too_large_is_retried_with_backoff_and_reported()
+{
     let inbox = FakeInbox::with_messages(5);
-    inbox.failures.lock().unwrap().extend(
-        (0..3).map(|_| Error::decode("lease messages", "expected value at line 1 column 1")),
-    );
+    inbox.failures.lock().unwrap().extend([
+        Error::decode("lease messages", "expected value at line 1 column 1"),
+        Error::limit_exceeded("lease messages", "max_response_bytes", 1024),
+        Error::decode("lease messages", "expected value at line 1 column 1"),
+    ]);
     let events = Arc::new(Mutex::new(Vec::new()));
     let e = events.clone();
     let tally = Tally::default();
@@ -575,7 +578,10 @@ async fn a_lease_answer_that_does_not_decode_is_retried_with_backoff_and_reporte
             ConsumerEvent::LeaseFailed {
                 error, retry_in, ..
             } => {
-                assert!(error.contains("decode"), "{error}");
+                assert!(
+                    error.contains("decode") || error.contains("max_response_bytes"),
+                    "{error}"
+                );
                 Some(*retry_in)
             }
             _ => None,
