@@ -316,3 +316,27 @@ fn a_second_ctrl_c_kills_every_command_group_and_releases_their_messages() {
     assert_eq!(statuses, [&Value::from("available")], "{listed}\n{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_timeout_also_bounds_a_command_that_never_reads_a_large_payload() {
+    let emu = TestEmulator::start();
+    ensure_active_inbox(&emu, &[], "unread");
+    // Larger than a pipe's buffer: the write blocks until the command reads or exits.
+    let text = "x".repeat(256 * 1024);
+    emu.emit(CHANNEL, &[text.as_str()]);
+    let out = emu.zembed(&[
+        "consume",
+        "unread",
+        "--exec",
+        "sleep 300",
+        "--timeout",
+        "1s",
+        // The lease outlasts the test's bound: only --timeout can end the command in time.
+        "--lease-seconds",
+        "300",
+        "--max-messages",
+        "1",
+    ]);
+    ok(&out);
+    assert!(stderr(&out).contains("released 1"), "{}", stderr(&out));
+}

@@ -271,15 +271,20 @@ async fn exec(
         // A second Ctrl-C came while it started: `kill_all` may have missed this group.
         anyhow::bail!("killed: zembed is exiting");
     }
-    if let Some(mut stdin) = child.stdin.take() {
-        let mut body = serde_json::to_vec(&msg.payload).context("encoding the payload")?;
-        body.push(b'\n');
-        // A command that does not read its stdin is fine: ignore a closed pipe.
-        let _ = stdin.write_all(&body).await;
-        drop(stdin);
-    }
+    let mut body = serde_json::to_vec(&msg.payload).context("encoding the payload")?;
+    body.push(b'\n');
+    let stdin = child.stdin.take();
+    // Writing the payload counts against the timeout too: a command that neither reads its
+    // stdin nor exits would otherwise block a large payload's write for ever.
+    let run = async {
+        if let Some(mut stdin) = stdin {
+            // A command that does not read its stdin is fine: ignore a closed pipe.
+            let _ = stdin.write_all(&body).await;
+        }
+        child.wait().await
+    };
     let status = match timeout {
-        Some(limit) => match tokio::time::timeout(limit, child.wait()).await {
+        Some(limit) => match tokio::time::timeout(limit, run).await {
             Ok(status) => status,
             Err(_) => {
                 group.kill();
@@ -288,7 +293,7 @@ async fn exec(
                 anyhow::bail!("command timed out after {limit:?}");
             }
         },
-        None => child.wait().await,
+        None => run.await,
     }
     .context("waiting for the --exec command")?;
     group.reaped();
