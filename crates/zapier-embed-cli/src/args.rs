@@ -19,12 +19,17 @@ pub const MAX_KEY_CHARS: usize = 200;
 /// A rejected value as an error message shows it: whole when short, else its start and its
 /// length, so that a pasted file or a runaway variable is not echoed back in full.
 pub fn excerpt(raw: &str) -> String {
+    quoted_excerpt(raw, '`')
+}
+
+/// [`excerpt`] between `quote` characters.
+pub fn quoted_excerpt(raw: &str, quote: char) -> String {
     let chars = raw.chars().count();
     if chars <= EXCERPT_CHARS {
-        return format!("`{raw}`");
+        return format!("{quote}{raw}{quote}");
     }
     let start: String = raw.chars().take(EXCERPT_CHARS / 2).collect();
-    format!("`{start}…` ({chars} characters)")
+    format!("{quote}{start}…{quote} ({chars} characters)")
 }
 
 /// A value parser from a checking function: like clap's own function parsers, but its error

@@ -85,6 +85,42 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
+/// Reports a command-line error of clap's (exit 2) with every quoted value shortened to an
+/// [`excerpt`](crate::args::excerpt), so that a pasted file or runaway variable is not echoed
+/// back in full; `--help` and `--version` are printed unchanged (exit 0).
+pub fn report_usage(err: &clap::Error) -> ExitCode {
+    if !err.use_stderr() {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
+    }
+    eprint!("{}", shorten_quoted(&err.render().to_string()));
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// `text` with each `'...'` segment cut to an excerpt.
+fn shorten_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(4096));
+    let mut rest = text;
+    while let Some(open) = rest.find('\'') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('\'') {
+            Some(close) => {
+                out.push_str(&crate::args::quoted_excerpt(&after[..close], '\''));
+                rest = &after[close + 1..];
+            }
+            // An apostrophe in running text: nothing to shorten.
+            None => {
+                out.push('\'');
+                rest = after;
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Prints the error line on stderr and answers the exit code.
 pub fn report(err: &anyhow::Error) -> ExitCode {
     if is_broken_pipe(err) {
@@ -116,6 +152,16 @@ mod tests {
             br#"{"code":"not_found","detail":"No inbox."}"#,
         ));
         assert_eq!(exit_code(&server), EXIT_FAILURE);
+    }
+
+    #[test]
+    fn clap_errors_show_only_the_start_of_overlong_values() {
+        let long = "9".repeat(3000);
+        let text = format!("error: invalid value '{long}' for '--concurrency <N>': too large\n");
+        let short = shorten_quoted(&text);
+        assert!(short.len() < 200, "{short}");
+        assert!(short.contains("3000 characters") && short.contains("'--concurrency <N>'"));
+        assert_eq!(shorten_quoted("a 'b' c"), "a 'b' c");
     }
 
     #[test]

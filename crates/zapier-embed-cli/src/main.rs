@@ -15,8 +15,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    // clap prints its own usage errors and exits with 2 (and 0 for --help / --version).
-    let cli = commands::Cli::parse();
+    // Usage errors exit with 2 (and --help / --version with 0), as clap's own would.
+    let cli = match commands::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return failure::report_usage(&err),
+    };
     config::init_tracing(cli.global.verbose);
     std::panic::set_hook(Box::new(|info| {
         let location = info

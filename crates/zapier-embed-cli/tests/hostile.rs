@@ -222,6 +222,7 @@ fn timeouts_bound_the_whole_command_when_a_request_hangs() {
 fn client_detectable_mistakes_are_refused_before_any_request() {
     let hostile = Hostile::start();
     let long = "k".repeat(5000);
+    let digits = "9".repeat(5000);
     let by_name = [
         ("ZAPIER_ACCESS_TOKEN", TOKEN),
         ("ZAPIER_API_VARIANT", "by-name"),
@@ -289,6 +290,12 @@ fn client_detectable_mistakes_are_refused_before_any_request() {
             "--timeout",
         ),
         (vec!["inboxes", "get", &long], "<INBOX>"),
+        // clap's own parsers: their errors are shortened the same way.
+        (
+            vec!["consume", INBOX, "--exec", "true", "--concurrency", &digits],
+            "--concurrency",
+        ),
+        (vec!["--variant", &long, "inboxes", "ls"], "--variant"),
     ];
     for (args, field) in &cases {
         for env in [&[("ZAPIER_ACCESS_TOKEN", TOKEN)][..], &by_name[..]] {
