@@ -323,16 +323,19 @@ fn one_garbage_lease_answer_does_not_stop_consume() {
             .times(1, Reply::lease_by_id(&[ids[0].as_str()]))
             .then(Reply::lease_by_id(&[])),
     );
+    // The command prints its environment: zembed's credentials are not in it.
     let out = hostile.zembed(&[
         "consume",
         INBOX,
         "--exec",
-        "cat > /dev/null",
+        "cat > /dev/null; env",
         "--max-messages",
         "1",
     ]);
     let err = stderr(&out);
-    ok(&out);
+    let printed = ok(&out);
+    assert!(printed.contains("ZEMBED_MESSAGE_ID="), "{printed}");
+    assert!(!printed.contains(TOKEN), "{printed}");
     assert!(err.contains("retrying"), "{err}");
     assert!(!err.contains("stopped consuming"), "{err}");
     let acks = hostile

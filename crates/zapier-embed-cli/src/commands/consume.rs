@@ -10,7 +10,7 @@ use clap::Args;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received};
-use zapier_embed::{InboxRef, LeaseSeconds, LeasedMessage};
+use zapier_embed::{ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, InboxRef, LeaseSeconds, LeasedMessage};
 
 use super::process_group::Groups;
 use crate::args;
@@ -51,7 +51,8 @@ pub const CONSUME_HELP: &str = "\
 Consume an inbox with the consumer runtime: each message's payload is written as JSON to the \
 stdin of `sh -c CMD`; exit status 0 acks the message, anything else releases it (it is \
 redelivered with its attempt count + 1). The command also sees ZEMBED_INBOX, ZEMBED_MESSAGE_ID \
-and ZEMBED_ATTEMPT in its environment; its stdout and stderr are zembed's.
+and ZEMBED_ATTEMPT in its environment, but not ZAPIER_ACCESS_TOKEN or ZAPIER_CLIENT_SECRET; its \
+stdout and stderr are zembed's.
 
 Each command runs in a process group of its own: a command killed at its --timeout, or whose \
 start fails half-way, is killed together with everything it started.
@@ -259,6 +260,10 @@ async fn exec(
         .env("ZEMBED_INBOX", inbox)
         .env("ZEMBED_MESSAGE_ID", msg.id.to_string())
         .env("ZEMBED_ATTEMPT", msg.attempts().to_string())
+        // The command gets the message, not zembed's credentials: a command that prints its
+        // environment must not put a secret into zembed's output.
+        .env_remove(ENV_ACCESS_TOKEN)
+        .env_remove(ENV_CLIENT_SECRET)
         .stdin(Stdio::piped())
         .kill_on_drop(true);
     #[cfg(unix)]
