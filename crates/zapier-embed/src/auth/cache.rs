@@ -147,7 +147,16 @@ impl TokenCache {
             }
         }
 
-        let fetched = self.source.fetch(endpoint).await;
+        let secrets = &endpoint.transport.config.secrets;
+        let fetched = self.source.fetch(endpoint).await.map_err(|mut err| {
+            // A user's token source may build its error from a server's words: scrub it
+            // before it is shared, logged or returned.
+            secrets.redact(&mut err);
+            err
+        });
+        if let Ok(token) = &fetched {
+            secrets.remember(token.access_token().expose_secret());
+        }
         let mut state = self.lock();
         state.completed_fetches = state.completed_fetches.wrapping_add(1);
         drop(guard);
