@@ -8,20 +8,17 @@
 mod common;
 
 use std::future::Future;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::json;
-use tracing_subscriber::EnvFilter;
 use zapier_embed::{
     AccessToken, ApiVariant, Client, ClientBuilder, ClientCredentials, Error, InboxFilter,
     InboxName, InboxRef, LeaseOptions, PartnerJwtExchange, RetryPolicy, Subscription,
 };
 use zapier_embed_tests::hostile::{HostileServer, Reply, Script};
 
-use common::{INBOX_ID, by_id, inbox_json};
+use common::{INBOX_ID, LogBuffer, by_id, inbox_json};
 
 /// Every network test is bounded by this; hitting it fails the test instead of hanging.
 const OUTER: Duration = Duration::from_secs(60);
@@ -50,20 +47,6 @@ fn against(server: &HostileServer) -> ClientBuilder {
 
 fn inbox_path() -> String {
     format!("{A}/inboxes/{INBOX_ID}")
-}
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn assert_no_secret(texts: &[String], secrets: &[&str]) {
@@ -209,14 +192,7 @@ async fn a_same_origin_redirect_is_followed_with_the_token() {
 // The subscriber is set for the current thread only, so the test runs on one thread.
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_echoed_by_the_server_never_reach_an_error_or_a_log() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new("zapier_embed=trace"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = LogBuffer::capture();
     bounded(async {
         let server = HostileServer::start().await;
         let mut texts = Vec::new();
@@ -310,7 +286,7 @@ async fn secrets_echoed_by_the_server_never_reach_an_error_or_a_log() {
         let err = exchanged.triggers().list("slack").await.expect_err("400");
         texts.push(format!("{err} {err:?}"));
 
-        texts.push(String::from_utf8_lossy(&buffer.0.lock().expect("buffer")).into_owned());
+        texts.push(buffer.text());
         assert_no_secret(
             &texts,
             &[CLIENT_SECRET, ACCESS_TOKEN, CONNECT_TOKEN, ASSERTION],
