@@ -727,3 +727,25 @@ fn overlong_values_are_not_echoed_back() {
         .expect_err("query refused");
     assert!(err.to_string().len() < 1024, "{err}");
 }
+
+#[tokio::test]
+async fn a_server_echoing_kilobytes_is_reported_in_one_bounded_line() {
+    bounded(async {
+        let server = HostileServer::start().await;
+        let long = "k".repeat(20_000);
+        server.on(
+            "GET",
+            &inbox_path(),
+            Reply::error(400, "validation_error", &format!("{long}: {long}")),
+        );
+        let client = against(&server)
+            .access_token(ACCESS_TOKEN)
+            .build()
+            .expect("client");
+        let err = client.inboxes().get(&by_id()).await.expect_err("400");
+        assert!(matches!(err, Error::Validation { .. }), "{err}");
+        let line = err.to_string();
+        assert!(line.len() < 1024 && !line.contains('\n'), "{line}");
+    })
+    .await;
+}
