@@ -98,8 +98,8 @@ enum BodyKind {
     Endless(Bytes),
     /// Never answers at all.
     Hang,
-    /// A page with no items and a cursor never seen before, `{"next": ".../path?cursor=N"}`.
-    EndlessCursor,
+    /// A page of `results` and a cursor never seen before, `{"next": ".../path?cursor=N"}`.
+    EndlessCursor(Value),
 }
 
 impl Reply {
@@ -185,10 +185,16 @@ impl Reply {
     /// A cursor page (`{"next", "previous", "results": []}`) with no items and a new cursor
     /// each time it is served: a listing that follows it never ends unless the client stops.
     pub fn endless_empty_cursor_pages() -> Reply {
+        Reply::endless_cursor_pages(json!([]))
+    }
+
+    /// A cursor page with the given `results` (a JSON array) and a new cursor each time it is
+    /// served: a listing that follows it never ends unless the client counts pages.
+    pub fn endless_cursor_pages(results: Value) -> Reply {
         Reply {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
-            body: BodyKind::EndlessCursor,
+            body: BodyKind::EndlessCursor(results),
         }
     }
 
@@ -466,12 +472,12 @@ fn build(reply: Reply, addr: SocketAddr, path: &str, served: usize) -> Built {
         BodyKind::Endless(chunk) => {
             Body::from_stream(stream::repeat(chunk).map(Ok::<_, Infallible>))
         }
-        BodyKind::EndlessCursor => Body::from(
+        BodyKind::EndlessCursor(results) => Body::from(
             json!({
-                "next": format!("http://{addr}{path}?cursor=c{served}"),
+                "next": format!("http://{addr}{path}?cursor=c{served}&offset={}", served + 1),
                 "previous": null,
                 "count": 0,
-                "results": [],
+                "results": results,
             })
             .to_string(),
         ),

@@ -449,6 +449,54 @@ async fn a_listing_of_endless_empty_pages_ends() {
     .await;
 }
 
+#[tokio::test]
+async fn a_listing_of_endless_full_pages_stops_at_max_pages() {
+    bounded(async {
+        let server = HostileServer::start().await;
+        let path = format!("{A}/inboxes/{INBOX_ID}/messages");
+        let message = json!({"id": common::MESSAGE_1, "created_at": "2026-03-12T16:59:47.185Z",
+            "status": "available", "payload": {},
+            "message_attributes": {"lease_count": 0, "error_message": null,
+                                   "possible_duplicate_data": false}});
+        server.on("GET", &path, Reply::endless_cursor_pages(json!([message])));
+        let client = against(&server)
+            .access_token(ACCESS_TOKEN)
+            .max_pages(5)
+            .build()
+            .expect("client");
+        let items: Vec<_> = client.messages(by_id()).list().collect().await;
+        assert_eq!(items.len(), 6, "five pages of one message, then the error");
+        assert!(
+            matches!(
+                items.last(),
+                Some(Err(Error::LimitExceeded {
+                    limit: "max_pages",
+                    max: 5,
+                    ..
+                }))
+            ),
+            "{:?}",
+            items.last()
+        );
+        assert_eq!(server.requests_to(&path).len(), 5);
+        // Offset paging (inboxes) too.
+        let inboxes_path = format!("{A}/inboxes");
+        server.on(
+            "GET",
+            &inboxes_path,
+            Reply::endless_cursor_pages(json!([inbox_json("active")])),
+        );
+        let items: Vec<_> = client.inboxes().list(InboxFilter::new()).collect().await;
+        assert!(
+            matches!(items.last(), Some(Err(Error::LimitExceeded { .. }))),
+            "{:?}",
+            items.last()
+        );
+        assert_eq!(server.requests_to(&inboxes_path).len(), 5);
+    })
+    .await;
+}
+
 // ----- 3. no arithmetic panics --------------------------------------------------------------------
 
 #[tokio::test]
