@@ -286,6 +286,23 @@ async fn secrets_echoed_by_the_server_never_reach_an_error_or_a_log() {
         let err = exchanged.triggers().list("slack").await.expect_err("400");
         texts.push(format!("{err} {err:?}"));
 
+        // A server reflecting the whole request back: the form with the client secret, then
+        // the bearer header.
+        server.on("POST", "/oauth/token", Reply::echo_request(400));
+        let reflected = against(&server)
+            .client_credentials("client-id", CLIENT_SECRET)
+            .build()
+            .expect("client");
+        let err = reflected.access_token().await.expect_err("400");
+        texts.push(format!("{err} {err:?}"));
+        server.on("GET", &inbox_path(), Reply::echo_request(500));
+        let err = client.inboxes().get(&by_id()).await.expect_err("500");
+        assert!(
+            err.to_string().contains("authorization"),
+            "the request came back: {err}"
+        );
+        texts.push(format!("{err} {err:?}"));
+
         texts.push(buffer.text());
         assert_no_secret(
             &texts,
