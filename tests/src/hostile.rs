@@ -98,8 +98,11 @@ enum BodyKind {
     Endless(Bytes),
     /// Never answers at all.
     Hang,
-    /// A page with no items and a cursor never seen before, `{"next": ".../path?cursor=N"}`.
-    EndlessCursor,
+    /// The error envelope whose `detail` (and `error_description`) is the whole request as
+    /// received: headers, form and body reflected back.
+    Echo,
+    /// A page of `results` and a cursor never seen before, `{"next": ".../path?cursor=N"}`.
+    EndlessCursor(Value),
 }
 
 impl Reply {
@@ -124,6 +127,17 @@ impl Reply {
             status,
             json!({"errors": [{"code": code, "detail": detail, "status": status, "title": "Error"}]}),
         )
+    }
+
+    /// `status` with the whole request reflected back (every header, the form or body) in the
+    /// error envelope's `detail` and in OAuth's `error_description`, as a careless proxy or
+    /// debug endpoint would: whatever credential the client sent comes back.
+    pub fn echo_request(status: u16) -> Reply {
+        Reply {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: BodyKind::Echo,
+        }
     }
 
     /// A redirect (301, 302, 303, 307, 308) to `location` (absolute: another origin).
@@ -185,10 +199,16 @@ impl Reply {
     /// A cursor page (`{"next", "previous", "results": []}`) with no items and a new cursor
     /// each time it is served: a listing that follows it never ends unless the client stops.
     pub fn endless_empty_cursor_pages() -> Reply {
+        Reply::endless_cursor_pages(json!([]))
+    }
+
+    /// A cursor page with the given `results` (a JSON array) and a new cursor each time it is
+    /// served: a listing that follows it never ends unless the client counts pages.
+    pub fn endless_cursor_pages(results: Value) -> Reply {
         Reply {
             status: 200,
             headers: vec![("content-type".into(), "application/json".into())],
-            body: BodyKind::EndlessCursor,
+            body: BodyKind::EndlessCursor(results),
         }
     }
 
@@ -399,6 +419,7 @@ async fn answer(routes: Arc<Mutex<Routes>>, addr: SocketAddr, request: Request) 
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
     };
+    let echo = recorded.text();
     let (reply, served) = {
         let mut routes = routes.lock().expect("routes");
         routes.requests.push(recorded);
@@ -422,11 +443,12 @@ async fn answer(routes: Arc<Mutex<Routes>>, addr: SocketAddr, request: Request) 
             addr,
             &path,
             served,
+            &echo,
         )
         .await_hang()
         .await;
     };
-    build(reply, addr, &path, served).await_hang().await
+    build(reply, addr, &path, served, &echo).await_hang().await
 }
 
 /// Reads at most `MAX_RECORDED_BODY` bytes of a request body.
@@ -459,19 +481,25 @@ impl Built {
     }
 }
 
-fn build(reply: Reply, addr: SocketAddr, path: &str, served: usize) -> Built {
+fn build(reply: Reply, addr: SocketAddr, path: &str, served: usize, echo: &str) -> Built {
     let body = match reply.body {
         BodyKind::Hang => return Built::Hang,
+        BodyKind::Echo => Body::from(
+            json!({"errors": [{"code": "echo", "detail": echo, "status": reply.status,
+                               "title": "Echo"}],
+                   "error": "invalid_request", "error_description": echo})
+            .to_string(),
+        ),
         BodyKind::Bytes(bytes) => Body::from(bytes),
         BodyKind::Endless(chunk) => {
             Body::from_stream(stream::repeat(chunk).map(Ok::<_, Infallible>))
         }
-        BodyKind::EndlessCursor => Body::from(
+        BodyKind::EndlessCursor(results) => Body::from(
             json!({
-                "next": format!("http://{addr}{path}?cursor=c{served}"),
+                "next": format!("http://{addr}{path}?cursor=c{served}&offset={}", served + 1),
                 "previous": null,
                 "count": 0,
-                "results": [],
+                "results": results,
             })
             .to_string(),
         ),

@@ -8,20 +8,17 @@
 mod common;
 
 use std::future::Future;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
 use serde_json::json;
-use tracing_subscriber::EnvFilter;
 use zapier_embed::{
     AccessToken, ApiVariant, Client, ClientBuilder, ClientCredentials, Error, InboxFilter,
     InboxName, InboxRef, LeaseOptions, PartnerJwtExchange, RetryPolicy, Subscription,
 };
 use zapier_embed_tests::hostile::{HostileServer, Reply, Script};
 
-use common::{INBOX_ID, by_id, inbox_json};
+use common::{INBOX_ID, LogBuffer, by_id, inbox_json};
 
 /// Every network test is bounded by this; hitting it fails the test instead of hanging.
 const OUTER: Duration = Duration::from_secs(60);
@@ -50,20 +47,6 @@ fn against(server: &HostileServer) -> ClientBuilder {
 
 fn inbox_path() -> String {
     format!("{A}/inboxes/{INBOX_ID}")
-}
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn assert_no_secret(texts: &[String], secrets: &[&str]) {
@@ -209,14 +192,7 @@ async fn a_same_origin_redirect_is_followed_with_the_token() {
 // The subscriber is set for the current thread only, so the test runs on one thread.
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_echoed_by_the_server_never_reach_an_error_or_a_log() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new("zapier_embed=trace"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = LogBuffer::capture();
     bounded(async {
         let server = HostileServer::start().await;
         let mut texts = Vec::new();
@@ -310,7 +286,24 @@ async fn secrets_echoed_by_the_server_never_reach_an_error_or_a_log() {
         let err = exchanged.triggers().list("slack").await.expect_err("400");
         texts.push(format!("{err} {err:?}"));
 
-        texts.push(String::from_utf8_lossy(&buffer.0.lock().expect("buffer")).into_owned());
+        // A server reflecting the whole request back: the form with the client secret, then
+        // the bearer header.
+        server.on("POST", "/oauth/token", Reply::echo_request(400));
+        let reflected = against(&server)
+            .client_credentials("client-id", CLIENT_SECRET)
+            .build()
+            .expect("client");
+        let err = reflected.access_token().await.expect_err("400");
+        texts.push(format!("{err} {err:?}"));
+        server.on("GET", &inbox_path(), Reply::echo_request(500));
+        let err = client.inboxes().get(&by_id()).await.expect_err("500");
+        assert!(
+            err.to_string().contains("authorization"),
+            "the request came back: {err}"
+        );
+        texts.push(format!("{err} {err:?}"));
+
+        texts.push(buffer.text());
         assert_no_secret(
             &texts,
             &[CLIENT_SECRET, ACCESS_TOKEN, CONNECT_TOKEN, ASSERTION],
@@ -469,6 +462,54 @@ async fn a_listing_of_endless_empty_pages_ends() {
         assert_eq!(server.requests_to(&path).len(), 1);
         let inboxes: Vec<_> = client.inboxes().list(InboxFilter::new()).collect().await;
         assert!(inboxes.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_listing_of_endless_full_pages_stops_at_max_pages() {
+    bounded(async {
+        let server = HostileServer::start().await;
+        let path = format!("{A}/inboxes/{INBOX_ID}/messages");
+        let message = json!({"id": common::MESSAGE_1, "created_at": "2026-03-12T16:59:47.185Z",
+            "status": "available", "payload": {},
+            "message_attributes": {"lease_count": 0, "error_message": null,
+                                   "possible_duplicate_data": false}});
+        server.on("GET", &path, Reply::endless_cursor_pages(json!([message])));
+        let client = against(&server)
+            .access_token(ACCESS_TOKEN)
+            .max_pages(5)
+            .build()
+            .expect("client");
+        let items: Vec<_> = client.messages(by_id()).list().collect().await;
+        assert_eq!(items.len(), 6, "five pages of one message, then the error");
+        assert!(
+            matches!(
+                items.last(),
+                Some(Err(Error::LimitExceeded {
+                    limit: "max_pages",
+                    max: 5,
+                    ..
+                }))
+            ),
+            "{:?}",
+            items.last()
+        );
+        assert_eq!(server.requests_to(&path).len(), 5);
+        // Offset paging (inboxes) too.
+        let inboxes_path = format!("{A}/inboxes");
+        server.on(
+            "GET",
+            &inboxes_path,
+            Reply::endless_cursor_pages(json!([inbox_json("active")])),
+        );
+        let items: Vec<_> = client.inboxes().list(InboxFilter::new()).collect().await;
+        assert!(
+            matches!(items.last(), Some(Err(Error::LimitExceeded { .. }))),
+            "{:?}",
+            items.last()
+        );
+        assert_eq!(server.requests_to(&inboxes_path).len(), 5);
     })
     .await;
 }
@@ -750,4 +791,26 @@ fn overlong_values_are_not_echoed_back() {
         .build()
         .expect_err("query refused");
     assert!(err.to_string().len() < 1024, "{err}");
+}
+
+#[tokio::test]
+async fn a_server_echoing_kilobytes_is_reported_in_one_bounded_line() {
+    bounded(async {
+        let server = HostileServer::start().await;
+        let long = "k".repeat(20_000);
+        server.on(
+            "GET",
+            &inbox_path(),
+            Reply::error(400, "validation_error", &format!("{long}: {long}")),
+        );
+        let client = against(&server)
+            .access_token(ACCESS_TOKEN)
+            .build()
+            .expect("client");
+        let err = client.inboxes().get(&by_id()).await.expect_err("400");
+        assert!(matches!(err, Error::Validation { .. }), "{err}");
+        let line = err.to_string();
+        assert!(line.len() < 1024 && !line.contains('\n'), "{line}");
+    })
+    .await;
 }

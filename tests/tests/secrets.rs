@@ -3,40 +3,19 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::json;
-use tracing_subscriber::EnvFilter;
 use zapier_embed::{
     AccessToken, ApiVariant, Client, ClientBuilder, ClientCredentials, Error, InboxRef,
     LeaseOptions, PartnerJwtExchange, StaticToken, Subscription, Token,
 };
 use zapier_embed_emulator::{Emulator, EmulatorHandle};
 
+use common::LogBuffer;
+
 const CLIENT_SECRET: &str = "client-secret-must-not-leak";
 const BOGUS_TOKEN: &str = "bogus-token-must-not-leak";
-
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("buffer").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("buffer")).into_owned()
-    }
-}
 
 fn builder(handle: &EmulatorHandle) -> ClientBuilder {
     Client::builder()
@@ -70,14 +49,7 @@ fn partner_jwt() -> String {
 // The subscriber is set for the current thread only, so the test runs on one thread.
 #[tokio::test(flavor = "current_thread")]
 async fn no_secret_in_debug_output_errors_or_logs() {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::new("zapier_embed=trace"))
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buffer, _guard) = LogBuffer::capture();
 
     let handle = Emulator::builder()
         .activation_delay(Duration::ZERO)

@@ -323,8 +323,10 @@ fn render_validation(ctx: &ErrorContext, fields: &[FieldError]) -> String {
     if fields.is_empty() {
         return render(ctx, "invalid request");
     }
-    // The field list carries the server's words, so it takes the place of the detail.
-    render_with(ctx, "invalid request", Some(&FieldList(fields)))
+    // The field list carries the server's words, so it takes the place of the detail; bounded
+    // like a detail, so that a long key or a server's long list is not echoed back whole.
+    let list = bounded_one_line(&FieldList(fields).to_string(), MAX_DETAIL_BYTES);
+    render_with(ctx, "invalid request", Some(&list))
 }
 
 struct FieldList<'a>(&'a [FieldError]);
@@ -711,12 +713,15 @@ impl Error {
         }
     }
 
-    /// A validation error found by the SDK before sending.
+    /// A validation error found by the SDK before sending. `Display` keeps the field list to one
+    /// bounded line (512 bytes), so an overlong value is never echoed back whole.
     ///
     /// ```
     /// use zapier_embed_domain::{Error, FieldError, FieldProblem};
     /// let err = Error::validation("ensure inbox", vec![FieldError::new("channel", FieldProblem::Missing)]);
     /// assert_eq!(err.to_string(), "ensure inbox: invalid request: channel: required field is missing");
+    /// let long = Error::validation("x", vec![FieldError::new("k".repeat(10_000), FieldProblem::Missing)]);
+    /// assert!(long.to_string().len() < 600);
     /// ```
     pub fn validation(operation: impl Into<Cow<'static, str>>, fields: Vec<FieldError>) -> Error {
         Error::Validation {

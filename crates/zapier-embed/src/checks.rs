@@ -30,16 +30,7 @@ pub(crate) fn require_subscription_keys(
 /// Refuses a zero count (a page size or limit of 0 would ask for nothing, or loop).
 pub(crate) fn require_count(operation: &'static str, field: &str, value: u64) -> Result<(), Error> {
     if value == 0 {
-        return Err(Error::validation(
-            operation,
-            vec![FieldError::new(
-                field,
-                FieldProblem::OutOfRange {
-                    got: "0".into(),
-                    range: "at least 1".into(),
-                },
-            )],
-        ));
+        return Err(out_of_range(operation, field, "0", "at least 1"));
     }
     Ok(())
 }
@@ -51,18 +42,22 @@ pub(crate) fn require_timeout(
     value: Duration,
 ) -> Result<(), Error> {
     if value.is_zero() {
-        return Err(Error::validation(
-            operation,
-            vec![FieldError::new(
-                field,
-                FieldProblem::OutOfRange {
-                    got: "0s".into(),
-                    range: "longer than zero".into(),
-                },
-            )],
-        ));
+        return Err(out_of_range(operation, field, "0s", "longer than zero"));
     }
     Ok(())
+}
+
+fn out_of_range(operation: &'static str, field: &str, got: &str, range: &str) -> Error {
+    Error::validation(
+        operation,
+        vec![FieldError::new(
+            field,
+            FieldProblem::OutOfRange {
+                got: got.into(),
+                range: range.into(),
+            },
+        )],
+    )
 }
 
 /// Runs `work` within the caller's `budget`, hanging requests included: past it the work is

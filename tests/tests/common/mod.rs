@@ -320,3 +320,37 @@ pub fn inbox_json(status: &str) -> Value {
         }
     })
 }
+
+/// A `tracing` writer into a shared buffer, to search captured logs for secrets.
+#[derive(Clone, Default)]
+pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("buffer").extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    /// Everything logged so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("buffer")).into_owned()
+    }
+
+    /// Captures every `zapier_embed` event at trace level into a new buffer, for the current
+    /// thread while the guard lives (run the test on one thread).
+    pub fn capture() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
+        let buffer = LogBuffer::default();
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("zapier_embed=trace"))
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        (buffer, tracing::subscriber::set_default(subscriber))
+    }
+}
