@@ -222,6 +222,32 @@ async fn sdk_routes_answer_the_error_envelope_and_name_the_field() {
     assert_eq!(status, 200, "{listed}");
     assert_eq!(listed["results"][0]["id"], created["id"], "{listed}");
 
+    // Fault rules name operations, whatever the prefix the SDK reaches them under.
+    let (status, body) = env
+        .control(
+            "/_emulator/faults",
+            serde_json::json!({"route": "leaseTriggerInboxMessages", "error_rate": 1.0, "error_status": 503}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let inbox = created["id"].as_str().expect("id");
+    let (status, body) = env
+        .call(
+            Method::POST,
+            &format!("{sdk_inboxes}/{inbox}/messages/lease"),
+            &token,
+            None,
+        )
+        .await;
+    assert_eq!(status, 503, "{body}");
+    let resp = env
+        .http
+        .delete(env.url("/_emulator/faults"))
+        .send()
+        .await
+        .expect("clear faults");
+    assert_eq!(resp.status(), 200);
+
     let (status, body) = env.get("/api/v0/connections?page_size=0", &token).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
