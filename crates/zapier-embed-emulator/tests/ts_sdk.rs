@@ -163,6 +163,27 @@ async fn sdk_routes_answer_the_error_envelope_and_name_the_field() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["errors"][0]["code"], "authentication_failed", "{body}");
 
+    // A token without the `external` scope may not use the SDK's routes.
+    let narrow: Value = env
+        .http
+        .post(env.url("/oauth/token/"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "acme"),
+            ("client_secret", "secret"),
+            ("scope", "connection:read"),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token json");
+    let narrow = narrow["access_token"].as_str().expect("access_token");
+    let (status, body) = env.get("/api/v0/connections", narrow).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["errors"][0]["code"], "permission_denied", "{body}");
+
     let token = env.token("acme").await;
     let (status, body) = env
         .post(
