@@ -4,7 +4,10 @@
 //! trigger discovery, a Partner API v2 subset (connections, apps, actions, fields, action runs),
 //! the OAuth token endpoint (client credentials, partner-JWT and connect-token exchange), a Connect
 //! UI stand-in, and a control API for tests (`/_emulator/*`): event injection, a controllable
-//! clock, fault injection and statistics.
+//! clock, fault injection and statistics. It also serves the gateway paths Zapier's TypeScript SDK
+//! (`@zapier/zapier-sdk`) calls when its `baseUrl` is the emulator (`/api/v0/sdk/trigger-inbox/...`,
+//! `/api/v1/...`, `/api/v0/connections`, `/api/v0/apps`, `/api/v0/sdk/zapier/...`), on the same
+//! state and with the same tenant isolation; they are not part of `/openapi.json`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() {

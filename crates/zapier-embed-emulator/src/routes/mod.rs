@@ -7,6 +7,7 @@ pub mod inbox_by_id;
 pub mod inbox_by_name;
 pub mod oauth;
 pub mod partner;
+pub mod sdk;
 
 use std::collections::HashMap;
 
@@ -108,6 +109,9 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             }
         }
     }
+    // Zapier's TypeScript SDK's gateway paths: served, indexed for faults, not documented.
+    let (sdk_router, sdk_operations) = sdk::router();
+    operations.extend(sdk_operations);
     add_common_responses(&mut api);
     let _ = state.0.operations.set(operations);
     let _ = state
@@ -116,6 +120,7 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
         .set(api.to_pretty_json().unwrap_or_else(|_| "{}".to_owned()));
 
     let router = router
+        .merge(sdk_router)
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::middleware::api_layer,
