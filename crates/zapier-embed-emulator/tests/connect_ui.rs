@@ -408,3 +408,82 @@ async fn everything_rendered_from_input_is_escaped() {
         format!("decision must be `authorize` or `cancel`, not `{hostile}`.")
     );
 }
+
+#[tokio::test]
+async fn reconnect_reauthorizes_the_users_own_connection_only() {
+    let env = start().await;
+    let alice = env.token("reconnect-a").await;
+    let bob = env.token("reconnect-b").await;
+    let (_, alice_expired) = env.slack_connections(&alice).await;
+    let (_, bob_expired) = env.slack_connections(&bob).await;
+    let before = connection_ids(&env, &alice).await;
+    let ct = slack_token(&env, &alice).await;
+
+    let (s, _, body) = page(
+        &env,
+        &format!("/to/slack?token={ct}&reconnect_id={alice_expired}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    assert!(body.contains("This re-authorizes the connection"), "{body}");
+    assert!(body.contains(&format!(r#"name="reconnect_id" value="{alice_expired}""#)));
+
+    // Another tenant's connection: refused, and the token is still usable.
+    let (s, _, body) = page(
+        &env,
+        &format!("/to/slack?token={ct}&reconnect_id={bob_expired}"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400);
+    assert!(body.contains("reconnect_id does not name"), "{body}");
+    let json = "application/json";
+    let (s, _, _) = decide(
+        &env,
+        json,
+        &[
+            ("token", &ct),
+            ("decision", "authorize"),
+            ("reconnect_id", &bob_expired),
+        ],
+    )
+    .await;
+    assert_eq!(s, 400);
+
+    let (s, _, body) = decide(
+        &env,
+        json,
+        &[
+            ("token", &ct),
+            ("decision", "authorize"),
+            ("reconnect_id", &alice_expired),
+        ],
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let result: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(result["authId"], alice_expired.as_str());
+    assert_eq!(
+        connection_ids(&env, &alice).await,
+        before,
+        "same connection, none added"
+    );
+    let (_, list) = env.get("/v2/authentications?app=slack", &alice).await;
+    let validity = |list: &Value, id: &str| {
+        list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap()["is_expired"]
+            .clone()
+    };
+    assert_eq!(validity(&list, &alice_expired), false);
+    let (_, list) = env.get("/v2/authentications?app=slack", &bob).await;
+    assert_eq!(
+        validity(&list, &bob_expired),
+        true,
+        "the other tenant's stays expired"
+    );
+}

@@ -75,6 +75,9 @@ pub struct ConnectQuery {
     /// Redirect flow: an opaque value echoed back to `redirect_uri`.
     #[serde(default)]
     pub state: Option<String>,
+    /// Reconnect: the id of the user's connection to re-authorize instead of creating one.
+    #[serde(default)]
+    pub reconnect_id: Option<String>,
 }
 
 /// The Connect UI form (`POST /to/{app}`, `application/x-www-form-urlencoded`): the user's
@@ -91,6 +94,9 @@ pub struct ConnectDecisionForm {
     /// Redirect flow: echoed back to `redirect_uri`.
     #[serde(default)]
     pub state: Option<String>,
+    /// Reconnect: the user's connection to re-authorize.
+    #[serde(default)]
+    pub reconnect_id: Option<String>,
     /// Popup flow: the origin of the page that opened the Connect UI, the only target the result
     /// is posted to.
     #[serde(default)]

@@ -1,6 +1,6 @@
 //! The Connect UI stand-in: a real page at `/to/{app}`, as `https://connect.zapier.com/to/{app}` is.
 //!
-//! `GET /to/{app}?token=CONNECT_TOKEN[&redirect_uri=URL&state=S]` shows the app and the account
+//! `GET /to/{app}?token=CONNECT_TOKEN[&redirect_uri=URL&state=S][&reconnect_id=ID]` shows the app and the account
 //! being connected, with an Authorize and a Cancel button; it changes nothing. The form posts to
 //! `POST /to/{app}`, which uses the connect token up and reports back the way Zapier's Connect UI
 //! does:
@@ -12,6 +12,9 @@
 //!   Never `*`: when the opener's origin is unknown nothing is posted and the page says so;
 //! - a scripted client (`Accept` naming `application/json` and not `text/html`) gets the message
 //!   as JSON (`ConnectResult`, or the OAuth error body).
+//!
+//! With `reconnect_id` (one of the token user's connections to the app) Authorize re-authorizes
+//! that connection (valid again, same id) instead of creating one.
 //!
 //! Tenant safety: the connect token alone decides the user, so one tenant's token can only
 //! create a connection for that tenant's user; it is single use, bound to its app, and lives six
@@ -81,6 +84,10 @@ impl Refusal {
             }
             ConnectTokenError::WrongApp(slug) => {
                 format!("The connect token was issued for `{slug}`, not for this app.")
+            }
+            ConnectTokenError::NotReconnectable => {
+                "reconnect_id does not name one of this account's connections to this app."
+                    .to_owned()
             }
         })
     }
@@ -238,9 +245,26 @@ async fn connect_page(
             return report(&back, false, Err(Refusal::token(e)));
         }
     };
-    let title = store.users.next_connection_title(user, app);
+    let reconnect = query.reconnect_id.filter(|id| !id.is_empty());
+    let title = match &reconnect {
+        Some(id) => store
+            .users
+            .reconnectable(user, app, id)
+            .map(|conn| conn.title.clone()),
+        None => Ok(store.users.next_connection_title(user, app)),
+    };
     drop(store);
-    consent_page(app, &user.to_string(), &title, &token, &back)
+    match title {
+        Ok(title) => consent_page(
+            app,
+            &user.to_string(),
+            &title,
+            &token,
+            reconnect.as_deref(),
+            &back,
+        ),
+        Err(e) => report(&back, false, Err(Refusal::token(e))),
+    }
 }
 
 /// Authorize or cancel: uses the connect token up and reports the result to the partner.
@@ -290,10 +314,11 @@ async fn connect_decision(
     let now = state.now();
     let mut store = state.store();
     let outcome = match form.decision.as_str() {
-        "authorize" => store
-            .users
-            .redeem_connect_token(&form.token, app, now)
-            .map_err(Refusal::token),
+        "authorize" => match form.reconnect_id.as_deref().filter(|id| !id.is_empty()) {
+            Some(id) => store.users.reconnect_with_token(&form.token, app, id, now),
+            None => store.users.redeem_connect_token(&form.token, app, now),
+        }
+        .map_err(Refusal::token),
         "cancel" => match store.users.decline_connect_token(&form.token, app, now) {
             Ok(()) => Err(Refusal {
                 code: "access_denied",
@@ -373,12 +398,14 @@ fn redirect(url: &Url, state: Option<&str>, outcome: &Result<Connection, Refusal
     resp
 }
 
-/// The consent page: what is being connected, for whom, and where the result goes.
+/// The consent page: what is being connected (or reconnected), for whom, and where the result
+/// goes.
 fn consent_page(
     app: &'static App,
     user: &str,
     title: &str,
     token: &str,
+    reconnect_id: Option<&str>,
     back: &ReturnTo,
 ) -> Response {
     let hidden = |name: &str, value: Option<&str>| {
@@ -402,10 +429,10 @@ fn consent_page(
     let body = format!(
         r#"<h1>Connect <span id="app">{app_title}</span></h1>
 <p>Authorizing account: Zapier user <code id="account">{user}</code></p>
-<p>This creates the connection <strong id="connection-title">{title}</strong>.</p>
+<p>{effect} <strong id="connection-title">{title}</strong>.</p>
 {destination}
 <form method="post" action="/to/{slug}">
-{token}{redirect}{state}{opener}
+{token}{reconnect}{redirect}{state}{opener}
 <button type="submit" name="decision" value="authorize" id="authorize">Authorize</button>
 <button type="submit" name="decision" value="cancel" id="cancel">Cancel</button>
 </form>"#,
@@ -413,7 +440,13 @@ fn consent_page(
         user = escape(user),
         title = escape(title),
         slug = escape(app.slug),
+        effect = if reconnect_id.is_some() {
+            "This re-authorizes the connection"
+        } else {
+            "This creates the connection"
+        },
         token = hidden("token", Some(token)),
+        reconnect = hidden("reconnect_id", reconnect_id),
         redirect = hidden("redirect_uri", redirect),
         state = hidden("state", back.state.as_deref()),
         opener = hidden("opener_origin", back.opener.as_deref()),

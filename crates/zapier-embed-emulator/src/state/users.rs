@@ -62,6 +62,8 @@ pub enum ConnectTokenError {
     Expired,
     /// Issued for another app.
     WrongApp(&'static str),
+    /// A reconnect named a connection that is not one of the token user's connections to the app.
+    NotReconnectable,
 }
 
 /// Lifetime of connect tokens.
@@ -254,6 +256,38 @@ impl Users {
         let user = self.take_connect_token(token, app, now)?;
         let title = self.next_connection_title(user, app);
         Ok(self.add_connection(user, app, false, title))
+    }
+
+    /// The user's connection `id` to `app`, the one a reconnect re-authorizes.
+    pub fn reconnectable(
+        &self,
+        user: Uuid,
+        app: &'static App,
+        id: &str,
+    ) -> Result<&Connection, ConnectTokenError> {
+        self.connection(user, id)
+            .filter(|c| std::ptr::eq(c.app, app))
+            .ok_or(ConnectTokenError::NotReconnectable)
+    }
+
+    /// Consumes a connect token for `app` and re-authorizes the user's connection `id` (it is
+    /// valid again, same id). Nothing is used up when `id` is not the user's connection to `app`.
+    pub fn reconnect_with_token(
+        &mut self,
+        token: &str,
+        app: &'static App,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Connection, ConnectTokenError> {
+        let user = self.connect_token_user(token, app, now)?;
+        self.reconnectable(user, app, id)?;
+        self.take_connect_token(token, app, now)?;
+        let conn = self
+            .connections
+            .get_mut(id)
+            .ok_or(ConnectTokenError::NotReconnectable)?;
+        conn.expired = false;
+        Ok(conn.clone())
     }
 
     /// Consumes a connect token for `app` without creating a connection: the user cancelled.
