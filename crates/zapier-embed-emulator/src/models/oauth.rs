@@ -55,8 +55,8 @@ pub struct TokenResponse {
     pub issued_token_type: Option<String>,
 }
 
-/// Query of the Connect UI stand-in.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
+/// Query of the Connect UI page (`GET /to/{app}`).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(
     dead_code,
@@ -69,9 +69,42 @@ pub struct ConnectQuery {
     /// Partner theme (ignored).
     #[serde(default)]
     pub theme: Option<String>,
+    /// Redirect flow: the absolute http(s) URL the browser returns to with the result.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// Redirect flow: an opaque value echoed back to `redirect_uri`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Reconnect: the id of the user's connection to re-authorize instead of creating one.
+    #[serde(default)]
+    pub reconnect_id: Option<String>,
 }
 
-/// What the Connect UI stand-in answers after creating a connection (the popup's `postMessage`).
+/// The Connect UI form (`POST /to/{app}`, `application/x-www-form-urlencoded`): the user's
+/// decision, with what the page carried over from its query and its opener.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+pub struct ConnectDecisionForm {
+    /// The single-use connect token (it decides the user).
+    pub token: String,
+    /// `authorize` or `cancel`.
+    pub decision: String,
+    /// Redirect flow: where to send the browser with the result.
+    #[serde(default)]
+    pub redirect_uri: Option<String>,
+    /// Redirect flow: echoed back to `redirect_uri`.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Reconnect: the user's connection to re-authorize.
+    #[serde(default)]
+    pub reconnect_id: Option<String>,
+    /// Popup flow: the origin of the page that opened the Connect UI, the only target the result
+    /// is posted to.
+    #[serde(default)]
+    pub opener_origin: Option<String>,
+}
+
+/// The popup's `postMessage` after a connection was created, also the JSON answer of
+/// `POST /to/{app}` to a scripted client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ConnectResult {
     /// `authenticationSuccess`.

@@ -62,6 +62,8 @@ pub enum ConnectTokenError {
     Expired,
     /// Issued for another app.
     WrongApp(&'static str),
+    /// A reconnect named a connection that is not one of the token user's connections to the app.
+    NotReconnectable,
 }
 
 /// Lifetime of connect tokens.
@@ -202,6 +204,48 @@ impl Users {
         token
     }
 
+    /// The user a connect token for `app` was issued to, without using the token up (the Connect
+    /// UI shows who is connecting before the user decides).
+    pub fn connect_token_user(
+        &self,
+        token: &str,
+        app: &'static App,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, ConnectTokenError> {
+        let ct = self
+            .connect_tokens
+            .get(token)
+            .ok_or(ConnectTokenError::Invalid)?;
+        if ct.expires_at <= now {
+            return Err(ConnectTokenError::Expired);
+        }
+        if !std::ptr::eq(ct.app, app) {
+            return Err(ConnectTokenError::WrongApp(ct.app.slug));
+        }
+        Ok(ct.user)
+    }
+
+    /// Uses up a connect token for `app` and returns its user (an expired token is dropped on
+    /// sight; a token for another app stays usable for its own app).
+    fn take_connect_token(
+        &mut self,
+        token: &str,
+        app: &'static App,
+        now: DateTime<Utc>,
+    ) -> Result<Uuid, ConnectTokenError> {
+        let checked = self.connect_token_user(token, app, now);
+        if matches!(checked, Ok(_) | Err(ConnectTokenError::Expired)) {
+            self.connect_tokens.remove(token);
+        }
+        checked
+    }
+
+    /// The title the next connection of `user` to `app` gets (`Slack connection #3`).
+    pub fn next_connection_title(&self, user: Uuid, app: &'static App) -> String {
+        let n = self.connections_of(user, Some(app)).len() + 1;
+        format!("{} connection #{n}", app.title)
+    }
+
     /// Consumes a connect token for `app` and creates the connection.
     pub fn redeem_connect_token(
         &mut self,
@@ -209,23 +253,50 @@ impl Users {
         app: &'static App,
         now: DateTime<Utc>,
     ) -> Result<Connection, ConnectTokenError> {
-        let Some(ct) = self.connect_tokens.get(token).cloned() else {
-            return Err(ConnectTokenError::Invalid);
-        };
-        if ct.expires_at <= now {
-            self.connect_tokens.remove(token);
-            return Err(ConnectTokenError::Expired);
-        }
-        if !std::ptr::eq(ct.app, app) {
-            return Err(ConnectTokenError::WrongApp(ct.app.slug));
-        }
-        self.connect_tokens.remove(token);
-        let n = self.connections_of(ct.user, Some(app)).len() + 1;
-        Ok(self.add_connection(
-            ct.user,
-            app,
-            false,
-            format!("{} connection #{n}", app.title),
-        ))
+        let user = self.take_connect_token(token, app, now)?;
+        let title = self.next_connection_title(user, app);
+        Ok(self.add_connection(user, app, false, title))
+    }
+
+    /// The user's connection `id` to `app`, the one a reconnect re-authorizes.
+    pub fn reconnectable(
+        &self,
+        user: Uuid,
+        app: &'static App,
+        id: &str,
+    ) -> Result<&Connection, ConnectTokenError> {
+        self.connection(user, id)
+            .filter(|c| std::ptr::eq(c.app, app))
+            .ok_or(ConnectTokenError::NotReconnectable)
+    }
+
+    /// Consumes a connect token for `app` and re-authorizes the user's connection `id` (it is
+    /// valid again, same id). Nothing is used up when `id` is not the user's connection to `app`.
+    pub fn reconnect_with_token(
+        &mut self,
+        token: &str,
+        app: &'static App,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Connection, ConnectTokenError> {
+        let user = self.connect_token_user(token, app, now)?;
+        self.reconnectable(user, app, id)?;
+        self.take_connect_token(token, app, now)?;
+        let conn = self
+            .connections
+            .get_mut(id)
+            .ok_or(ConnectTokenError::NotReconnectable)?;
+        conn.expired = false;
+        Ok(conn.clone())
+    }
+
+    /// Consumes a connect token for `app` without creating a connection: the user cancelled.
+    pub fn decline_connect_token(
+        &mut self,
+        token: &str,
+        app: &'static App,
+        now: DateTime<Utc>,
+    ) -> Result<(), ConnectTokenError> {
+        self.take_connect_token(token, app, now).map(|_| ())
     }
 }

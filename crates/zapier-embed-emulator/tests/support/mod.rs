@@ -185,3 +185,37 @@ impl Env {
         body["delivered"].as_u64().expect("delivered")
     }
 }
+
+impl Env {
+    /// Exchanges an access token for a connect token for the Connect UI URL `resource`; returns
+    /// the status and the token endpoint's JSON.
+    pub async fn connect_token(&self, access: &str, resource: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(self.url("/oauth/token/"))
+            .form(&[
+                (
+                    "grant_type",
+                    "urn:ietf:params:oauth:grant-type:token-exchange",
+                ),
+                ("subject_token", access),
+                (
+                    "subject_token_type",
+                    "urn:ietf:params:oauth:token-type:access-token",
+                ),
+                (
+                    "requested_token_type",
+                    "urn:ietf:params:oauth:token-type:connect-token",
+                ),
+                ("scope", "connection:write"),
+                ("resource", resource),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        (
+            resp.status().as_u16(),
+            resp.json().await.expect("token endpoint JSON"),
+        )
+    }
+}

@@ -114,11 +114,21 @@ impl Control {
         }
     }
 
-    /// Plays the end user in the Connect UI: opens the Connect URL, as the browser popup would.
-    /// Answers the new connection's id.
+    /// Plays the end user in the Connect UI: submits its form with Authorize, as the user in the
+    /// browser popup would, asking for the answer as JSON. Answers the new connection's id.
     pub async fn complete_connect(&self, url: &ConnectUrl) -> anyhow::Result<String> {
+        let mut page = reqwest::Url::parse(url.expose_secret())
+            .with_context(|| format!("parsing the Connect UI URL {url}"))?;
+        let token = page
+            .query_pairs()
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+            .ok_or_else(|| anyhow::anyhow!("the Connect UI URL {url} carries no token"))?;
+        page.set_query(None);
         let resp = Self::http()?
-            .get(url.expose_secret())
+            .post(page)
+            .header(reqwest::header::ACCEPT, "application/json")
+            .form(&[("token", token.as_str()), ("decision", "authorize")])
             .send()
             .await
             .map_err(|e| anyhow::anyhow!("opening the Connect UI at {url}: {}", e.without_url()))?;
