@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// A fixed-window request budget per caller (per bearer token, or per client address when the
-/// request carries none).
+/// A fixed-window request budget per caller: per issued bearer token; every request without a
+/// token the emulator issued shares one budget.
 ///
 /// ```
 /// use std::time::Duration;

@@ -9,7 +9,9 @@ use serde_path_to_error::Segment;
 use crate::error::{ApiError, ApiResult};
 
 /// A JSON body. An empty body is read as `{}` so that optional bodies (lease, pause) work and
-/// required fields are reported by name.
+/// required fields are reported by name. The top-level value must be an object (or `null`,
+/// which only an `Option<T>` accepts): serde would otherwise read a struct from an array
+/// field by field (`[7,2]` as `lease_seconds = 7, lease_limit = 2`).
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
@@ -19,11 +21,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = bytes::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::parse(format!("Malformed request: {e}")))?;
-        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
+            .map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
+        let body: &[u8] = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => b"{}",
+            Some(b'{' | b'n') => &bytes,
+            Some(_) => {
+                return Err(
+                    match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                        Ok(_) => ApiError::validation("/", "body: must be a JSON object."),
+                        Err(e) => {
+                            ApiError::parse(format!("Malformed request: {}", clean(&e.to_string())))
+                        }
+                    },
+                );
+            }
         };
         parse_json(body).map(ApiJson)
     }
@@ -135,4 +146,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery422<T>
             .map(|ApiQuery(v)| ApiQuery422(v))
             .map_err(ApiError::unprocessable)
     }
+}
+
+/// `deserialize_with` for a nested struct field: the value must be a JSON object. serde's derived
+/// `Deserialize` also reads a struct from an array, field by field, which the documents forbid.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    T::deserialize(serde_json::Value::Object(map))
+        .map_err(|e| D::Error::custom(clean(&e.to_string())))
 }

@@ -226,9 +226,7 @@ impl Emulator {
     /// assert_eq!(emulator.stats().messages_enqueued, 0);
     /// ```
     pub fn stats(&self) -> StatsSnapshot {
-        let now = self.state.now();
-        self.state.store().expire_all(now, &self.state.0.stats);
-        self.state.0.stats.snapshot()
+        crate::routes::control::stats(&self.state)
     }
 
     /// Same as `POST /_emulator/reset`: forgets users, inboxes, messages, action runs, faults

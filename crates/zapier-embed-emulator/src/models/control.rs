@@ -206,9 +206,14 @@ pub struct StatsSnapshot {
     pub notifications_sent: u64,
     /// `notification_url` POSTs that failed (error, timeout or non-2xx).
     pub notifications_failed: u64,
+    /// Identities the rate limiter currently tracks (windows and `Retry-After` deadlines). Only
+    /// issued tokens get their own; every unauthenticated request shares one, so a flood of
+    /// bogus tokens leaves this flat.
+    #[serde(default)]
+    pub rate_limit_keys: u64,
 }
 
-/// Result of `POST /hooks/catch/{hook_code}/` (shape of Zapier's catch hook answer).
+/// Result of `POST /hooks/catch/{account}/{hook_code}/` (shape of Zapier's catch hook answer).
 ///
 /// ```
 /// use zapier_embed_emulator::models::control::HookCatchResponse;

@@ -90,6 +90,7 @@ pub struct Inbox {
     #[schema(required = true)]
     pub notification_url: Option<String>,
     /// The subscription.
+    #[serde(deserialize_with = "crate::extract::object")]
     pub subscription: TriggerSubscription,
 }
 
@@ -123,6 +124,7 @@ pub struct InboxCreate {
     #[serde(default)]
     pub key: Option<String>,
     /// The subscription.
+    #[serde(deserialize_with = "crate::extract::object")]
     pub subscription: TriggerSubscription,
     /// Optional notification URL.
     #[serde(default)]
@@ -159,6 +161,7 @@ pub struct InboxEnsure {
     #[serde(default)]
     pub key: Option<String>,
     /// The subscription.
+    #[serde(deserialize_with = "crate::extract::object")]
     pub subscription: TriggerSubscription,
     /// Optional notification URL.
     #[serde(default)]

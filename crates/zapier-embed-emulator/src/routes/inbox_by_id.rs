@@ -137,7 +137,7 @@ pub(crate) fn inbox_page(
         query.push(("offset", off.to_string()));
         absolute_url(headers, path, &query)
     };
-    let next = (offset + limit < count).then(|| link(offset + limit));
+    let next = (offset.saturating_add(limit) < count).then(|| link(offset + limit));
     let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
     let results = all.into_iter().skip(offset).take(limit).collect();
     Ok(PaginatedInboxList {
@@ -546,9 +546,11 @@ async fn lease_messages(
     State(state): State<AppState>,
     Path(inbox_id): Path<String>,
     caller: Caller,
-    ApiJson(body): ApiJson<LeaseRequest>,
+    ApiJson(body): ApiJson<Option<LeaseRequest>>,
 ) -> ApiResult<Response> {
     let id = parse_inbox_id(&inbox_id)?;
+    // `null` is as good as `{}`: the document declares the body nullable.
+    let body = body.unwrap_or_default();
     let (seconds, limit) = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
     let outcome =
         state

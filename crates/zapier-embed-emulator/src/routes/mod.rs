@@ -121,6 +121,10 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             crate::middleware::api_layer,
         ))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::outer_layer,
+        ))
         .with_state(state);
     (router, api)
 }
@@ -188,8 +192,20 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-async fn fallback(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("No route for {}.", uri.path()))
+/// No route matched: `404` in the envelope, after authentication on an authenticated API path
+/// (an unauthenticated caller learns nothing about which paths exist).
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> ApiError {
+    let path = uri.path();
+    if crate::auth::requires_auth(path)
+        && let Err(refused) = crate::auth::authenticate(&state, &headers, path)
+    {
+        return refused;
+    }
+    ApiError::not_found(format!("No route for {path}."))
 }
 
 /// `http://host` of the request, for absolute pagination URLs.

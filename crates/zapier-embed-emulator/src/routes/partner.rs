@@ -69,7 +69,7 @@ fn paginate<T>(
         absolute_url(headers, path, &q)
     };
     let links = Links {
-        next: (offset + limit < count).then(|| link(offset + limit)),
+        next: (offset.saturating_add(limit) < count).then(|| link(offset + limit)),
         prev: (offset > 0).then(|| link(offset.saturating_sub(limit))),
     };
     let page = items

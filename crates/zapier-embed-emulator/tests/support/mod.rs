@@ -126,6 +126,17 @@ impl Env {
             .expect("json")
     }
 
+    /// The account of a token (its `sub` claim): the `{account}` of its catch-hook URLs.
+    pub fn account(token: &str) -> String {
+        use base64::Engine;
+        let claims = token.split('.').nth(1).expect("JWT-shaped token");
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .expect("base64url claims");
+        let claims: Value = serde_json::from_slice(&raw).expect("JSON claims");
+        claims["sub"].as_str().expect("sub").to_owned()
+    }
+
     /// The user's seeded Slack connections: (valid, expired).
     pub async fn slack_connections(&self, token: &str) -> (String, String) {
         let (s, body) = self.get("/v2/authentications?app=slack", token).await;
