@@ -38,7 +38,8 @@ const MAX_REJECTION_TEXT: usize = 4096;
 /// Answers every client error in the error envelope, authentication first: a 4xx that is not
 /// already JSON (or HTML, the Connect UI's pages) came from an extractor's rejection, a body
 /// limit or the router's 405; on an authenticated API path a failed authentication is reported
-/// instead, as the handler would have. OAuth paths answer the OAuth error shape.
+/// instead, as the handler would have. (The token endpoint's own errors keep the OAuth shape;
+/// what never reached it, such as a body over the limit, answers the envelope like every route.)
 pub(crate) async fn envelope_client_errors(
     state: &AppState,
     path: &str,
@@ -71,9 +72,6 @@ pub(crate) async fn envelope_client_errors(
     } else {
         text
     };
-    if path.starts_with("/oauth/") {
-        return ApiError::oauth("invalid_request", detail).into_response();
-    }
     ApiError::rejection(status, detail).into_response()
 }
 

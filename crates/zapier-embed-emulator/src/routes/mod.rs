@@ -130,8 +130,9 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
 }
 
 /// Documents the answers every API operation can give besides its own: the middleware's 429 and
-/// injected 500/503 on every route, 400 `unauthenticated` / 401 on authenticated routes, and the
-/// Partner API's 403 (scope) and 404 (unknown app, connection, action or run).
+/// injected 500/503 on every route, 400 `unauthenticated` / 401 on authenticated routes, 413 on
+/// routes that read a body, and the Partner API's 403 (scope) and 404 (unknown app, connection,
+/// action or run).
 fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
@@ -147,6 +148,18 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     };
     for (path, item) in api.paths.paths.iter_mut() {
         if crate::middleware::is_control(path) {
+            // The fetch guard's refusal (see `crate::guard`).
+            for op in [&mut item.get, &mut item.post, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("403".to_owned())
+                    .or_insert_with(|| {
+                        error("The request was sent by the emulator itself (`permission_denied`).")
+                    });
+            }
             continue;
         }
         let partner = path.starts_with("/v2/");
@@ -174,6 +187,12 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
                 common.push((
                     "404",
                     "Unknown app, connection, action or run (`not_found`).",
+                ));
+            }
+            if op.request_body.is_some() {
+                common.push((
+                    "413",
+                    "The body is larger than the emulator accepts (`payload_too_large`).",
                 ));
             }
             common.push((
