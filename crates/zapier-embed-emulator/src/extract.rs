@@ -161,3 +161,63 @@ where
     T::deserialize(serde_json::Value::Object(map))
         .map_err(|e| D::Error::custom(clean(&e.to_string())))
 }
+
+/// `deserialize_with` for an integer field that, as JSON Schema (and the Django REST framework
+/// behind the real API) does, also accepts an integral number written as a float (`49.0`). A
+/// fractional or out-of-range value is still refused.
+pub fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(deserializer)?;
+    let out_of_range =
+        || D::Error::custom(format!("invalid value: {n}, expected an integer in range"));
+    if let Some(i) = n.as_i64() {
+        return T::try_from(i).map_err(|_| out_of_range());
+    }
+    if let Some(u) = n.as_u64() {
+        return T::try_from(u).map_err(|_| out_of_range());
+    }
+    match n.as_f64() {
+        // Every integral float in [-2^63, 2^63) converts to i64 without loss.
+        Some(f)
+            if f.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
+        {
+            T::try_from(f as i64).map_err(|_| out_of_range())
+        }
+        _ => Err(D::Error::custom(format!(
+            "invalid value: {n}, expected an integer"
+        ))),
+    }
+}
+
+/// [`whole`] for an optional field (absent or `null` is `None`).
+pub fn optional_whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::Deserialize;
+    #[derive(Deserialize)]
+    struct Whole<T: TryFrom<i64> + TryFrom<u64>>(#[serde(deserialize_with = "whole")] T);
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(v)| v))
+}
+
+/// Largest `offset` a listing accepts (2^53 - 1, the largest integer every JSON client reads
+/// exactly); the documents declare it as the parameter's `maximum`.
+pub const MAX_OFFSET: u64 = 9_007_199_254_740_991;
+
+/// An `offset` query parameter (default 0), refused above [`MAX_OFFSET`].
+pub fn offset(value: Option<u64>) -> ApiResult<u64> {
+    match value {
+        Some(n) if n > MAX_OFFSET => Err(ApiError::invalid_param(
+            "offset",
+            format!("offset: must be at most {MAX_OFFSET}."),
+        )),
+        other => Ok(other.unwrap_or(0)),
+    }
+}

@@ -91,6 +91,12 @@ impl Faults {
                 "route: must be an operation id or a path prefix starting with `/`.",
             ));
         }
+        if req.seed.is_some_and(|s| s > crate::extract::MAX_OFFSET) {
+            return Err(ApiError::validation(
+                "/seed",
+                format!("seed: must be at most {}.", crate::extract::MAX_OFFSET),
+            ));
+        }
         if let Some(seed) = req.seed {
             self.seed = seed;
             self.rng = StdRng::seed_from_u64(seed);

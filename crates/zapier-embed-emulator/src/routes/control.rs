@@ -168,13 +168,13 @@ async fn get_clock(State(state): State<AppState>) -> Json<ClockResponse> {
 
 /// Add a fault rule (optionally re-seeding the RNG).
 #[utoipa::path(post, path = "/_emulator/faults", operation_id = "emulatorAddFault", tag = "Emulator",
-    request_body = FaultRequest,
+    request_body(content = Option<FaultRequest>, description = "A rule; no body (or `null`) adds the default rule, which changes nothing"),
     responses((status = 200, body = FaultsState), (status = 400, body = Errors)))]
 async fn add_fault(
     State(state): State<AppState>,
-    ApiJson(req): ApiJson<FaultRequest>,
+    ApiJson(req): ApiJson<Option<FaultRequest>>,
 ) -> ApiResult<Json<FaultsState>> {
-    lock(&state.0.faults).add(req).map(Json)
+    lock(&state.0.faults).add(req.unwrap_or_default()).map(Json)
 }
 
 /// The installed fault rules.
@@ -291,7 +291,7 @@ fn catch(state: &AppState, account: &str, code: &str, body: &[u8]) -> ApiResult<
 #[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}/", operation_id = "catchHook", tag = "Emulator",
     params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
         ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
-    request_body(content = Object, description = "Any JSON (or form) body"),
+    request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
     responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
 async fn catch_hook(
     State(state): State<AppState>,
@@ -305,7 +305,7 @@ async fn catch_hook(
 #[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}", operation_id = "catchHook_trailing_slash", tag = "Emulator",
     params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
         ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
-    request_body(content = Object, description = "Any JSON (or form) body"),
+    request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
     responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
 async fn catch_hook_no_slash(
     State(state): State<AppState>,

@@ -56,9 +56,11 @@ const STATUSES: [&str; 5] = [
 pub struct InboxListQuery {
     /// Page size (1..=1000, default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// Index of the first result (default 0).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
     pub offset: Option<u64>,
     /// Exact name filter.
     #[serde(default)]
@@ -68,6 +70,7 @@ pub struct InboxListQuery {
     pub key: Option<String>,
     /// Status filter: `active`, `deleting`, `initialization_failure`, `initializing`, `paused`.
     #[serde(default)]
+    #[param(pattern = "^(active|deleting|initialization_failure|initializing|paused)$")]
     pub status: Option<String>,
 }
 
@@ -80,6 +83,7 @@ pub struct MessageListQuery {
     pub cursor: Option<String>,
     /// Page size (1..=1000, default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -115,7 +119,7 @@ pub(crate) fn inbox_page(
         ));
     }
     let limit = page_size(q.limit)?;
-    let offset = q.offset.unwrap_or(0) as usize;
+    let offset = crate::extract::offset(q.offset)? as usize;
     let name = q.name.as_deref().or(q.key.as_deref());
     let all = state
         .store()

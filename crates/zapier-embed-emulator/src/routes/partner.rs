@@ -155,7 +155,7 @@ fn authentications(
     let (data, meta, links) = paginate(
         items,
         limit,
-        q.offset.unwrap_or(0),
+        crate::extract::offset(q.offset)?,
         headers,
         path,
         &[("app", q.app.clone())],
@@ -215,7 +215,14 @@ fn apps(q: AppsQuery, headers: &HeaderMap, path: &str) -> ApiResult<ExpandedApps
             base.push((k, v.clone()));
         }
     }
-    let (data, meta, links) = paginate(items, limit, q.offset.unwrap_or(0), headers, path, &base);
+    let (data, meta, links) = paginate(
+        items,
+        limit,
+        crate::extract::offset(q.offset)?,
+        headers,
+        path,
+        &base,
+    );
     Ok(ExpandedAppsResponse { data, meta, links })
 }
 
