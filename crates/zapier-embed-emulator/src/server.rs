@@ -452,6 +452,18 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Largest request body read, in bytes (default 2 MiB); larger ones answer
+    /// `413 payload_too_large`.
+    ///
+    /// ```
+    /// let emulator = zapier_embed_emulator::Emulator::builder().max_body_bytes(64 * 1024).build();
+    /// assert_eq!(emulator.config().max_body_bytes, 65_536);
+    /// ```
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.config.max_body_bytes = n;
+        self
+    }
+
     /// Replaces the whole configuration.
     ///
     /// ```

@@ -503,7 +503,8 @@ async fn bogus_tokens_do_not_grow_the_rate_limiter() {
 
 #[tokio::test]
 async fn every_client_error_is_an_envelope_and_authentication_comes_first() {
-    let env = start().await;
+    let env =
+        start_with(zapier_embed_emulator::Emulator::builder().max_body_bytes(64 * 1024)).await;
     let token = env.token("errors").await;
     let bad_utf8 = format!("{A}/inboxes/%FF%FE");
     let (s, ct, body) = raw(&env, Method::GET, &bad_utf8, None, Vec::new()).await;
@@ -560,7 +561,8 @@ async fn every_client_error_is_an_envelope_and_authentication_comes_first() {
     assert_eq!((s.as_u16(), code(&body)), (404, "not_found".into()));
 
     // 413: an oversized body, on the API (after auth) and on a catch hook.
-    let big = vec![b' '; 3 * 1024 * 1024];
+    // One byte over the configured limit.
+    let big = vec![b' '; 64 * 1024 + 1];
     let (s, _, body) = raw(
         &env,
         Method::POST,

@@ -121,6 +121,9 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             crate::middleware::api_layer,
         ))
         .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.0.config.max_body_bytes,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::middleware::outer_layer,
