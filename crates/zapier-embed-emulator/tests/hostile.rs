@@ -202,18 +202,10 @@ async fn huge_control_times_are_refused_and_the_clock_stops_short_of_overflow() 
     // The older token expired with the move of an era, as it should.
     let (s, body) = env.get(&format!("{A}/inboxes"), &token).await;
     assert_eq!((s.as_u16(), code(&body)), (400, "unauthenticated".into()));
-    let clock: Value = env
-        .http
-        .get(env.url("/_emulator/clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
     // Within ten years of the ceiling (9999-01-01), where the last step was refused.
-    let year: u32 = clock["now"].as_str().unwrap()[..4].parse().unwrap();
-    assert!((9989..9999).contains(&year), "{clock}");
+    let now = env.now_text().await;
+    let year: u32 = now[..4].parse().unwrap();
+    assert!((9989..9999).contains(&year), "{now}");
 }
 
 #[tokio::test]
@@ -518,72 +510,46 @@ async fn every_client_error_is_an_envelope_and_authentication_comes_first() {
     assert!(ct.starts_with("application/json"), "{ct}");
     assert!(body["errors"][0]["code"].is_string(), "{body}");
 
-    // 405: authentication first, then the envelope.
-    let (s, _, body) = raw(
-        &env,
-        Method::DELETE,
-        &format!("{A}/inboxes"),
-        None,
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(
-        (s.as_u16(), code(&body)),
-        (401, "authentication_failed".into())
-    );
-    let (s, _, body) = raw(
-        &env,
-        Method::DELETE,
-        &format!("{A}/inboxes"),
-        Some(&token),
-        Vec::new(),
-    )
-    .await;
-    assert_eq!(
-        (s.as_u16(), code(&body)),
-        (405, "method_not_allowed".into())
-    );
-
-    // 404 for a path no route serves.
-    let (s, _, body) = raw(&env, Method::GET, &format!("{A}/nowhere"), None, Vec::new()).await;
-    assert_eq!(
-        (s.as_u16(), code(&body)),
-        (401, "authentication_failed".into())
-    );
-    let (s, _, body) = raw(
-        &env,
-        Method::GET,
-        &format!("{A}/nowhere"),
-        Some(&token),
-        Vec::new(),
-    )
-    .await;
-    assert_eq!((s.as_u16(), code(&body)), (404, "not_found".into()));
-
-    // 413: an oversized body, on the API (after auth) and on a catch hook.
-    // One byte over the configured limit.
+    // 405, 404 for a path no route serves, 413 one byte over the configured limit.
     let big = vec![b' '; 64 * 1024 + 1];
-    let (s, _, body) = raw(
-        &env,
-        Method::POST,
-        &format!("{A}/inboxes"),
-        None,
-        big.clone(),
-    )
-    .await;
-    assert_eq!(
-        (s.as_u16(), code(&body)),
-        (401, "authentication_failed".into())
-    );
-    let (s, _, body) = raw(
-        &env,
-        Method::POST,
-        &format!("{A}/inboxes"),
-        Some(&token),
-        big.clone(),
-    )
-    .await;
-    assert_eq!((s.as_u16(), code(&body)), (413, "payload_too_large".into()));
+    let cases = [
+        (
+            Method::DELETE,
+            format!("{A}/inboxes"),
+            Vec::new(),
+            405,
+            "method_not_allowed",
+        ),
+        (
+            Method::GET,
+            format!("{A}/nowhere"),
+            Vec::new(),
+            404,
+            "not_found",
+        ),
+        (
+            Method::POST,
+            format!("{A}/inboxes"),
+            big.clone(),
+            413,
+            "payload_too_large",
+        ),
+    ];
+    for (method, path, body, status, expected) in cases {
+        let (s, _, refused) = raw(&env, method.clone(), &path, None, body.clone()).await;
+        assert_eq!(
+            (s.as_u16(), code(&refused)),
+            (401, "authentication_failed".into()),
+            "{method} {path} without a token"
+        );
+        let (s, _, answer) = raw(&env, method.clone(), &path, Some(&token), body).await;
+        assert_eq!(
+            (s.as_u16(), code(&answer)),
+            (status, expected.to_owned()),
+            "{method} {path}"
+        );
+    }
+    // A catch hook needs no token: straight to the 413.
     let (s, _, body) = raw(&env, Method::POST, "/hooks/catch/a/b/", None, big).await;
     assert_eq!((s.as_u16(), code(&body)), (413, "payload_too_large".into()));
 }

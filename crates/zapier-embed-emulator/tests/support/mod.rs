@@ -115,6 +115,20 @@ impl Env {
         assert_eq!(s, 200);
     }
 
+    /// The emulator time as `GET /_emulator/clock` reports it (ISO 8601).
+    pub async fn now_text(&self) -> String {
+        let body: Value = self
+            .http
+            .get(self.url("/_emulator/clock"))
+            .send()
+            .await
+            .expect("clock")
+            .json()
+            .await
+            .expect("json");
+        body["now"].as_str().expect("now").to_owned()
+    }
+
     pub async fn stats(&self) -> Value {
         self.http
             .get(self.url("/_emulator/stats"))
