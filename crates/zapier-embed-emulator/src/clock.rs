@@ -53,7 +53,8 @@ impl Clock {
             .map_or_else(Self::ceiling, |t| t.min(Self::ceiling()))
     }
 
-    /// Moves the clock forward by `by` and returns the new time.
+    /// Moves the clock forward by `by` and returns the new time; it saturates at
+    /// [`Clock::ceiling`] (see [`Clock::try_advance`] to be told instead).
     ///
     /// ```
     /// use std::time::Duration;

@@ -68,7 +68,9 @@
 //!
 //! # Time
 //! Every rule reads the emulator [`Clock`] (wall clock plus an offset moved by
-//! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it.
+//! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it. The
+//! clock stops at [`Clock::ceiling`] (9999-01-01), so that every time derived from it (a lease's
+//! end, a token's expiry) is representable and later than now; advancing past it answers `400`.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
