@@ -9,6 +9,12 @@
 //! * at send time the URL is checked again, redirects are not followed, and every fetch carries
 //!   [`FETCH_MARKER`]; the control routes refuse any request bearing it ([`refuse_own_fetches`]),
 //!   which also covers names that resolve to this machine.
+//!
+//! A web page the developer happens to visit is a server-side fetch of another kind: it can send
+//! a simple cross-site POST to `http://127.0.0.1:8787/_emulator/reset` without any CORS preflight.
+//! [`refuse_own_fetches`] therefore also refuses `/_emulator/*` requests that a browser marks as
+//! cross-site or same-site (`Sec-Fetch-Site`), or whose `Origin` is not the emulator's own.
+//! Catch hooks stay open to browsers, as Zapier's are (a web form may post to one).
 
 use std::net::IpAddr;
 
@@ -99,11 +105,41 @@ pub fn check_notification_url(url: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Middleware of the control routes: a request the emulator sent itself is refused with `403`.
+/// Whether a browser sent this request from another site (`Sec-Fetch-Site`), or from a page
+/// whose origin is not the host it addresses (`Origin` vs `Host`).
+fn from_another_site(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    if matches!(text("sec-fetch-site"), Some("cross-site" | "same-site")) {
+        return true;
+    }
+    match (text("origin"), text("host")) {
+        (Some(origin), Some(host)) => reqwest::Url::parse(origin)
+            .ok()
+            .and_then(|o| {
+                let h = o.host_str()?;
+                Some(match o.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
+            .is_none_or(|o| !o.eq_ignore_ascii_case(host)),
+        (Some(_), None) => true,
+        _ => false,
+    }
+}
+
+/// Middleware of the control routes: a request the emulator sent itself is refused with `403`,
+/// and so is a `/_emulator/*` request a browser sent from another site.
 pub(crate) async fn refuse_own_fetches(req: Request, next: Next) -> Response {
     if req.headers().contains_key(FETCH_MARKER) {
         return ApiError::forbidden(
             "The control API does not answer requests sent by the emulator itself.",
+        )
+        .into_response();
+    }
+    if req.uri().path().starts_with("/_emulator") && from_another_site(req.headers()) {
+        return ApiError::forbidden(
+            "The control API does not answer requests a browser sends from another site.",
         )
         .into_response();
     }

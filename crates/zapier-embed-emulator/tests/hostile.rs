@@ -607,3 +607,43 @@ async fn payloads_are_objects_and_catch_hooks_split_arrays() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_web_page_on_another_site_cannot_drive_the_control_api() {
+    let env = start().await;
+    let token = env.token("csrf").await;
+    env.active_inbox(&token, "kept", "C1").await;
+    let own = env.handle.base_url();
+    let send = |headers: Vec<(&'static str, String)>| {
+        let mut req = env.http.post(env.url("/_emulator/reset"));
+        for (k, v) in headers {
+            req = req.header(k, v);
+        }
+        req.send()
+    };
+    for headers in [
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![("origin", "null".to_owned())],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+    ] {
+        let resp = send(headers.clone()).await.unwrap();
+        assert_eq!(resp.status(), 403, "{headers:?}");
+    }
+    // Nothing was reset.
+    let (s, _) = env.get(&format!("{A}/inboxes/"), &token).await;
+    assert_eq!(s, 200);
+    assert_eq!(env.stats().await["rate_limit_keys"].as_u64(), Some(2));
+    // The emulator's own origin, and tools that send no Origin, still work.
+    let resp = send(vec![("origin", own)]).await.unwrap();
+    assert_eq!(resp.status(), 204);
+    // A catch hook stays open to a web form on another site, as on Zapier.
+    let resp = env
+        .http
+        .post(env.url("/hooks/catch/someone/0123456789ab/"))
+        .header("origin", "https://forms.example")
+        .form(&[("a", "1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+}
