@@ -43,6 +43,8 @@ impl AppState {
     pub(crate) fn new(config: EmulatorConfig) -> Self {
         let http = reqwest::Client::builder()
             .timeout(config.notification_timeout)
+            // A redirect could lead a notification back into the control API.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
         AppState(Arc::new(Shared {

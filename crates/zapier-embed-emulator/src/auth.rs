@@ -3,7 +3,10 @@
 //! `Authorization: Bearer <token>` and `Authorization: JWT <token>` are both accepted (the
 //! official SDK sends `JWT` for JWT-shaped tokens). Missing or malformed headers and unknown tokens
 //! answer `401 authentication_failed`; an expired token answers `400 unauthenticated`, as the
-//! Trigger Inbox errors guide documents.
+//! Trigger Inbox errors guide documents. On the Trigger Inbox API (every path with a
+//! `/trigger-inbox/` segment, whatever prefix serves it) the token must carry the `external`
+//! scope, or have been issued without any scope (the token endpoint's default); otherwise the
+//! answer is `401 invalid_audience`, as the errors guide documents.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -29,6 +32,14 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// Whether the token may call the Trigger Inbox API: issued with `external`, or without any
+    /// scope (the token endpoint then grants its default, `external`).
+    pub fn may_use_trigger_inbox(&self) -> bool {
+        self.scopes
+            .as_ref()
+            .is_none_or(|granted| granted.iter().any(|g| g == "external"))
+    }
+
     /// `403` unless the token may use `scope`. Tokens issued without `scope`, or with `external`
     /// (which the docs describe as access to all public APIs), may use everything.
     pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
@@ -45,6 +56,20 @@ impl Caller {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `path` belongs to the Trigger Inbox API (by id, by name, trigger discovery), under
+/// any prefix that serves it.
+pub fn is_trigger_inbox_path(path: &str) -> bool {
+    path.contains("/trigger-inbox/")
+}
+
+/// The path the client asked for (a nested router sees only its own suffix in `uri`).
+fn request_path(parts: &Parts) -> &str {
+    parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path(), |o| o.0.path())
 }
 
 /// Extracts the token from `Authorization` (`Bearer` or `JWT` scheme, case-insensitive).
@@ -77,18 +102,37 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(&parts.headers)?;
-        let now = state.now();
-        let store = state.store();
-        match store.users.authenticate(&token, now) {
-            Ok(user) => Ok(Caller {
+        authenticate(state, &parts.headers, request_path(parts))
+    }
+}
+
+/// Whether requests to `path` must be authenticated: the Trigger Inbox API and the Partner API.
+pub fn requires_auth(path: &str) -> bool {
+    is_trigger_inbox_path(path) || path.starts_with("/v2/")
+}
+
+/// Authenticates a request to `path` (the [`Caller`] extractor, and the checks that run before
+/// any other client error is reported).
+pub fn authenticate(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Caller, ApiError> {
+    let token = bearer_token(headers)?;
+    let now = state.now();
+    let store = state.store();
+    match store.users.authenticate(&token, now) {
+        Ok(user) => {
+            let caller = Caller {
                 user,
                 scopes: store.users.token_scopes(&token),
                 token,
-            }),
-            Err(TokenError::Expired) => Err(ApiError::token_expired()),
-            Err(TokenError::Unknown) => Err(ApiError::unauthorized("Invalid token.")),
+            };
+            if is_trigger_inbox_path(path) && !caller.may_use_trigger_inbox() {
+                return Err(ApiError::invalid_audience(
+                    "The Trigger Inbox API needs a token issued with the `external` scope.",
+                ));
+            }
+            Ok(caller)
         }
+        Err(TokenError::Expired) => Err(ApiError::token_expired()),
+        Err(TokenError::Unknown) => Err(ApiError::unauthorized("Invalid token.")),
     }
 }
 

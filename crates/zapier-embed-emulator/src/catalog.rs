@@ -284,7 +284,7 @@ const HOOK_INPUTS: &[Field] = &[
         value_type: "STRING",
         format: "TEXT",
         required: true,
-        description: Some("Random code that forms the catch URL `/hooks/catch/{code}/`."),
+        description: Some("Random code that forms the catch URL `/hooks/catch/{account}/{code}/`."),
         default_value: None,
         choices: &[],
     },

@@ -36,13 +36,25 @@ impl Clock {
     /// assert!(clock.now() >= wall);
     /// ```
     pub fn now(&self) -> DateTime<Utc> {
-        let offset = chrono::Duration::milliseconds(self.offset_ms.load(Ordering::SeqCst));
-        Utc::now()
-            .checked_add_signed(offset)
-            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+        Self::at(self.offset_ms.load(Ordering::SeqCst))
     }
 
-    /// Moves the clock forward by `by` and returns the new time.
+    /// The latest time the clock shows: `9999-01-01T00:00:00Z`. It stays a year short of the
+    /// last four-digit year so that every time derived from it (a one-hour lease, a token's
+    /// expiry) is still later than `now` and still formats as ISO 8601 with a four-digit year.
+    pub fn ceiling() -> DateTime<Utc> {
+        DateTime::<Utc>::from_timestamp(253_370_764_800, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    }
+
+    /// Wall clock plus `offset_ms`, clamped to [`Clock::ceiling`].
+    fn at(offset_ms: i64) -> DateTime<Utc> {
+        Utc::now()
+            .checked_add_signed(chrono::Duration::milliseconds(offset_ms))
+            .map_or_else(Self::ceiling, |t| t.min(Self::ceiling()))
+    }
+
+    /// Moves the clock forward by `by` and returns the new time; it saturates at
+    /// [`Clock::ceiling`] (see [`Clock::try_advance`] to be told instead).
     ///
     /// ```
     /// use std::time::Duration;
@@ -51,14 +63,38 @@ impl Clock {
     /// assert!(then >= chrono::Utc::now() + chrono::Duration::seconds(59));
     /// ```
     pub fn advance(&self, by: Duration) -> DateTime<Utc> {
-        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        // Saturate rather than wrap: a wrapped offset would move time backwards.
         let _ = self
             .offset_ms
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
-                Some(cur.saturating_add(ms))
+                Some(Self::capped(cur.saturating_add(millis(by))))
             });
         self.now()
+    }
+
+    /// Moves the clock forward by `by` unless that would pass [`Clock::ceiling`]; `None` (and the
+    /// clock unchanged) when it would. `POST /_emulator/clock/advance` answers `400` then.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let clock = zapier_embed_emulator::Clock::default();
+    /// assert!(clock.try_advance(Duration::from_secs(60)).is_some());
+    /// assert!(clock.try_advance(Duration::from_secs(u64::MAX)).is_none());
+    /// ```
+    pub fn try_advance(&self, by: Duration) -> Option<DateTime<Utc>> {
+        self.offset_ms
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |cur| {
+                let next = cur.checked_add(millis(by))?;
+                (next <= Self::capped(next)).then_some(next)
+            })
+            .ok()
+            .map(|_| self.now())
+    }
+
+    /// The largest offset not beyond the ceiling (as of now): the offset stays meaningful, so
+    /// time keeps flowing once the wall clock moves on, and never runs into `i64` overflow.
+    fn capped(offset_ms: i64) -> i64 {
+        let room = (Self::ceiling() - Utc::now()).num_milliseconds();
+        offset_ms.min(room)
     }
 
     /// Puts the clock back on wall-clock time (used by `POST /_emulator/reset`).
@@ -73,6 +109,10 @@ impl Clock {
     pub fn reset(&self) {
         self.offset_ms.store(0, Ordering::SeqCst);
     }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
 /// Formats a timestamp the way the Trigger Inbox API does: ISO 8601, UTC, milliseconds, `Z`.
@@ -99,6 +139,19 @@ mod tests {
     fn iso_has_milliseconds_and_z() {
         let t = Utc.with_ymd_and_hms(2026, 3, 12, 16, 59, 47).unwrap();
         assert_eq!(iso(t), "2026-03-12T16:59:47.000Z");
+    }
+
+    #[test]
+    fn the_clock_stops_at_its_ceiling_and_tokens_issued_there_still_live() {
+        let clock = Clock::default();
+        for _ in 0..100 {
+            clock.advance(Duration::from_secs(u64::MAX / 2));
+        }
+        let now = clock.now();
+        assert!(now <= Clock::ceiling() && Clock::ceiling() - now < chrono::Duration::seconds(1));
+        assert!(later(now, Duration::from_secs(3600)) > now);
+        assert!(iso(later(now, Duration::from_secs(3600))).starts_with("9999-"));
+        assert!(clock.try_advance(Duration::from_secs(1)).is_none());
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// A fixed-window request budget per caller (per bearer token, or per client address when the
-/// request carries none).
+/// A fixed-window request budget per caller: per issued bearer token; every request without a
+/// token the emulator issued shares one budget.
 ///
 /// ```
 /// use std::time::Duration;
@@ -68,6 +68,8 @@ pub struct EmulatorConfig {
     pub fault_seed: u64,
     /// How many acked messages each inbox keeps listable (oldest are forgotten first).
     pub acked_retention: usize,
+    /// Largest request body read, in bytes (default 2 MiB); larger ones answer `413`.
+    pub max_body_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -85,6 +87,7 @@ impl Default for EmulatorConfig {
             notification_timeout: Duration::from_secs(5),
             fault_seed: 0,
             acked_retention: 10_000,
+            max_body_bytes: 2 * 1024 * 1024,
         }
     }
 }

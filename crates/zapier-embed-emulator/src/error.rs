@@ -172,6 +172,33 @@ impl ApiError {
         )
     }
 
+    /// A client error found before any handler ran (an extractor's rejection, a body over the
+    /// size limit, a method the route does not serve), answered in the envelope.
+    pub fn rejection(status: StatusCode, detail: impl Into<String>) -> Self {
+        let (status, code, title) = match status.as_u16() {
+            404 => (status, "not_found", "Not found"),
+            405 => (status, "method_not_allowed", "Method not allowed"),
+            406 => (status, "not_acceptable", "Not acceptable"),
+            413 => (status, "payload_too_large", "Payload too large"),
+            415 => (status, "unsupported_media_type", "Unsupported media type"),
+            400..=499 => (status, "parse_error", "ParseError"),
+            _ => (StatusCode::BAD_REQUEST, "parse_error", "ParseError"),
+        };
+        Self::envelope(status, code, title, detail, None)
+    }
+
+    /// `401 invalid_audience`: the token was not issued for this API (the Trigger Inbox API
+    /// needs the `external` scope).
+    pub fn invalid_audience(detail: impl Into<String>) -> Self {
+        Self::envelope(
+            StatusCode::UNAUTHORIZED,
+            "invalid_audience",
+            "Authentication failed",
+            detail,
+            None,
+        )
+    }
+
     /// `404 not_found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::envelope(

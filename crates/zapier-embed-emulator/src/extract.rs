@@ -9,7 +9,9 @@ use serde_path_to_error::Segment;
 use crate::error::{ApiError, ApiResult};
 
 /// A JSON body. An empty body is read as `{}` so that optional bodies (lease, pause) work and
-/// required fields are reported by name.
+/// required fields are reported by name. The top-level value must be an object (or `null`,
+/// which only an `Option<T>` accepts): serde would otherwise read a struct from an array
+/// field by field (`[7,2]` as `lease_seconds = 7, lease_limit = 2`).
 #[derive(Debug, Clone)]
 pub struct ApiJson<T>(pub T);
 
@@ -19,11 +21,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = bytes::Bytes::from_request(req, state)
             .await
-            .map_err(|e| ApiError::parse(format!("Malformed request: {e}")))?;
-        let body: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
-            b"{}"
-        } else {
-            &bytes
+            .map_err(|e| ApiError::rejection(e.status(), e.body_text()))?;
+        let body: &[u8] = match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            None => b"{}",
+            Some(b'{' | b'n') => &bytes,
+            Some(_) => {
+                return Err(
+                    match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                        Ok(_) => ApiError::validation("/", "body: must be a JSON object."),
+                        Err(e) => {
+                            ApiError::parse(format!("Malformed request: {}", clean(&e.to_string())))
+                        }
+                    },
+                );
+            }
         };
         parse_json(body).map(ApiJson)
     }
@@ -134,5 +145,79 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery422<T>
             .await
             .map(|ApiQuery(v)| ApiQuery422(v))
             .map_err(ApiError::unprocessable)
+    }
+}
+
+/// `deserialize_with` for a nested struct field: the value must be a JSON object. serde's derived
+/// `Deserialize` also reads a struct from an array, field by field, which the documents forbid.
+pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+    T::deserialize(serde_json::Value::Object(map))
+        .map_err(|e| D::Error::custom(clean(&e.to_string())))
+}
+
+/// `deserialize_with` for an integer field that, as JSON Schema (and the Django REST framework
+/// behind the real API) does, also accepts an integral number written as a float (`49.0`). A
+/// fractional or out-of-range value is still refused.
+pub fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(deserializer)?;
+    let out_of_range =
+        || D::Error::custom(format!("invalid value: {n}, expected an integer in range"));
+    if let Some(i) = n.as_i64() {
+        return T::try_from(i).map_err(|_| out_of_range());
+    }
+    if let Some(u) = n.as_u64() {
+        return T::try_from(u).map_err(|_| out_of_range());
+    }
+    match n.as_f64() {
+        // Every integral float in [-2^63, 2^63) converts to i64 without loss.
+        Some(f)
+            if f.fract() == 0.0
+                && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) =>
+        {
+            T::try_from(f as i64).map_err(|_| out_of_range())
+        }
+        _ => Err(D::Error::custom(format!(
+            "invalid value: {n}, expected an integer"
+        ))),
+    }
+}
+
+/// [`whole`] for an optional field (absent or `null` is `None`).
+pub fn optional_whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: TryFrom<i64> + TryFrom<u64>,
+{
+    use serde::Deserialize;
+    #[derive(Deserialize)]
+    struct Whole<T: TryFrom<i64> + TryFrom<u64>>(#[serde(deserialize_with = "whole")] T);
+    Ok(Option::<Whole<T>>::deserialize(deserializer)?.map(|Whole(v)| v))
+}
+
+/// Largest `offset` a listing accepts (2^53 - 1, the largest integer every JSON client reads
+/// exactly); the documents declare it as the parameter's `maximum`.
+pub const MAX_OFFSET: u64 = 9_007_199_254_740_991;
+
+/// An `offset` query parameter (default 0), refused above [`MAX_OFFSET`].
+pub fn offset(value: Option<u64>) -> ApiResult<u64> {
+    match value {
+        Some(n) if n > MAX_OFFSET => Err(ApiError::invalid_param(
+            "offset",
+            format!("offset: must be at most {MAX_OFFSET}."),
+        )),
+        other => Ok(other.unwrap_or(0)),
     }
 }

@@ -12,6 +12,13 @@ use rand::{Rng, SeedableRng};
 use crate::error::{ApiError, ApiResult};
 use crate::models::control::{FaultRequest, FaultRule, FaultsState};
 
+/// Largest `retry_after_secs` a rule may ask for (one day): longer waits are no test's intent,
+/// and an unbounded one would overflow the time arithmetic of early-retry detection.
+pub const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+
+/// Largest `latency_ms` a rule may add (one minute), so a rule cannot park requests for years.
+pub const MAX_LATENCY_MS: u64 = 60_000;
+
 #[derive(Debug, Clone)]
 struct Installed {
     rule: FaultRule,
@@ -66,10 +73,28 @@ impl Faults {
                 "error_status: must be a 5xx status.",
             ));
         }
+        if r.retry_after_secs > MAX_RETRY_AFTER_SECS {
+            return Err(ApiError::validation(
+                "/retry_after_secs",
+                format!("retry_after_secs: must be at most {MAX_RETRY_AFTER_SECS}."),
+            ));
+        }
+        if r.latency_ms > MAX_LATENCY_MS {
+            return Err(ApiError::validation(
+                "/latency_ms",
+                format!("latency_ms: must be at most {MAX_LATENCY_MS}."),
+            ));
+        }
         if r.route.as_deref().is_some_and(str::is_empty) {
             return Err(ApiError::validation(
                 "/route",
                 "route: must be an operation id or a path prefix starting with `/`.",
+            ));
+        }
+        if req.seed.is_some_and(|s| s > crate::extract::MAX_OFFSET) {
+            return Err(ApiError::validation(
+                "/seed",
+                format!("seed: must be at most {}.", crate::extract::MAX_OFFSET),
             ));
         }
         if let Some(seed) = req.seed {

@@ -46,7 +46,7 @@
 //! | Request | Body | Answer |
 //! |---|---|---|
 //! | `POST /_emulator/events` | `{"app":"slack","action":"channel_message","inputs":{"channel":"C1"},"payload":{..} or [..],"count":1}` | `{"delivered":N}` (inboxes) |
-//! | `POST /hooks/catch/{hook_code}/` | any JSON (or form) body | `{"status":"success","attempt","id","request_id","delivered"}` |
+//! | `POST /hooks/catch/{account}/{hook_code}/` | any JSON (or form) body | `{"status":"success","attempt","id","request_id","delivered"}` |
 //! | `POST /_emulator/clock/advance` | `{"seconds":N}` | `{"now":"<ISO 8601>"}` |
 //! | `GET /_emulator/clock` | | `{"now"}` |
 //! | `POST /_emulator/faults` | `{"route"?,"error_rate","error_status"(503),"drop_rate","latency_ms","rate_limit_burst","retry_after_secs"(1),"seed"?}` | `{"seed","rules":[..]}` |
@@ -59,10 +59,21 @@
 //! `messages_dropped_while_paused`). A fault rule's `route` is an operation id of
 //! `/openapi.json` (e.g. `leaseTriggerInboxMessages`, matching both prefixes and trailing-slash
 //! aliases) or a path prefix starting with `/`; without `route` it applies to every API request.
+//! Every payload is a JSON object (`payload[3]: must be a JSON object.` otherwise).
+//!
+//! A catch hook belongs to one account, as on Zapier: `{account}` is the `sub` claim of that
+//! account's access tokens, and only that account's inboxes subscribed with the hook code receive
+//! the body. A JSON object is one message, a top-level JSON array one message per element, a form
+//! body one object; any other body (a JSON scalar included) arrives as `{"raw": "<body>"}`.
+//!
+//! The control routes refuse (`403`) requests the emulator sends itself, and a
+//! `notification_url` aimed at the control API is refused when the inbox is created or patched.
 //!
 //! # Time
 //! Every rule reads the emulator [`Clock`] (wall clock plus an offset moved by
-//! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it.
+//! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it. The
+//! clock stops at [`Clock::ceiling`] (9999-01-01), so that every time derived from it (a lease's
+//! end, a token's expiry) is representable and later than now; advancing past it answers `400`.
 
 #![warn(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
@@ -75,6 +86,7 @@ mod config;
 mod error;
 mod extract;
 mod faults;
+mod guard;
 mod middleware;
 pub mod models;
 mod notify;

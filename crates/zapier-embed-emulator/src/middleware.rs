@@ -19,13 +19,73 @@ pub(crate) fn is_control(path: &str) -> bool {
     path.starts_with("/_emulator") || path.starts_with("/hooks/") || path == "/openapi.json"
 }
 
-/// The rate-limit identity: the bearer token when present, else the OAuth client or `anonymous`.
-fn caller_key(headers: &HeaderMap) -> String {
-    headers
-        .get(axum::http::header::AUTHORIZATION)
+/// The rate-limit key of every request that carries no token the emulator issued.
+const UNAUTHENTICATED: &str = "unauthenticated";
+
+/// The rate-limit identity: the bearer token when the emulator issued it (expired or not), else
+/// one shared key. Per-identity state is created only for tokens the emulator handed out, so a
+/// stream of ever-new bogus tokens cannot grow the limiter's maps.
+fn caller_key(state: &AppState, headers: &HeaderMap) -> String {
+    match crate::auth::bearer_token(headers) {
+        Ok(token) if state.store().users.is_issued(&token) => token,
+        _ => UNAUTHENTICATED.to_owned(),
+    }
+}
+
+/// Longest rejection text carried over into an envelope's `detail`.
+const MAX_REJECTION_TEXT: usize = 4096;
+
+/// Answers every client error in the error envelope, authentication first: a 4xx that is not
+/// already JSON (or HTML, the Connect UI's pages) came from an extractor's rejection, a body
+/// limit or the router's 405; on an authenticated API path a failed authentication is reported
+/// instead, as the handler would have. (The token endpoint's own errors keep the OAuth shape;
+/// what never reached it, such as a body over the limit, answers the envelope like every route.)
+pub(crate) async fn envelope_client_errors(
+    state: &AppState,
+    path: &str,
+    headers: &HeaderMap,
+    resp: Response,
+) -> Response {
+    let status = resp.status();
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .map_or_else(|| "anonymous".to_owned(), |(_, t)| t.trim().to_owned())
+        .is_none_or(|ct| ct.starts_with("text/plain"));
+    if !status.is_client_error() || !plain {
+        return resp;
+    }
+    if crate::auth::requires_auth(path)
+        && let Err(refused) = crate::auth::authenticate(state, headers, path)
+    {
+        return refused.into_response();
+    }
+    let text = axum::body::to_bytes(resp.into_body(), MAX_REJECTION_TEXT)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let detail = if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("Client error")
+            .to_owned()
+    } else {
+        text
+    };
+    ApiError::rejection(status, detail).into_response()
+}
+
+/// The outermost layer: [`envelope_client_errors`] for what no route's layer saw (a 405, a
+/// request no route matched).
+pub(crate) async fn outer_layer(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path().to_owned();
+    let headers = req.headers().clone();
+    let resp = next.run(req).await;
+    envelope_client_errors(&state, &path, &headers, resp).await
 }
 
 /// A response whose body fails immediately: hyper aborts the connection, so the client sees a
@@ -47,14 +107,18 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
         return next.run(req).await;
     }
     let shared = &state.0;
-    let operation = req.extensions().get::<MatchedPath>().and_then(|m| {
+    let matched = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let operation = matched.as_ref().and_then(|m| {
         shared
             .operations
             .get()
-            .and_then(|ops| ops.get(&(req.method().as_str().to_owned(), m.as_str().to_owned())))
+            .and_then(|ops| ops.get(&(req.method().as_str().to_owned(), m.clone())))
             .cloned()
     });
-    let caller = caller_key(req.headers());
+    let caller = caller_key(&state, req.headers());
     let limit = shared.config.rate_limit.unwrap_or(RateLimit::UNLIMITED);
     let now = state.now();
 
@@ -71,7 +135,11 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
         }
         _ => {}
     }
-    let retry_key = format!("{caller} {}", operation.as_deref().unwrap_or(&path));
+    // The route template, never the concrete path: keys stay bounded by the routes.
+    let retry_key = format!(
+        "{caller} {}",
+        operation.as_deref().or(matched.as_deref()).unwrap_or("")
+    );
     if lock(&shared.limiter).arrive(&retry_key, now) {
         bump(&shared.stats.early_retries);
     }
@@ -95,7 +163,11 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
             lock(&shared.limiter).told_to_wait(&retry_key, now, verdict.reset_secs);
             ApiError::rate_limited(verdict.reset_secs).into_response()
         }
-        FaultAction::Pass => next.run(req).await,
+        FaultAction::Pass => {
+            let headers = req.headers().clone();
+            let resp = next.run(req).await;
+            envelope_client_errors(&state, &path, &headers, resp).await
+        }
     };
     let headers = resp.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(verdict.limit));

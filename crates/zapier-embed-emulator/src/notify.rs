@@ -48,6 +48,11 @@ pub(crate) fn announce(state: &AppState, notices: Vec<Notice>) {
         let Some(url) = notice.notification_url else {
             continue;
         };
+        // Checked at subscription time already; checked again in case that check changes.
+        let Ok(url) = crate::guard::check_fetch_target(&url) else {
+            bump(&state.0.stats.notifications_failed);
+            continue;
+        };
         // Outside a runtime (a synchronous control helper) there is nobody to run the POST.
         let Ok(rt) = tokio::runtime::Handle::try_current() else {
             continue;
@@ -59,7 +64,15 @@ pub(crate) fn announce(state: &AppState, notices: Vec<Notice>) {
             redelivery: false,
         };
         rt.spawn(async move {
-            let ok = match state.0.http.post(&url).json(&body).send().await {
+            let ok = match state
+                .0
+                .http
+                .post(url)
+                .header(crate::guard::FETCH_MARKER, "notification")
+                .json(&body)
+                .send()
+                .await
+            {
                 Ok(resp) => resp.status().is_success(),
                 Err(_) => false,
             };

@@ -33,7 +33,9 @@ pub struct Verdict {
     pub limited: bool,
 }
 
-/// Windows per caller.
+/// Windows per caller. Callers are issued tokens (bounded by what the token endpoint handed
+/// out) plus one shared key for every unauthenticated request, so memory does not grow with
+/// bogus credentials.
 #[derive(Debug, Default)]
 pub struct RateLimiter {
     windows: HashMap<String, Window>,
@@ -89,9 +91,14 @@ impl RateLimiter {
         }
     }
 
+    /// How many identities (windows and `Retry-After` deadlines) are held.
+    pub fn tracked(&self) -> usize {
+        self.windows.len() + self.waits.len()
+    }
+
     /// Remembers that `retry_key` (caller and operation) was told to wait `secs` seconds.
     pub fn told_to_wait(&mut self, retry_key: &str, now: DateTime<Utc>, secs: u64) {
-        let until = now + chrono::Duration::seconds(secs as i64);
+        let until = later(now, std::time::Duration::from_secs(secs));
         let entry = self.waits.entry(retry_key.to_owned()).or_insert(until);
         *entry = (*entry).max(until);
     }

@@ -226,9 +226,7 @@ impl Emulator {
     /// assert_eq!(emulator.stats().messages_enqueued, 0);
     /// ```
     pub fn stats(&self) -> StatsSnapshot {
-        let now = self.state.now();
-        self.state.store().expire_all(now, &self.state.0.stats);
-        self.state.0.stats.snapshot()
+        crate::routes::control::stats(&self.state)
     }
 
     /// Same as `POST /_emulator/reset`: forgets users, inboxes, messages, action runs, faults
@@ -451,6 +449,18 @@ impl EmulatorBuilder {
     /// ```
     pub fn acked_retention(mut self, n: usize) -> Self {
         self.config.acked_retention = n;
+        self
+    }
+
+    /// Largest request body read, in bytes (default 2 MiB); larger ones answer
+    /// `413 payload_too_large`.
+    ///
+    /// ```
+    /// let emulator = zapier_embed_emulator::Emulator::builder().max_body_bytes(64 * 1024).build();
+    /// assert_eq!(emulator.config().max_body_bytes, 65_536);
+    /// ```
+    pub fn max_body_bytes(mut self, n: usize) -> Self {
+        self.config.max_body_bytes = n;
         self
     }
 

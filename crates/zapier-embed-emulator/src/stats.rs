@@ -75,6 +75,7 @@ impl Stats {
             early_retries: get(&self.early_retries),
             notifications_sent: get(&self.notifications_sent),
             notifications_failed: get(&self.notifications_failed),
+            rate_limit_keys: 0,
         }
     }
 

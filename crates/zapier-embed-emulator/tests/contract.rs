@@ -206,6 +206,12 @@ fn client_documents_are_served_by_the_emulator() {
             for t in client.request_types.difference(&ours.request_types) {
                 drift.push(format!("{name}: {key}: request media type {t} missing"));
             }
+            for s in ours.statuses.difference(&client.statuses) {
+                drift.push(format!(
+                    "{name}: {key}: status {s} answered by the emulator but not documented (document has {:?})",
+                    client.statuses
+                ));
+            }
             for s in client.statuses.difference(&ours.statuses) {
                 drift.push(format!(
                     "{name}: {key}: status {s} missing (emulator has {:?})",

@@ -85,8 +85,12 @@ async fn catch_hook_delivers_to_matching_webhook_inboxes() {
     assert_eq!(s, 201, "{inbox}");
     assert_eq!(inbox["subscription"]["app_key"], "WebHookCLIAPI@1.0.0");
     env.advance(1.0).await;
+    let account = Env::account(&token);
     let (s, caught) = env
-        .control("/hooks/catch/abc123def456/", json!({"order": 42}))
+        .control(
+            &format!("/hooks/catch/{account}/abc123def456/"),
+            json!({"order": 42}),
+        )
         .await;
     assert_eq!(
         (
@@ -96,7 +100,9 @@ async fn catch_hook_delivers_to_matching_webhook_inboxes() {
         ),
         (200, Some("success"), Some(1))
     );
-    let (_, other) = env.control("/hooks/catch/000000000000/", json!({})).await;
+    let (_, other) = env
+        .control(&format!("/hooks/catch/{account}/000000000000/"), json!({}))
+        .await;
     assert_eq!(other["delivered"], 0);
     let id = inbox["id"].as_str().unwrap();
     let (_, lease) = env

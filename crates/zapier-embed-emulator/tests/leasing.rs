@@ -24,16 +24,7 @@ async fn settle(env: &Env, token: &str, id: &str, what: &str, body: Value) -> (u
 }
 
 async fn emulator_now(env: &Env) -> DateTime<Utc> {
-    let body: Value = env
-        .http
-        .get(env.url("/_emulator/clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["now"].as_str().unwrap().parse().unwrap()
+    env.now_text().await.parse().unwrap()
 }
 
 fn ids(lease: &Value) -> Vec<String> {

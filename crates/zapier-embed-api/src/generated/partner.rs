@@ -330,6 +330,7 @@ pub mod types {
         pub fields: ::std::vec::Vec<FieldsetFieldsItem>,
         pub id: ::std::string::String,
         pub title: ::std::string::String,
+        ///Always `fieldset`. Known values: `fieldset`.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
@@ -360,6 +361,7 @@ pub mod types {
     pub struct InfoField {
         pub description: ::std::string::String,
         pub id: ::std::string::String,
+        ///Always `info_field`. Known values: `info_field`.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
@@ -395,6 +397,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub placeholder: ::std::option::Option<::std::string::String>,
         pub title: ::std::string::String,
+        ///Always `input_field`; it tells an input field from an info field or a fieldset, so that an item matches exactly one schema of `RootFieldsetItem`. Known values: `input_field`.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
         ///`STRING`, `NUMBER`, `INTEGER`, `BOOLEAN`, `ARRAY` or `OBJECT`.
@@ -3898,6 +3901,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4301,6 +4311,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4480,6 +4497,13 @@ pub mod builder {
                         ),
                     )
                 }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -4626,6 +4650,13 @@ pub mod builder {
                     )
                 }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -47,7 +47,8 @@ pub struct EmitRequest {
     #[schema(value_type = Object)]
     pub payload: serde_json::Value,
     /// How many times to deliver the payload(s) (default 1, max 100000).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    #[schema(minimum = 1, maximum = 100_000)]
     pub count: Option<u64>,
 }
 
@@ -73,7 +74,8 @@ pub struct EmitResponse {
 /// ```
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 pub struct ClockAdvance {
-    /// Seconds to move forward (fractions allowed, ≥ 0).
+    /// Seconds to move forward (fractions allowed, 0 to ten years).
+    #[schema(minimum = 0, maximum = 315_360_000)]
     pub seconds: f64,
 }
 
@@ -104,25 +106,58 @@ pub struct ClockResponse {
 pub struct FaultRule {
     /// Operation id (`leaseTriggerInboxMessages`) or path prefix (`/trigger-inbox/`); absent = all.
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub route: Option<String>,
     /// Fraction (0..=1) of matching requests answered with `error_status`.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub error_rate: f64,
     /// Status of injected errors (500..=599, default 503).
-    #[serde(default = "default_error_status")]
+    #[serde(
+        default = "default_error_status",
+        deserialize_with = "crate::extract::whole"
+    )]
+    #[schema(minimum = 500, maximum = 599)]
     pub error_status: u16,
     /// Fraction (0..=1) of matching requests whose connection is closed without a response.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1)]
     pub drop_rate: f64,
-    /// Latency added to every matching request, in milliseconds.
-    #[serde(default)]
+    /// Latency added to every matching request, in milliseconds (at most 60 000).
+    #[serde(default, deserialize_with = "crate::extract::whole")]
+    #[schema(maximum = 60_000)]
     pub latency_ms: u64,
     /// The next N matching requests get `429` with `Retry-After: retry_after_secs`.
     #[serde(default)]
+    #[serde(deserialize_with = "crate::extract::whole")]
     pub rate_limit_burst: u32,
-    /// `Retry-After` of burst 429s (default 1).
-    #[serde(default = "default_retry_after")]
+    /// `Retry-After` of burst 429s (default 1, at most 86 400).
+    #[serde(
+        default = "default_retry_after",
+        deserialize_with = "crate::extract::whole"
+    )]
+    #[schema(maximum = 86_400)]
     pub retry_after_secs: u64,
+}
+
+impl Default for FaultRule {
+    /// A rule matching every API request that injects nothing.
+    ///
+    /// ```
+    /// let rule = zapier_embed_emulator::models::control::FaultRule::default();
+    /// assert_eq!((rule.error_status, rule.retry_after_secs, rule.error_rate), (503, 1, 0.0));
+    /// ```
+    fn default() -> Self {
+        Self {
+            route: None,
+            error_rate: 0.0,
+            error_status: default_error_status(),
+            drop_rate: 0.0,
+            latency_ms: 0,
+            rate_limit_burst: 0,
+            retry_after_secs: default_retry_after(),
+        }
+    }
 }
 
 fn default_error_status() -> u16 {
@@ -142,10 +177,11 @@ fn default_retry_after() -> u64 {
 /// })).unwrap();
 /// assert_eq!((req.seed, req.rule.latency_ms), (Some(42), 200));
 /// ```
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct FaultRequest {
     /// Re-seeds the fault RNG (deterministic sequences).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
+    #[schema(maximum = 9_007_199_254_740_991_f64)]
     pub seed: Option<u64>,
     /// The rule to add.
     #[serde(flatten)]
@@ -206,9 +242,14 @@ pub struct StatsSnapshot {
     pub notifications_sent: u64,
     /// `notification_url` POSTs that failed (error, timeout or non-2xx).
     pub notifications_failed: u64,
+    /// Identities the rate limiter currently tracks (windows and `Retry-After` deadlines). Only
+    /// issued tokens get their own; every unauthenticated request shares one, so a flood of
+    /// bogus tokens leaves this flat.
+    #[serde(default)]
+    pub rate_limit_keys: u64,
 }
 
-/// Result of `POST /hooks/catch/{hook_code}/` (shape of Zapier's catch hook answer).
+/// Result of `POST /hooks/catch/{account}/{hook_code}/` (shape of Zapier's catch hook answer).
 ///
 /// ```
 /// use zapier_embed_emulator::models::control::HookCatchResponse;

@@ -90,6 +90,7 @@ pub struct Inbox {
     #[schema(required = true)]
     pub notification_url: Option<String>,
     /// The subscription.
+    #[serde(deserialize_with = "crate::extract::object")]
     pub subscription: TriggerSubscription,
 }
 
@@ -116,16 +117,25 @@ pub struct InboxCreate {
     #[serde(default)]
     #[schema(read_only)]
     pub paused_reason: Option<PausedReason>,
-    /// Optional unique name; 409 when taken.
+    /// Optional unique name (1 to 100 characters); 409 when taken.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: Option<String>,
     /// Alias of `name`.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub key: Option<String>,
     /// The subscription.
+    #[serde(deserialize_with = "crate::extract::object")]
     pub subscription: TriggerSubscription,
-    /// Optional notification URL.
+    /// Optional notification URL (absolute http(s), at most 2048 characters, not the
+    /// emulator's control API).
     #[serde(default)]
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"
+    )]
     pub notification_url: Option<String>,
 }
 
@@ -152,16 +162,25 @@ pub struct InboxEnsure {
     #[serde(default)]
     #[schema(read_only)]
     pub paused_reason: Option<PausedReason>,
-    /// Unique name.
+    /// Unique name (1 to 100 characters).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub name: Option<String>,
     /// Alias of `name`.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
     pub key: Option<String>,
     /// The subscription.
+    #[serde(deserialize_with = "crate::extract::object")]
     pub subscription: TriggerSubscription,
-    /// Optional notification URL.
+    /// Optional notification URL (absolute http(s), at most 2048 characters, not the
+    /// emulator's control API).
     #[serde(default)]
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"
+    )]
     pub notification_url: Option<String>,
 }
 
@@ -170,7 +189,7 @@ pub struct InboxEnsure {
 pub struct PatchedInboxPatch {
     /// New URL, or null to clear; absent leaves it unchanged.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+")]
     pub notification_url: Option<Option<String>>,
 }
 
@@ -317,11 +336,11 @@ pub struct PaginatedMessageList {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct LeaseRequest {
     /// Seconds to hold the lease (1..=3600, default 300).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 3600, default = 300)]
     pub lease_seconds: Option<i64>,
     /// Most messages to lease (1..=100, default 10).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 100, default = 10)]
     pub lease_limit: Option<i64>,
 }

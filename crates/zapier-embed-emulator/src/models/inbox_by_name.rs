@@ -21,8 +21,14 @@ pub struct InboxUpsert {
     /// Trigger inputs.
     #[schema(value_type = Object)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
-    /// Optional notification URL.
+    /// Optional notification URL (absolute http(s), at most 2048 characters, not the
+    /// emulator's control API).
     #[serde(default)]
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"
+    )]
     pub notification_url: Option<String>,
 }
 
@@ -30,11 +36,11 @@ pub struct InboxUpsert {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct LeaseByNameRequest {
     /// Seconds to hold the lease (1..=3600, default 30).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 3600, default = 30)]
     pub lease_seconds: Option<i64>,
     /// Most messages to lease (1..=100, default 10).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 100, default = 10)]
     pub max_messages: Option<i64>,
 }

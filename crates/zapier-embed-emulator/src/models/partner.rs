@@ -365,11 +365,13 @@ pub struct ActionRunResponse {
 pub struct AuthenticationsQuery {
     /// App: UUID, key or slug.
     pub app: String,
-    /// Page size (default 10).
+    /// Page size (1..=100, default 10).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// Offset.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
     pub offset: Option<u64>,
 }
 
@@ -386,11 +388,13 @@ pub struct AppsQuery {
     /// Category slug.
     #[serde(default)]
     pub category: Option<String>,
-    /// Page size (default 10).
+    /// Page size (1..=100, default 10).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u64>,
     /// Offset.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
     pub offset: Option<u64>,
 }
 
@@ -409,7 +413,8 @@ pub struct ActionsQuery {
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChoicesQuery {
-    /// Page (default "1").
+    /// Page (default "1"): a positive integer, as text.
     #[serde(default)]
+    #[param(pattern = "^[1-9][0-9]{0,8}$")]
     pub page: Option<String>,
 }

@@ -35,6 +35,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(catch_hook))
         .routes(routes!(catch_hook_no_slash))
         .routes(routes!(openapi_json))
+        .route_layer(axum::middleware::from_fn(crate::guard::refuse_own_fetches))
 }
 
 /// Most messages one emit may create per inbox.
@@ -53,8 +54,12 @@ pub(crate) fn emit(state: &AppState, req: EmitRequest) -> ApiResult<EmitResponse
     }
     let count = req.count.unwrap_or(1);
     let payloads: Vec<Arc<Value>> = match req.payload {
-        Value::Array(items) => items.into_iter().map(Arc::new).collect(),
-        other => vec![Arc::new(other)],
+        Value::Array(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| object_payload(item, &format!("/payload/{i}")))
+            .collect::<ApiResult<_>>()?,
+        other => vec![object_payload(other, "/payload")?],
     };
     if count == 0 || count.saturating_mul(payloads.len() as u64) > MAX_EMIT {
         return Err(ApiError::validation(
@@ -68,6 +73,7 @@ pub(crate) fn emit(state: &AppState, req: EmitRequest) -> ApiResult<EmitResponse
         app,
         action: &req.action,
         filter: &filter,
+        owner: None,
     };
     let notices = state
         .store()
@@ -75,6 +81,30 @@ pub(crate) fn emit(state: &AppState, req: EmitRequest) -> ApiResult<EmitResponse
     let delivered = notices.len() as u64;
     announce(state, notices);
     Ok(EmitResponse { delivered })
+}
+
+/// A message payload must be a JSON object: both SDKs declare it so and refuse a lease that
+/// carries anything else. The error names the item (`payload[3]`).
+fn object_payload(item: Value, pointer: &str) -> ApiResult<Arc<Value>> {
+    if item.is_object() {
+        return Ok(Arc::new(item));
+    }
+    let field = pointer
+        .trim_start_matches('/')
+        .split('/')
+        .enumerate()
+        .map(|(i, seg)| {
+            if i == 0 {
+                seg.to_owned()
+            } else {
+                format!("[{seg}]")
+            }
+        })
+        .collect::<String>();
+    Err(ApiError::validation(
+        pointer,
+        format!("{field}: must be a JSON object."),
+    ))
 }
 
 /// Resets every piece of state (shared by the route and [`crate::Emulator::reset`]).
@@ -111,7 +141,19 @@ async fn advance_clock(
             "seconds: must be a non-negative number of at most ten years.",
         ));
     }
-    let now = state.0.clock.advance(Duration::from_secs_f64(req.seconds));
+    let now = state
+        .0
+        .clock
+        .try_advance(Duration::from_secs_f64(req.seconds))
+        .ok_or_else(|| {
+            ApiError::validation(
+                "/seconds",
+                format!(
+                    "seconds: the clock cannot pass {}.",
+                    iso(crate::Clock::ceiling())
+                ),
+            )
+        })?;
     Ok(Json(ClockResponse { now: iso(now) }))
 }
 
@@ -126,13 +168,13 @@ async fn get_clock(State(state): State<AppState>) -> Json<ClockResponse> {
 
 /// Add a fault rule (optionally re-seeding the RNG).
 #[utoipa::path(post, path = "/_emulator/faults", operation_id = "emulatorAddFault", tag = "Emulator",
-    request_body = FaultRequest,
+    request_body(content = Option<FaultRequest>, description = "A rule; no body (or `null`) adds the default rule, which changes nothing"),
     responses((status = 200, body = FaultsState), (status = 400, body = Errors)))]
 async fn add_fault(
     State(state): State<AppState>,
-    ApiJson(req): ApiJson<FaultRequest>,
+    ApiJson(req): ApiJson<Option<FaultRequest>>,
 ) -> ApiResult<Json<FaultsState>> {
-    lock(&state.0.faults).add(req).map(Json)
+    lock(&state.0.faults).add(req.unwrap_or_default()).map(Json)
 }
 
 /// The installed fault rules.
@@ -153,9 +195,17 @@ async fn clear_faults(State(state): State<AppState>) -> Json<FaultsState> {
 #[utoipa::path(get, path = "/_emulator/stats", operation_id = "emulatorStats", tag = "Emulator",
     responses((status = 200, body = StatsSnapshot)))]
 async fn get_stats(State(state): State<AppState>) -> Json<StatsSnapshot> {
+    Json(stats(&state))
+}
+
+/// Current statistics (shared by the route and [`crate::Emulator::stats`]).
+pub(crate) fn stats(state: &AppState) -> StatsSnapshot {
     let now = state.now();
     state.store().expire_all(now, &state.0.stats);
-    Json(state.0.stats.snapshot())
+    StatsSnapshot {
+        rate_limit_keys: lock(&state.0.limiter).tracked() as u64,
+        ..state.0.stats.snapshot()
+    }
 }
 
 /// Forget all state: users, tokens, inboxes, runs, statistics, faults, clock offset.
@@ -166,38 +216,64 @@ async fn reset(State(state): State<AppState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-fn catch(state: &AppState, code: &str, body: &[u8]) -> ApiResult<HookCatchResponse> {
-    // Like Zapier's catch hook: JSON bodies as they are, form bodies as objects, else raw text.
-    let payload = serde_json::from_slice::<Value>(body).unwrap_or_else(|_| {
-        let text = String::from_utf8_lossy(body).into_owned();
-        let form: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
-            .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
-            .collect();
-        if !form.is_empty() && text.contains('=') {
-            Value::Object(form)
-        } else {
-            serde_json::json!({ "raw": text })
+/// The messages a catch hook makes of a body, as Webhooks by Zapier does: a JSON object is one
+/// message, a top-level JSON array one message per element, a form body one object; anything
+/// else (other JSON values included) is wrapped as `{"raw": <body text>}`.
+fn hook_payloads(body: &[u8]) -> Vec<Arc<Value>> {
+    let raw = |text: String| Arc::new(serde_json::json!({ "raw": text }));
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => vec![Arc::new(Value::Object(map))],
+        Ok(Value::Array(items)) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(map) => Arc::new(Value::Object(map)),
+                Value::String(s) => raw(s),
+                other => raw(other.to_string()),
+            })
+            .collect(),
+        Ok(_) => vec![raw(String::from_utf8_lossy(body).into_owned())],
+        Err(_) => {
+            let text = String::from_utf8_lossy(body).into_owned();
+            let form: Map<String, Value> = form_urlencoded::parse(text.as_bytes())
+                .map(|(k, v)| (k.into_owned(), Value::String(v.into_owned())))
+                .collect();
+            if !form.is_empty() && text.contains('=') {
+                vec![Arc::new(Value::Object(form))]
+            } else {
+                vec![raw(text)]
+            }
         }
-    });
+    }
+}
+
+fn catch(state: &AppState, account: &str, code: &str, body: &[u8]) -> ApiResult<HookCatchResponse> {
+    // An account that does not parse cannot own an inbox: the hook answers as for an unknown
+    // code (nothing delivered), revealing nothing about which accounts exist.
+    let owner = Uuid::try_parse(account).ok();
+    let payloads = hook_payloads(body);
     let mut filter = Map::new();
     filter.insert(
         "_zap_static_hook_code".to_owned(),
         Value::String(code.to_owned()),
     );
-    let payloads = [Arc::new(payload)];
     let now = state.now();
     let mut notices = Vec::new();
-    for action in ["hook_v2", "hook_raw"] {
-        let target = crate::state::inboxes::EventTarget {
-            app: &catalog::WEBHOOK,
-            action,
-            filter: &filter,
-        };
-        notices.extend(
-            state
-                .store()
-                .emit(target, &payloads, 1, now, &state.0.stats),
-        );
+    if let Some(owner) = owner
+        && !payloads.is_empty()
+    {
+        for action in ["hook_v2", "hook_raw"] {
+            let target = crate::state::inboxes::EventTarget {
+                app: &catalog::WEBHOOK,
+                action,
+                filter: &filter,
+                owner: Some(owner),
+            };
+            notices.extend(
+                state
+                    .store()
+                    .emit(target, &payloads, 1, now, &state.0.stats),
+            );
+        }
     }
     let delivered = notices.len() as u64;
     announce(state, notices);
@@ -211,30 +287,32 @@ fn catch(state: &AppState, code: &str, body: &[u8]) -> ApiResult<HookCatchRespon
     })
 }
 
-/// Catch hook of Webhooks by Zapier: delivers the body to inboxes subscribed to `hook_v2` with this `_zap_static_hook_code`.
-#[utoipa::path(post, path = "/hooks/catch/{hook_code}/", operation_id = "catchHook", tag = "Emulator",
-    params(("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
-    request_body(content = Object, description = "Any JSON (or form) body"),
-    responses((status = 200, body = HookCatchResponse)))]
+/// Catch hook of Webhooks by Zapier: delivers the body to the account's inboxes subscribed to `hook_v2` or `hook_raw` with this `_zap_static_hook_code` (one message per element of a top-level JSON array).
+#[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}/", operation_id = "catchHook", tag = "Emulator",
+    params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
+        ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
+    request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
+    responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
 async fn catch_hook(
     State(state): State<AppState>,
-    Path(hook_code): Path<String>,
+    Path((account, hook_code)): Path<(String, String)>,
     body: bytes::Bytes,
 ) -> ApiResult<Json<HookCatchResponse>> {
-    catch(&state, &hook_code, &body).map(Json)
+    catch(&state, &account, &hook_code, &body).map(Json)
 }
 
 /// Catch hook (without trailing slash).
-#[utoipa::path(post, path = "/hooks/catch/{hook_code}", operation_id = "catchHook_trailing_slash", tag = "Emulator",
-    params(("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
-    request_body(content = Object, description = "Any JSON (or form) body"),
-    responses((status = 200, body = HookCatchResponse)))]
+#[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}", operation_id = "catchHook_trailing_slash", tag = "Emulator",
+    params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
+        ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
+    request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
+    responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
 async fn catch_hook_no_slash(
     State(state): State<AppState>,
-    Path(hook_code): Path<String>,
+    Path((account, hook_code)): Path<(String, String)>,
     body: bytes::Bytes,
 ) -> ApiResult<Json<HookCatchResponse>> {
-    catch(&state, &hook_code, &body).map(Json)
+    catch(&state, &account, &hook_code, &body).map(Json)
 }
 
 /// This emulator's OpenAPI document (generated from its handlers).

@@ -56,9 +56,11 @@ const STATUSES: [&str; 5] = [
 pub struct InboxListQuery {
     /// Page size (1..=1000, default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
     /// Index of the first result (default 0).
     #[serde(default)]
+    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
     pub offset: Option<u64>,
     /// Exact name filter.
     #[serde(default)]
@@ -68,6 +70,7 @@ pub struct InboxListQuery {
     pub key: Option<String>,
     /// Status filter: `active`, `deleting`, `initialization_failure`, `initializing`, `paused`.
     #[serde(default)]
+    #[param(pattern = "^(active|deleting|initialization_failure|initializing|paused)$")]
     pub status: Option<String>,
 }
 
@@ -80,6 +83,7 @@ pub struct MessageListQuery {
     pub cursor: Option<String>,
     /// Page size (1..=1000, default 100).
     #[serde(default)]
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u64>,
 }
 
@@ -115,7 +119,7 @@ pub(crate) fn inbox_page(
         ));
     }
     let limit = page_size(q.limit)?;
-    let offset = q.offset.unwrap_or(0) as usize;
+    let offset = crate::extract::offset(q.offset)? as usize;
     let name = q.name.as_deref().or(q.key.as_deref());
     let all = state
         .store()
@@ -137,7 +141,7 @@ pub(crate) fn inbox_page(
         query.push(("offset", off.to_string()));
         absolute_url(headers, path, &query)
     };
-    let next = (offset + limit < count).then(|| link(offset + limit));
+    let next = (offset.saturating_add(limit) < count).then(|| link(offset + limit));
     let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
     let results = all.into_iter().skip(offset).take(limit).collect();
     Ok(PaginatedInboxList {
@@ -546,9 +550,11 @@ async fn lease_messages(
     State(state): State<AppState>,
     Path(inbox_id): Path<String>,
     caller: Caller,
-    ApiJson(body): ApiJson<LeaseRequest>,
+    ApiJson(body): ApiJson<Option<LeaseRequest>>,
 ) -> ApiResult<Response> {
     let id = parse_inbox_id(&inbox_id)?;
+    // `null` is as good as `{}`: the document declares the body nullable.
+    let body = body.unwrap_or_default();
     let (seconds, limit) = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
     let outcome =
         state

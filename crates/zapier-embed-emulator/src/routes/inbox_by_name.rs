@@ -199,8 +199,10 @@ async fn lease_messages_by_name(
     State(state): State<AppState>,
     Path(name): Path<String>,
     caller: Caller,
-    ApiJson422(body): ApiJson422<LeaseByNameRequest>,
+    ApiJson422(body): ApiJson422<Option<LeaseByNameRequest>>,
 ) -> ApiResult<Response> {
+    // `null` is as good as `{}`: the document declares the body nullable.
+    let body = body.unwrap_or_default();
     let (seconds, limit) = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")
         .map_err(ApiError::unprocessable)?;
     let id = resolve(&state, &caller, &name)?;

@@ -126,13 +126,21 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             crate::middleware::api_layer,
         ))
         .fallback(fallback)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.0.config.max_body_bytes,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::outer_layer,
+        ))
         .with_state(state);
     (router, api)
 }
 
 /// Documents the answers every API operation can give besides its own: the middleware's 429 and
-/// injected 500/503 on every route, 400 `unauthenticated` / 401 on authenticated routes, and the
-/// Partner API's 403 (scope) and 404 (unknown app, connection, action or run).
+/// injected 500/503 on every route, 400 `unauthenticated` / 401 on authenticated routes, 413 on
+/// routes that read a body, and the Partner API's 403 (scope) and 404 (unknown app, connection,
+/// action or run).
 fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
     let error = |description: &str| -> RefOr<utoipa::openapi::Response> {
@@ -148,6 +156,18 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     };
     for (path, item) in api.paths.paths.iter_mut() {
         if crate::middleware::is_control(path) {
+            // The fetch guard's refusal (see `crate::guard`).
+            for op in [&mut item.get, &mut item.post, &mut item.delete]
+                .into_iter()
+                .flatten()
+            {
+                op.responses
+                    .responses
+                    .entry("403".to_owned())
+                    .or_insert_with(|| {
+                        error("The request was sent by the emulator itself (`permission_denied`).")
+                    });
+            }
             continue;
         }
         let partner = path.starts_with("/v2/");
@@ -177,6 +197,12 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
                     "Unknown app, connection, action or run (`not_found`).",
                 ));
             }
+            if op.request_body.is_some() {
+                common.push((
+                    "413",
+                    "The body is larger than the emulator accepts (`payload_too_large`).",
+                ));
+            }
             common.push((
                 "429",
                 "Rate limited (`rate_limited`); honour `Retry-After` (seconds).",
@@ -193,8 +219,20 @@ fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-async fn fallback(uri: axum::http::Uri) -> ApiError {
-    ApiError::not_found(format!("No route for {}.", uri.path()))
+/// No route matched: `404` in the envelope, after authentication on an authenticated API path
+/// (an unauthenticated caller learns nothing about which paths exist).
+async fn fallback(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> ApiError {
+    let path = uri.path();
+    if crate::auth::requires_auth(path)
+        && let Err(refused) = crate::auth::authenticate(&state, &headers, path)
+    {
+        return refused;
+    }
+    ApiError::not_found(format!("No route for {path}."))
 }
 
 /// `http://host` of the request, for absolute pagination URLs.

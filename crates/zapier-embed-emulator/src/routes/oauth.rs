@@ -15,7 +15,7 @@ use crate::catalog;
 use crate::error::{ApiError, ApiResult, OAuthError};
 use crate::extract::parse_query;
 use crate::models::oauth::{TokenForm, TokenResponse};
-use crate::state::users::{CONNECT_TOKEN_TTL_SECS, TokenError};
+use crate::state::users::{CONNECT_TOKEN_TTL_SECS, TokenError, UserKey};
 
 /// `grant_type` of RFC 8693 token exchange.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
@@ -117,7 +117,7 @@ fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<Token
             let id =
                 check_client(state, client_credentials(&form, headers), true)?.unwrap_or_default();
             Ok(issue(state, &form, None, |s| {
-                s.users.user_for(&format!("client:{id}"))
+                s.users.user_for(UserKey::Client(id))
             }))
         }
         TOKEN_EXCHANGE => {
@@ -147,8 +147,10 @@ fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> ApiResult<Token
                     let identity =
                         decode_partner_jwt(subject, &state.0.config.tenant_claim, state.now())?;
                     Ok(issue(state, &form, Some(ACCESS_TOKEN), |s| {
-                        s.users
-                            .user_for(&format!("jwt:{}:{}", identity.tenant, identity.subject))
+                        s.users.user_for(UserKey::Partner {
+                            tenant: identity.tenant,
+                            subject: identity.subject,
+                        })
                     }))
                 }
                 Some(ACCESS_TOKEN) => connect_token(state, &form, subject),

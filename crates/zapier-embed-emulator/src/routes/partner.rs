@@ -52,15 +52,17 @@ fn page_limit(limit: Option<u64>) -> ApiResult<u64> {
     }
 }
 
-/// Offset paging over `items`, with `next`/`prev` links built from `base` query pairs.
+/// Offset paging over `items`, with `next`/`prev` links built from `base` query pairs; the
+/// `offset` parameter is checked here (`400` above [`crate::extract::MAX_OFFSET`]).
 fn paginate<T>(
     items: Vec<T>,
     limit: u64,
-    offset: u64,
+    offset: Option<u64>,
     headers: &HeaderMap,
     path: &str,
     base: &[(&str, String)],
-) -> (Vec<T>, BaseMeta, Links) {
+) -> ApiResult<(Vec<T>, BaseMeta, Links)> {
+    let offset = crate::extract::offset(offset)?;
     let count = items.len() as u64;
     let link = |off: u64| {
         let mut q = base.to_vec();
@@ -69,7 +71,7 @@ fn paginate<T>(
         absolute_url(headers, path, &q)
     };
     let links = Links {
-        next: (offset + limit < count).then(|| link(offset + limit)),
+        next: (offset.saturating_add(limit) < count).then(|| link(offset + limit)),
         prev: (offset > 0).then(|| link(offset.saturating_sub(limit))),
     };
     let page = items
@@ -77,7 +79,7 @@ fn paginate<T>(
         .skip(offset as usize)
         .take(limit as usize)
         .collect();
-    (
+    Ok((
         page,
         BaseMeta {
             count,
@@ -85,7 +87,7 @@ fn paginate<T>(
             offset,
         },
         links,
-    )
+    ))
 }
 
 fn app_wire(app: &App, headers: &HeaderMap) -> Apps {
@@ -155,11 +157,11 @@ fn authentications(
     let (data, meta, links) = paginate(
         items,
         limit,
-        q.offset.unwrap_or(0),
+        q.offset,
         headers,
         path,
         &[("app", q.app.clone())],
-    );
+    )?;
     Ok(AuthenticationResponse { links, meta, data })
 }
 
@@ -215,7 +217,7 @@ fn apps(q: AppsQuery, headers: &HeaderMap, path: &str) -> ApiResult<ExpandedApps
             base.push((k, v.clone()));
         }
     }
-    let (data, meta, links) = paginate(items, limit, q.offset.unwrap_or(0), headers, path, &base);
+    let (data, meta, links) = paginate(items, limit, q.offset, headers, path, &base)?;
     Ok(ExpandedAppsResponse { data, meta, links })
 }
 

@@ -163,6 +163,8 @@ pub struct EventTarget<'a> {
     pub action: &'a str,
     /// Inputs the inbox must have (same values).
     pub filter: &'a Map<String, Value>,
+    /// Only this account's inboxes (catch hooks); `None`: every account's (control events).
+    pub owner: Option<Uuid>,
 }
 
 /// A lease call's result.
@@ -217,19 +219,10 @@ fn validate_name(name: &str, pointer: &str) -> ApiResult<()> {
     Ok(())
 }
 
-/// Validates a `notification_url` (absolute http(s) URL, at most 2048 characters).
+/// Validates a `notification_url` (absolute http(s) URL, at most 2048 characters, not aimed at
+/// the emulator's control API).
 pub fn validate_notification_url(url: &Option<String>) -> ApiResult<()> {
-    if let Some(u) = url {
-        let ok = u.len() <= 2048
-            && reqwest::Url::parse(u).is_ok_and(|p| p.scheme() == "http" || p.scheme() == "https");
-        if !ok {
-            return Err(ApiError::validation(
-                "/notification_url",
-                "notification_url: must be an absolute http(s) URL of at most 2048 characters.",
-            ));
-        }
-    }
-    Ok(())
+    crate::guard::check_notification_url(url.as_deref())
 }
 
 fn field_name(pointer: &str) -> String {
@@ -694,6 +687,7 @@ impl Store {
             app,
             action,
             filter,
+            owner,
         } = target;
         let ids: Vec<Uuid> = self.inboxes.keys().copied().collect();
         let per_inbox = payloads.len() as u64 * count;
@@ -705,7 +699,8 @@ impl Store {
             let Some(rec) = self.inboxes.get_mut(&id) else {
                 continue;
             };
-            let matches = std::ptr::eq(rec.app, app)
+            let matches = owner.is_none_or(|o| o == rec.owner)
+                && std::ptr::eq(rec.app, app)
                 && rec.action.key == action
                 && filter
                     .iter()

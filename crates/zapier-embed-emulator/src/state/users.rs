@@ -69,10 +69,25 @@ pub enum ConnectTokenError {
 /// Lifetime of connect tokens.
 pub const CONNECT_TOKEN_TTL_SECS: u64 = 360;
 
+/// Who a user is, as the token endpoint identified them. A structured key, never a joined
+/// string: (`acme:eu`, `alice`) and (`acme`, `eu:alice`) are two different partner users.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum UserKey {
+    /// A client-credentials client, by client id.
+    Client(String),
+    /// A partner-JWT user: the tenant claim and `sub`.
+    Partner {
+        /// Value of the tenant claim.
+        tenant: String,
+        /// `sub`.
+        subject: String,
+    },
+}
+
 /// Users and their credentials.
 #[derive(Debug, Default)]
 pub struct Users {
-    by_key: HashMap<String, Uuid>,
+    by_key: HashMap<UserKey, Uuid>,
     tokens: HashMap<String, AccessToken>,
     connect_tokens: HashMap<String, ConnectToken>,
     connections: HashMap<String, Connection>,
@@ -80,13 +95,13 @@ pub struct Users {
 }
 
 impl Users {
-    /// The user for `key` (`client:<id>` or `jwt:<tenant>:<sub>`), created and seeded on first use.
-    pub fn user_for(&mut self, key: &str) -> Uuid {
-        if let Some(id) = self.by_key.get(key) {
+    /// The user for `key`, created and seeded on first use.
+    pub fn user_for(&mut self, key: UserKey) -> Uuid {
+        if let Some(id) = self.by_key.get(&key) {
             return *id;
         }
         let user = Uuid::now_v7();
-        self.by_key.insert(key.to_owned(), user);
+        self.by_key.insert(key, user);
         self.add_connection(
             user,
             &catalog::SLACK,
@@ -179,6 +194,11 @@ impl Users {
         }
     }
 
+    /// Whether the emulator issued `token` (expired or not).
+    pub fn is_issued(&self, token: &str) -> bool {
+        self.tokens.contains_key(token)
+    }
+
     /// The scopes a token was issued with (`None`: unrestricted).
     pub fn token_scopes(&self, token: &str) -> Option<Vec<String>> {
         self.tokens.get(token).and_then(|t| t.scopes.clone())
@@ -192,7 +212,7 @@ impl Users {
         now: DateTime<Utc>,
     ) -> String {
         let token = format!("ct_{}", Uuid::new_v4().simple());
-        let expires_at = now + chrono::Duration::seconds(CONNECT_TOKEN_TTL_SECS as i64);
+        let expires_at = later(now, std::time::Duration::from_secs(CONNECT_TOKEN_TTL_SECS));
         self.connect_tokens.insert(
             token.clone(),
             ConnectToken {

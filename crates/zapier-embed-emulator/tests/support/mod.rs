@@ -115,6 +115,20 @@ impl Env {
         assert_eq!(s, 200);
     }
 
+    /// The emulator time as `GET /_emulator/clock` reports it (ISO 8601).
+    pub async fn now_text(&self) -> String {
+        let body: Value = self
+            .http
+            .get(self.url("/_emulator/clock"))
+            .send()
+            .await
+            .expect("clock")
+            .json()
+            .await
+            .expect("json");
+        body["now"].as_str().expect("now").to_owned()
+    }
+
     pub async fn stats(&self) -> Value {
         self.http
             .get(self.url("/_emulator/stats"))
@@ -124,6 +138,17 @@ impl Env {
             .json()
             .await
             .expect("json")
+    }
+
+    /// The account of a token (its `sub` claim): the `{account}` of its catch-hook URLs.
+    pub fn account(token: &str) -> String {
+        use base64::Engine;
+        let claims = token.split('.').nth(1).expect("JWT-shaped token");
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(claims)
+            .expect("base64url claims");
+        let claims: Value = serde_json::from_slice(&raw).expect("JSON claims");
+        claims["sub"].as_str().expect("sub").to_owned()
     }
 
     /// The user's seeded Slack connections: (valid, expired).
