@@ -59,9 +59,12 @@ impl Caller {
 }
 
 /// Whether `path` belongs to the Trigger Inbox API (by id, by name, trigger discovery), under
-/// any prefix that serves it.
+/// any prefix that serves it: the documents' `/trigger-inbox/...` prefixes, the TypeScript SDK's
+/// gateway (`/api/v0/sdk/trigger-inbox/...`) and its route override (`/api/v1/...`, which carries
+/// no `trigger-inbox` segment, so it is named here or its copies of the inbox handlers would skip
+/// the `external` scope check).
 pub fn is_trigger_inbox_path(path: &str) -> bool {
-    path.contains("/trigger-inbox/")
+    path.contains("/trigger-inbox/") || path.starts_with("/api/v1/")
 }
 
 /// The path the client asked for (a nested router sees only its own suffix in `uri`).
@@ -106,9 +109,10 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// Whether requests to `path` must be authenticated: the Trigger Inbox API and the Partner API.
+/// Whether requests to `path` must be authenticated: the Trigger Inbox API, the Partner API and
+/// the TypeScript SDK's gateway (`/api/v0/...`).
 pub fn requires_auth(path: &str) -> bool {
-    is_trigger_inbox_path(path) || path.starts_with("/v2/")
+    is_trigger_inbox_path(path) || path.starts_with("/v2/") || path.starts_with("/api/v0/")
 }
 
 /// Authenticates a request to `path` (the [`Caller`] extractor, and the checks that run before

@@ -183,6 +183,13 @@ async fn sdk_routes_answer_the_error_envelope_and_name_the_field() {
     let (status, body) = env.get("/api/v0/connections", narrow).await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["errors"][0]["code"], "permission_denied", "{body}");
+    // Nor the Trigger Inbox API under either SDK prefix, the `/api/v1` override included (its
+    // path carries no `trigger-inbox` segment), as on the documents' own prefix.
+    for prefix in ["/api/v0/sdk/trigger-inbox/api/v1", "/api/v1", "/trigger-inbox/api/v1"] {
+        let (status, body) = env.get(&format!("{prefix}/inboxes"), narrow).await;
+        assert_eq!(status, 401, "{prefix}: {body}");
+        assert_eq!(body["errors"][0]["code"], "invalid_audience", "{prefix}: {body}");
+    }
 
     let token = env.token("acme").await;
     let (status, body) = env
