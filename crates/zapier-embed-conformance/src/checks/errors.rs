@@ -181,7 +181,9 @@ pub(super) async fn rate_limit_headers(ctx: &Ctx) -> Checked {
             );
         }
         ensure!(
-            number("x-ratelimit-remaining") <= number("x-ratelimit-limit"),
+            number("x-ratelimit-remaining")
+                .zip(number("x-ratelimit-limit"))
+                .is_some_and(|(remaining, limit)| remaining <= limit),
             "{what}: X-RateLimit-Remaining exceeds X-RateLimit-Limit"
         );
     }
