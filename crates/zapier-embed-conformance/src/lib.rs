@@ -74,9 +74,19 @@ impl Filter {
     }
 }
 
-/// The name and document section of every check, in the order they run.
-pub fn check_names() -> Vec<(&'static str, &'static str)> {
-    CHECKS.iter().map(|c| (c.name, c.section_a)).collect()
+/// The name and document section (in `variant`'s documents) of every check, in running order.
+///
+/// ```
+/// use zapier_embed_conformance::{Variant, check_names};
+///
+/// let checks = check_names(Variant::ByName);
+/// assert!(checks.iter().any(|(name, _)| *name == "lease.expiry"));
+/// ```
+pub fn check_names(variant: Variant) -> Vec<(&'static str, &'static str)> {
+    CHECKS
+        .iter()
+        .map(|c| (c.name, c.section(variant)))
+        .collect()
 }
 
 /// A conformance run against one [`Target`].
