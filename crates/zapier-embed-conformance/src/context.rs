@@ -339,7 +339,7 @@ impl Ctx {
             );
         }
         // A catch hook delivers asynchronously; give Zapier a moment before leasing.
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        tokio::time::sleep(self.target.delivery_wait).await;
         Ok(payloads)
     }
 

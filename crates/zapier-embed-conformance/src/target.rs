@@ -93,6 +93,9 @@ pub struct Target {
     pub control: Control,
     /// The Action Runs round trip's action (the check is skipped without it).
     pub action_run: Option<ActionRunSpec>,
+    /// How long to wait after posting events to the catch hook before leasing (Zapier delivers
+    /// hook events asynchronously; leases are retried until the settle timeout anyway).
+    pub delivery_wait: Duration,
     /// Timeout of one HTTP request.
     pub request_timeout: Duration,
     /// How long a check waits for an eventual state (an inbox turning `active`, a delivered
@@ -102,7 +105,8 @@ pub struct Target {
 
 impl Target {
     /// A variant-A target at `api_url` (also the token endpoint's base URL, as on an emulator)
-    /// with the default path prefix, control API detection, 30 s requests and a 60 s settle time.
+    /// with the default path prefix, control API detection, a 5 s wait after catch hook
+    /// deliveries, 30 s requests and a 60 s settle time.
     pub fn new(api_url: impl Into<String>, credentials: Credentials) -> Self {
         let api_url = api_url.into().trim_end_matches('/').to_owned();
         Target {
@@ -115,6 +119,7 @@ impl Target {
             catch_hook_url: None,
             control: Control::Detect,
             action_run: None,
+            delivery_wait: Duration::from_secs(5),
             request_timeout: Duration::from_secs(30),
             settle_timeout: Duration::from_secs(60),
         }
