@@ -109,3 +109,105 @@ fn missing_credentials_are_a_usage_error() {
         stderr(&out)
     );
 }
+
+/// Ctrl-C in the middle of a check deletes the inboxes the run created before exiting.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_run_deletes_what_it_created() {
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    // Inboxes never become active, so the first check waits (up to its settle timeout).
+    let emulator = TestEmulator::start_with(|b| b.activation_delay(Duration::from_secs(3600)));
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("zembed"));
+    for var in common::ZAPIER_VARS {
+        command.env_remove(var);
+    }
+    let mut child = command
+        .env("ZAPIER_EMULATOR_HOST", &emulator.host)
+        .envs(CREDENTIALS[..2].iter().copied())
+        .args([
+            "conformance",
+            "--only",
+            "inbox.create_then_active",
+            "--settle-timeout",
+            "300",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start zembed");
+    let listed = || inbox_statuses(&emulator.url, CREDENTIALS[0].1, CREDENTIALS[1].1);
+    // Wait (bounded) until the run has created its inbox.
+    let mut waited = 0;
+    while listed().is_empty() {
+        waited += 1;
+        assert!(waited < 600, "the run never created an inbox");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success());
+    let mut waited = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        waited += 1;
+        if waited > 600 {
+            let _ = child.kill();
+            panic!("zembed did not stop after Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let out = child.wait_with_output().expect("output");
+    assert_eq!(status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    let left = listed();
+    assert!(
+        left.iter().all(|status| status == "deleting"),
+        "inboxes left behind: {left:?}"
+    );
+}
+
+/// The statuses of the inboxes the client-credentials identity `id` owns on the emulator.
+#[cfg(unix)]
+fn inbox_statuses(url: &str, id: &str, secret: &str) -> Vec<String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("{url}/oauth/token"))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", id),
+                ("client_secret", secret),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("token JSON");
+        let list: serde_json::Value = http
+            .get(format!("{url}/trigger-inbox/api/v1/inboxes"))
+            .bearer_auth(token["access_token"].as_str().expect("access_token"))
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("list JSON");
+        list["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|i| i["status"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    })
+}
