@@ -3,13 +3,11 @@
 //! `/trigger-inbox/api/v1` and `/trigger-inbox/v1`, variant B under `/trigger-inbox/api/v1` (the
 //! only prefix the by-name guide uses).
 
+mod common;
+
 use std::time::Duration;
 
-use serde_json::json;
-use zapier_embed_conformance::{
-    ActionRunSpec, Control, Credentials, Filter, Outcome, Suite, Target, Variant,
-};
-use zapier_embed_emulator::Emulator;
+use zapier_embed_conformance::{Control, Credentials, Filter, Outcome, Suite, Target, Variant};
 
 /// The outer bound of one whole run (a hang fails the test instead of stalling CI).
 const RUN_BOUND: Duration = Duration::from_secs(240);
@@ -19,23 +17,13 @@ fn target(base_url: &str, variant: Variant, prefix: &str) -> Target {
     target.second_credentials = Some(Credentials::new("conformance-two", "secret-two"));
     target.variant = variant;
     target.inbox_path_prefix = prefix.to_owned();
-    target.action_run = Some(ActionRunSpec {
-        app_query: "slack".into(),
-        action_key: "send_channel_message".into(),
-        inputs: json!({"channel": "C1", "text": "conformance"}),
-    });
+    target.action_run = Some(common::slack_message());
     target.settle_timeout = Duration::from_secs(30);
     target
 }
 
 async fn passes(variant: Variant, prefix: &str) {
-    let handle = Emulator::builder()
-        .activation_delay(Duration::from_millis(20))
-        .deletion_delay(Duration::from_millis(20))
-        .action_run_delay(Duration::from_millis(10))
-        .start()
-        .await
-        .expect("start the emulator");
+    let handle = common::start_emulator().await;
     let suite = Suite::new(target(&handle.base_url(), variant, prefix));
     let report = tokio::time::timeout(RUN_BOUND, suite.run(&Filter::default()))
         .await
@@ -104,13 +92,7 @@ fn sub_claim(token: &str) -> String {
 /// leases waited out instead of a clock moved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn by_id_through_a_catch_hook_without_the_control_api() {
-    let handle = Emulator::builder()
-        .activation_delay(Duration::from_millis(20))
-        .deletion_delay(Duration::from_millis(20))
-        .action_run_delay(Duration::from_millis(10))
-        .start()
-        .await
-        .expect("start the emulator");
+    let handle = common::start_emulator().await;
     let base = handle.base_url();
     let token: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/oauth/token"))

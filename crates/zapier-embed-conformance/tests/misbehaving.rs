@@ -3,6 +3,8 @@
 //! matching check, run alone through the proxy, must fail. The same check passes through an
 //! unaltering proxy, so the failure is the alteration's doing.
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,10 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
-use zapier_embed_conformance::{
-    ActionRunSpec, Credentials, Filter, Outcome, Suite, Target, Variant, check_names,
-};
-use zapier_embed_emulator::Emulator;
+use zapier_embed_conformance::{Credentials, Filter, Outcome, Suite, Target, Variant, check_names};
 
 /// The bound of one case (a hang fails the test instead of stalling CI).
 const CASE_BOUND: Duration = Duration::from_secs(60);
@@ -435,11 +434,7 @@ fn target(base_url: &str, variant: Variant) -> Target {
     let mut target = Target::new(base_url, Credentials::new("misbehaving-one", "secret-one"));
     target.second_credentials = Some(Credentials::new("misbehaving-two", "secret-two"));
     target.variant = variant;
-    target.action_run = Some(ActionRunSpec {
-        app_query: "slack".into(),
-        action_key: "send_channel_message".into(),
-        inputs: json!({"channel": "C1", "text": "conformance"}),
-    });
+    target.action_run = Some(common::slack_message());
     // Misbehaviours that make a state never arrive fail after this.
     target.settle_timeout = Duration::from_secs(3);
     target
@@ -474,13 +469,7 @@ async fn outcome_through(upstream: &str, variant: Variant, case: &Case, alter: b
 /// Runs each case's check through an honest proxy (it must pass) and an altering one (it must
 /// fail).
 async fn each_case_fails(variant: Variant, cases: &[Case]) {
-    let handle = Emulator::builder()
-        .activation_delay(Duration::from_millis(20))
-        .deletion_delay(Duration::from_millis(20))
-        .action_run_delay(Duration::from_millis(10))
-        .start()
-        .await
-        .expect("start the emulator");
+    let handle = common::start_emulator().await;
     let upstream = handle.base_url();
     for case in cases {
         let honest = outcome_through(&upstream, variant, case, false).await;
