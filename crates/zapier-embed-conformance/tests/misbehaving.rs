@@ -585,3 +585,39 @@ fn by_name_cases() -> Vec<Case> {
 async fn by_name_checks_fail_when_their_behaviour_is_altered() {
     each_case_fails(Variant::ByName, &by_name_cases()).await;
 }
+
+/// The last bearer token the echoing proxy saw.
+static ECHOED: Mutex<String> = Mutex::new(String::new());
+
+/// A server that echoes the caller's token in its error never gets it into a failure reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_echoed_token_never_reaches_a_reason() {
+    let handle = common::start_emulator().await;
+    let base = proxy(&handle.base_url(), keep, |r, a, _| {
+        if r.method == Method::GET && is_one_inbox(r) {
+            let auth = r.headers.get("authorization").and_then(|v| v.to_str().ok());
+            let auth = auth.unwrap_or_default().to_owned();
+            *ECHOED.lock().expect("echoed") = auth.trim_start_matches("Bearer ").to_owned();
+            a.status = 400;
+            a.body = json!({"errors": [{"code": "echo", "detail": auth}]});
+        }
+    })
+    .await;
+    let suite = Suite::new(target(&base, Variant::ById));
+    let filter = Filter {
+        only: vec!["inbox.create_then_active".into()],
+        skip: Vec::new(),
+    };
+    let report = tokio::time::timeout(CASE_BOUND, suite.run(&filter))
+        .await
+        .expect("finishes in time");
+    suite.cleanup().await;
+    let token = ECHOED.lock().expect("echoed").clone();
+    assert!(token.len() > 8, "the proxy saw a token");
+    let Some(Outcome::Fail(reason)) = report.outcome("inbox.create_then_active") else {
+        panic!("the check fails: {:?}", report.lines());
+    };
+    assert!(reason.contains("<redacted>"), "{reason}");
+    assert!(!reason.contains(&token), "the token leaked: {reason}");
+    handle.shutdown().await;
+}
