@@ -211,3 +211,18 @@ fn inbox_statuses(url: &str, id: &str, secret: &str) -> Vec<String> {
             .collect()
     })
 }
+
+#[test]
+fn half_a_second_identity_is_a_usage_error() {
+    let emulator = TestEmulator::start();
+    let out = emulator.zembed_env(
+        &["conformance", "--second-client-id", "two"],
+        &CREDENTIALS[..2],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("ZAPIER_SECOND_CLIENT_SECRET"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -73,6 +73,10 @@ pub struct ConformanceArgs {
     /// How long a check waits for an eventual state (activation, delivery, deletion), seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub settle_timeout: u64,
+    /// Client id of a second identity, for the isolation check (its secret comes from
+    /// ZAPIER_SECOND_CLIENT_SECRET only: a secret on the command line ends up in `ps`).
+    #[arg(long, env = ENV_SECOND_CLIENT_ID, hide_env_values = true, value_name = "ID")]
+    pub second_client_id: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -97,12 +101,17 @@ fn target(global: &GlobalArgs, args: &ConformanceArgs) -> anyhow::Result<Target>
     };
     let mut target = Target::new(api_url, Credentials::new(id, secret));
     target.auth_url = auth_url;
-    target.second_credentials = match (env(ENV_SECOND_CLIENT_ID), env(ENV_SECOND_CLIENT_SECRET)) {
+    let second_id = args
+        .second_client_id
+        .clone()
+        .filter(|id| !id.trim().is_empty());
+    target.second_credentials = match (second_id, env(ENV_SECOND_CLIENT_SECRET)) {
         (Some(id), Some(secret)) => Some(Credentials::new(id, secret)),
         (None, None) => None,
         _ => {
             return Err(usage(format!(
-                "set both {ENV_SECOND_CLIENT_ID} and {ENV_SECOND_CLIENT_SECRET}, or neither"
+                "a second identity needs both --second-client-id ({ENV_SECOND_CLIENT_ID}) and \
+                 {ENV_SECOND_CLIENT_SECRET}"
             )));
         }
     };
