@@ -1,5 +1,6 @@
 //! Command-line structure: one module per top-level subcommand.
 
+pub mod conformance;
 pub mod connections;
 pub mod consume;
 pub mod demo;
@@ -76,6 +77,9 @@ pub enum Command {
     Consume(consume::ConsumeArgs),
     /// Action Runs: run a Zapier action.
     Runs(runs::RunsCommand),
+    /// Check a server (Zapier or an emulator) against the documented API behaviours.
+    #[command(long_about = conformance::CONFORMANCE_HELP)]
+    Conformance(conformance::ConformanceArgs),
 }
 
 /// Runs `operation` within the caller's `--timeout`, hanging requests included: when the budget
@@ -107,5 +111,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Messages(cmd) => messages::run(&global, cmd).await,
         Command::Consume(args) => consume::run(&global, args).await,
         Command::Runs(cmd) => runs::run(&global, cmd).await,
+        Command::Conformance(args) => conformance::run(&global, args).await,
     }
 }
