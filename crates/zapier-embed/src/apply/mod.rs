@@ -177,3 +177,86 @@ async fn app_keys(client: &Client, declared: &DeclaredInbox) -> Vec<String> {
     }
     keys
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use serde_json::json;
+    use zapier_embed_emulator::Emulator;
+
+    use super::*;
+
+    fn declarations(value: serde_json::Value) -> Declarations {
+        serde_json::from_value(value).expect("declarations")
+    }
+
+    #[tokio::test]
+    async fn plan_and_apply_say_what_happens_to_each_inbox() {
+        let emulator = Emulator::builder()
+            .activation_delay(Duration::ZERO)
+            .start()
+            .await
+            .expect("emulator");
+        let host = emulator.addr().to_string();
+        let client = Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))
+            .expect("client");
+        let connection = client
+            .connections()
+            .first_valid("slack")
+            .await
+            .expect("connections")
+            .expect("a seeded connection")
+            .connection_id()
+            .to_string();
+        let inbox = |name: &str, channel: Option<&str>| {
+            let mut declared = json!({"name": name, "app": "slack", "trigger": "channel_message",
+                                      "connection": connection});
+            if let Some(channel) = channel {
+                declared["inputs"] = json!({ "channel": channel });
+            }
+            declared
+        };
+        let first = declarations(json!({"inboxes": [inbox("support", Some("C1"))]}));
+        let outcome = apply(&client, &first).await.expect("apply");
+        assert_eq!(outcome.count(EntryKind::Created), 1, "{outcome:?}");
+        let again = apply(&client, &first).await.expect("apply again");
+        assert_eq!(again.count(EntryKind::Unchanged), 1, "{again:?}");
+
+        // Another channel under the same name, a new inbox, and one without its required input.
+        let mixed = declarations(json!({"inboxes": [
+            inbox("support", Some("C2")), inbox("new-one", Some("C2")), inbox("no-channel", None)
+        ]}));
+        let planned = plan(&client, &mixed).await.expect("plan");
+        let kinds: Vec<EntryKind> = planned.entries.iter().map(|e| e.action.kind()).collect();
+        assert_eq!(
+            kinds,
+            [
+                EntryKind::Conflict,
+                EntryKind::WouldCreate,
+                EntryKind::Invalid
+            ],
+            "{planned:?}"
+        );
+        assert!(
+            matches!(&planned.entries[0].action, Planned::Conflict { differences } if differences == &[Difference::Inputs]),
+            "{planned:?}"
+        );
+        assert!(planned.has_problems());
+        // The plan changed nothing; applying reports the same, per inbox, and goes on after each.
+        let outcome = apply(&client, &mixed).await.expect("apply");
+        let kinds: Vec<EntryKind> = outcome.entries.iter().map(|e| e.result.kind()).collect();
+        assert_eq!(
+            kinds,
+            [EntryKind::Conflict, EntryKind::Created, EntryKind::Invalid],
+            "{outcome:?}"
+        );
+
+        // Unusable declarations are refused before any request.
+        let twice = declarations(json!({"inboxes": [inbox("a", None), inbox("a", None)]}));
+        assert!(matches!(
+            plan(&client, &twice).await,
+            Err(DeclarationError::Duplicate { .. })
+        ));
+    }
+}
