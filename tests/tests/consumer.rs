@@ -137,18 +137,12 @@ async fn faults_lose_nothing_quarantine_nothing_and_never_retry_early() {
     });
     fault(&handle, burst.clone()).await;
     let bursts = {
-        let handle_url = handle.base_url();
+        let control = handle.control().expect("control client");
+        let burst = serde_json::from_value(burst).expect("a fault rule");
         tokio::spawn(async move {
-            let http = reqwest::Client::new();
             for _ in 0..2 {
                 tokio::time::sleep(Duration::from_millis(1500)).await;
-                let answer = http
-                    .post(format!("{handle_url}/_emulator/faults"))
-                    .json(&burst)
-                    .send()
-                    .await
-                    .expect("fault");
-                assert!(answer.status().is_success());
+                control.add_fault(&burst).await.expect("fault");
             }
         })
     };

@@ -262,13 +262,12 @@ async fn retry_after_is_honoured() {
         .await
         .expect("warm up the token");
     // The next two trigger-discovery requests answer 429 with `Retry-After: 1`.
-    let fault = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", handle.base_url()))
-        .json(&json!({"route": "/trigger-inbox/", "rate_limit_burst": 2, "retry_after_secs": 1}))
-        .send()
+    let burst = json!({"route": "/trigger-inbox/", "rate_limit_burst": 2, "retry_after_secs": 1});
+    let control = handle.control().expect("control client");
+    control
+        .add_fault(&serde_json::from_value(burst).expect("a fault rule"))
         .await
         .expect("fault");
-    assert!(fault.status().is_success());
     let triggers = client
         .triggers()
         .list("slack")

@@ -104,19 +104,15 @@ async fn no_secret_in_debug_output_errors_or_logs() {
     debug.push(format!("{lease:?} {report:?}"));
 
     // A retried 503.
-    reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", handle.base_url()))
-        .json(&json!({"route": "/trigger-inbox/", "error_rate": 1.0, "error_status": 503}))
-        .send()
+    let control = handle.control().expect("control client");
+    let always_503 = json!({"route": "/trigger-inbox/", "error_rate": 1.0, "error_status": 503});
+    control
+        .add_fault(&serde_json::from_value(always_503).expect("a fault rule"))
         .await
         .expect("fault");
     let err = client.triggers().list("webhook").await.expect_err("503");
     debug.push(format!("{err:?} {err}"));
-    reqwest::Client::new()
-        .delete(format!("{}/_emulator/faults", handle.base_url()))
-        .send()
-        .await
-        .expect("clear faults");
+    control.clear_faults().await.expect("clear faults");
 
     // Connect token and URL.
     let connect = client.connect_token("slack").await.expect("connect token");

@@ -83,6 +83,7 @@ mod auth;
 mod catalog;
 mod clock;
 mod config;
+mod control_client;
 mod error;
 mod extract;
 mod faults;
@@ -99,4 +100,7 @@ mod stats;
 
 pub use clock::Clock;
 pub use config::{EmulatorConfig, RateLimit};
+pub use control_client::{
+    ControlClient, ControlError, DEFAULT_CONTROL_TIMEOUT, DEFAULT_MAX_CONTROL_RESPONSE_BYTES,
+};
 pub use server::{EmitError, Emulator, EmulatorBuilder, EmulatorHandle, StartError};

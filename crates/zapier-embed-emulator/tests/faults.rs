@@ -16,13 +16,8 @@ async fn add_fault(env: &Env, rule: Value) -> Value {
 }
 
 async fn clear_faults(env: &Env) {
-    let resp = env
-        .http
-        .delete(env.url("/_emulator/faults"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 200);
+    let left = env.control_client().clear_faults().await.unwrap();
+    assert!(left.rules.is_empty());
 }
 
 #[tokio::test]
@@ -70,16 +65,8 @@ async fn error_rate_fails_the_matching_operation_only() {
         )
         .await;
     assert_eq!(s, 200);
-    let listed: Value = env
-        .http
-        .get(env.url("/_emulator/faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["rules"], json!([]));
+    let listed = env.control_client().faults().await.unwrap();
+    assert!(listed.rules.is_empty());
 }
 
 #[tokio::test]

@@ -91,6 +91,7 @@
 )]
 
 mod actions;
+pub mod apply;
 mod auth;
 mod call;
 mod checks;

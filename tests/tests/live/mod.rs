@@ -69,13 +69,9 @@ pub async fn slack_connection(client: &Client) -> Connection {
 
 /// Installs a fault rule through the control API.
 pub async fn fault(handle: &EmulatorHandle, rule: serde_json::Value) {
-    let answer = reqwest::Client::new()
-        .post(format!("{}/_emulator/faults", handle.base_url()))
-        .json(&rule)
-        .send()
-        .await
-        .expect("fault");
-    assert!(answer.status().is_success());
+    let rule = serde_json::from_value(rule).expect("a fault rule");
+    let control = handle.control().expect("control client");
+    control.add_fault(&rule).await.expect("fault");
 }
 
 /// The emulator's counters.

@@ -1,24 +1,21 @@
 //! Trigger Inbox variant A: inboxes addressed by id, batch `lease_id` (13 operations).
 
-use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::sse::{Event, Sse};
+use axum::response::sse::Sse;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use futures::Stream;
 use serde::Deserialize;
-use tokio::sync::broadcast;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::absolute_url;
+use super::cursor::{decode_cursor, encode_cursor};
+use super::inbox_events::{SseState, sse_stream};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::clock::iso;
@@ -150,34 +147,6 @@ pub(crate) fn inbox_page(
         previous,
         results,
     })
-}
-
-fn encode_cursor(c: Cursor) -> Option<String> {
-    let raw = match c {
-        Cursor::Start => return None,
-        Cursor::After(s) => format!("a:{s}"),
-        Cursor::Before(s) => format!("b:{s}"),
-    };
-    Some(URL_SAFE_NO_PAD.encode(raw))
-}
-
-fn decode_cursor(raw: Option<&str>) -> ApiResult<Cursor> {
-    let Some(raw) = raw else {
-        return Ok(Cursor::Start);
-    };
-    let invalid = || ApiError::invalid_param("cursor", "cursor: invalid cursor.");
-    let text = URL_SAFE_NO_PAD
-        .decode(raw)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(invalid)?;
-    let (kind, seq) = text.split_once(':').ok_or_else(invalid)?;
-    let seq: u64 = seq.parse().map_err(|_| invalid())?;
-    match kind {
-        "a" => Ok(Cursor::After(seq)),
-        "b" => Ok(Cursor::Before(seq)),
-        _ => Err(invalid()),
-    }
 }
 
 /// Shared by both variants: one page of messages with absolute cursor links.
@@ -451,46 +420,6 @@ async fn resume_inbox(
         StatusCode::ACCEPTED,
         Json(state.store().resume_inbox(caller.user, id, state.now())?),
     ))
-}
-
-struct SseState {
-    rx: broadcast::Receiver<u64>,
-    state: AppState,
-    caller: Caller,
-    inbox: Uuid,
-    tick: Duration,
-}
-
-fn frame(inbox: Uuid, count: u64) -> Event {
-    Event::default().data(
-        serde_json::to_string(&InboxEventFrame {
-            inbox_id: inbox,
-            count,
-        })
-        .unwrap_or_default(),
-    )
-}
-
-fn sse_stream(st: SseState) -> impl Stream<Item = Result<Event, Infallible>> {
-    futures::stream::unfold(st, |mut st| async move {
-        tokio::select! {
-            got = st.rx.recv() => match got {
-                Ok(count) => Some((Ok(frame(st.inbox, count)), st)),
-                // Coalesce what a slow reader missed into one frame rather than losing the signal.
-                Err(broadcast::error::RecvError::Lagged(n)) => Some((Ok(frame(st.inbox, n)), st)),
-                Err(broadcast::error::RecvError::Closed) => None,
-            },
-            () = tokio::time::sleep(st.tick) => {
-                let now = st.state.now();
-                let alive = {
-                    let mut store = st.state.store();
-                    store.users.authenticate(&st.caller.token, now).is_ok() && store.inbox(st.caller.user, st.inbox, now).is_ok()
-                };
-                // The stream ends when the token expires or the inbox is gone.
-                alive.then(|| (Ok(Event::default().comment("keep-alive")), st))
-            }
-        }
-    })
 }
 
 /// Subscribe to inbox notifications over SSE (`data: {"inbox_id","count"}` frames, `: keep-alive`).

@@ -2,9 +2,11 @@
 
 pub mod connect;
 pub mod control;
+mod cursor;
 pub mod discovery;
 pub mod inbox_by_id;
 pub mod inbox_by_name;
+mod inbox_events;
 pub mod oauth;
 pub mod partner;
 pub mod sdk;

@@ -4,6 +4,7 @@
 //! * [`inboxes`]: inboxes, their lifecycle and their [`crate::queue::MessageQueue`]s;
 //! * [`runs`]: Partner API action lookups (single-use ids) and action runs.
 
+mod inbox_messages;
 pub mod inboxes;
 pub mod runs;
 pub mod users;

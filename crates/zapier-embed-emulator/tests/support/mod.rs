@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use zapier_embed_emulator::{Emulator, EmulatorBuilder, EmulatorHandle};
+use zapier_embed_emulator::{ControlClient, Emulator, EmulatorBuilder, EmulatorHandle};
 
 pub const A: &str = "/trigger-inbox/api/v1";
 pub const A_V1: &str = "/trigger-inbox/v1";
@@ -108,36 +108,27 @@ impl Env {
         )
     }
 
+    /// The emulator's control API client (for requests the control API is not under test in).
+    pub fn control_client(&self) -> ControlClient {
+        self.handle.control().expect("control client")
+    }
+
     pub async fn advance(&self, seconds: f64) {
-        let (s, _) = self
-            .control("/_emulator/clock/advance", json!({ "seconds": seconds }))
-            .await;
-        assert_eq!(s, 200);
+        let by = Duration::from_secs_f64(seconds);
+        self.control_client()
+            .advance_clock(by)
+            .await
+            .expect("advance the clock");
     }
 
     /// The emulator time as `GET /_emulator/clock` reports it (ISO 8601).
     pub async fn now_text(&self) -> String {
-        let body: Value = self
-            .http
-            .get(self.url("/_emulator/clock"))
-            .send()
-            .await
-            .expect("clock")
-            .json()
-            .await
-            .expect("json");
-        body["now"].as_str().expect("now").to_owned()
+        self.control_client().clock().await.expect("clock").now
     }
 
     pub async fn stats(&self) -> Value {
-        self.http
-            .get(self.url("/_emulator/stats"))
-            .send()
-            .await
-            .expect("stats")
-            .json()
-            .await
-            .expect("json")
+        let stats = self.control_client().stats().await.expect("stats");
+        serde_json::to_value(stats).expect("stats as JSON")
     }
 
     /// The account of a token (its `sub` claim): the `{account}` of its catch-hook URLs.
@@ -199,15 +190,11 @@ impl Env {
 
     /// Emits `count` Slack channel_message events for `channel`.
     pub async fn emit(&self, channel: &str, count: u64) -> u64 {
-        let (s, body) = self
-            .control(
-                "/_emulator/events",
-                json!({"app": "slack", "action": "channel_message", "inputs": {"channel": channel},
-                       "payload": {"text": "hello", "user": "U1", "channel": channel}, "count": count}),
-            )
-            .await;
-        assert_eq!(s, 200, "{body}");
-        body["delivered"].as_u64().expect("delivered")
+        let events = json!({"app": "slack", "action": "channel_message", "inputs": {"channel": channel},
+                            "payload": {"text": "hello", "user": "U1", "channel": channel}, "count": count});
+        let events = serde_json::from_value(events).expect("an emit request");
+        let answer = self.control_client().emit(&events).await.expect("emit");
+        answer.delivered
     }
 }
 

@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 use futures::Stream;
 
 use super::delivery::Delivery;
+use super::lifecycle::Runtime;
 use super::report::{Counters, ShutdownReport};
-use super::runtime::Runtime;
 use super::settle::Settlement;
 
 /// A stream of leased messages; see [`ConsumerBuilder::stream`](super::ConsumerBuilder::stream).

@@ -540,7 +540,7 @@ fn a_second_hold_on_a_message_is_released_and_surplus_goes_back() {
         message("a", two),
         message("c", one),
     ];
-    let sorted = super::engine::sort_lease(answer, 2);
+    let sorted = super::lease_loop::sort_lease(answer, 2);
     let ids = |v: &[LeasedMessage]| v.iter().map(|m| m.id.to_string()).collect::<Vec<_>>();
     assert_eq!(ids(&sorted.run), ["a", "b"]);
     assert_eq!(ids(&sorted.surplus), ["a", "c"]);
@@ -628,7 +628,7 @@ async fn an_absurd_retry_after_holds_the_inbox_back_at_most_an_hour_and_panics_n
     assert!(
         events.iter().any(|e| matches!(
             e,
-            ConsumerEvent::LeaseFailed { retry_in, .. } if *retry_in == super::engine::MAX_RETRY_AFTER
+            ConsumerEvent::LeaseFailed { retry_in, .. } if *retry_in == super::lease_loop::MAX_RETRY_AFTER
         )),
         "{events:?}"
     );

@@ -1,35 +1,37 @@
 //! The emulator the demo steers: in process (its handle's helpers), or in another process
-//! through its control API (`/_emulator/*`). Only the control API and the Connect stand-in are
+//! through its control API ([`ControlClient`]). Only the control API and the Connect stand-in are
 //! called directly; every Zapier API call goes through the facade.
 
 use std::time::Duration;
 
 use anyhow::Context;
 use zapier_embed::ConnectUrl;
-use zapier_embed_emulator::EmulatorHandle;
-use zapier_embed_emulator::models::control::{
-    ClockAdvance, EmitRequest, EmitResponse, StatsSnapshot,
-};
+use zapier_embed_emulator::models::control::{EmitRequest, StatsSnapshot};
+use zapier_embed_emulator::{ControlClient, EmulatorHandle};
 
 /// Where the demo's control calls go.
 #[derive(Debug)]
 pub enum Control {
     /// The emulator this process started.
     InProcess(Box<EmulatorHandle>),
-    /// An emulator at this base URL (e.g. `zembed emulator serve`).
-    Remote {
-        /// `http://HOST:PORT`.
-        base: String,
-    },
+    /// An emulator in another process (e.g. `zembed emulator serve`), through its control API.
+    Remote(ControlClient),
 }
 
 impl Control {
+    /// The control client of the emulator at `base` (`http://HOST:PORT`).
+    pub fn remote(base: &str) -> anyhow::Result<Self> {
+        let client = ControlClient::new(base)
+            .context("building the HTTP client of the emulator control API")?;
+        Ok(Control::Remote(client))
+    }
+
     fn http() -> anyhow::Result<reqwest::Client> {
         reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .user_agent(crate::config::USER_AGENT)
             .build()
-            .context("building the HTTP client of the emulator control API")
+            .context("building the HTTP client of the Connect UI")
     }
 
     /// Delivers events to the inboxes subscribed to the trigger; answers how many received them.
@@ -39,54 +41,11 @@ impl Control {
                 .emulator()
                 .emit(req)
                 .map_err(|e| anyhow::anyhow!("emulator rejected the events: {e:?}")),
-            Control::Remote { base } => {
-                let url = format!("{base}/_emulator/events");
-                let resp = Self::http()?
-                    .post(&url)
-                    .json(&req)
-                    .send()
-                    .await
-                    .with_context(|| format!("POST {url}"))?;
-                let status = resp.status();
-                if !status.is_success() {
-                    anyhow::bail!(
-                        "POST {url} answered HTTP {status}: the demo needs a zapier-embed emulator \
-                         (its control API emits the demo's events)"
-                    );
-                }
-                let body: EmitResponse = resp
-                    .json()
-                    .await
-                    .with_context(|| format!("decoding the answer of POST {url}"))?;
-                Ok(body.delivered)
-            }
-        }
-    }
-
-    /// Moves the emulator clock forward.
-    #[allow(dead_code)]
-    pub async fn advance_clock(&self, by: Duration) -> anyhow::Result<()> {
-        match self {
-            Control::InProcess(handle) => {
-                handle.emulator().advance_clock(by);
-                Ok(())
-            }
-            Control::Remote { base } => {
-                let url = format!("{base}/_emulator/clock/advance");
-                let resp = Self::http()?
-                    .post(&url)
-                    .json(&ClockAdvance {
-                        seconds: by.as_secs_f64(),
-                    })
-                    .send()
-                    .await
-                    .with_context(|| format!("POST {url}"))?;
-                anyhow::ensure!(
-                    resp.status().is_success(),
-                    "POST {url} answered HTTP {}",
-                    resp.status()
-                );
-                Ok(())
+            Control::Remote(control) => {
+                let answer = control.emit(&req).await.context(
+                    "the demo needs a zapier-embed emulator (its control API emits the demo's events)",
+                )?;
+                Ok(answer.delivered)
             }
         }
     }
@@ -95,22 +54,10 @@ impl Control {
     pub async fn stats(&self) -> anyhow::Result<StatsSnapshot> {
         match self {
             Control::InProcess(handle) => Ok(handle.emulator().stats()),
-            Control::Remote { base } => {
-                let url = format!("{base}/_emulator/stats");
-                let resp = Self::http()?
-                    .get(&url)
-                    .send()
-                    .await
-                    .with_context(|| format!("GET {url}"))?;
-                anyhow::ensure!(
-                    resp.status().is_success(),
-                    "GET {url} answered HTTP {}: the demo needs a zapier-embed emulator",
-                    resp.status()
-                );
-                resp.json()
-                    .await
-                    .with_context(|| format!("decoding the answer of GET {url}"))
-            }
+            Control::Remote(control) => control
+                .stats()
+                .await
+                .context("the demo needs a zapier-embed emulator"),
         }
     }
 

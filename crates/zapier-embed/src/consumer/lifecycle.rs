@@ -1,4 +1,4 @@
-//! The engine, the settler and the wake-up watchers, started and stopped together. Both consumer
+//! The lease loop, the settler and the wake-up watchers, started and stopped together. Both consumer
 //! styles (handler and stream) run on one [`Runtime`].
 
 use std::sync::Arc;
@@ -9,8 +9,8 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::delivery::Delivery;
-use super::engine::{Engine, InboxEntry, watch_wakeups};
 use super::event::EventSink;
+use super::lease_loop::{Engine, InboxEntry, watch_wakeups};
 use super::options::ConsumerOptions;
 use super::report::{Counters, ShutdownReport, StoppedInbox};
 use super::settle::{self, Settlement};

@@ -17,9 +17,9 @@ use super::deadline::Deadline;
 use super::dedup::Dedup;
 use super::delivery::{Delivery, SettleToken};
 use super::event::{self, ConsumerEvent, EventSink};
+use super::lifecycle::Runtime;
 use super::options::{ConsumerOptions, DeadlinePolicy, FailurePolicy, ShutdownPolicy};
 use super::report::{Counters, ShutdownReport};
-use super::runtime::Runtime;
 use super::settle::Settlement;
 
 /// The error type handlers return (anything that converts, e.g. `anyhow::Error` or `String`).
