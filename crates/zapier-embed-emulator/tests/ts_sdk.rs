@@ -185,10 +185,17 @@ async fn sdk_routes_answer_the_error_envelope_and_name_the_field() {
     assert_eq!(body["errors"][0]["code"], "permission_denied", "{body}");
     // Nor the Trigger Inbox API under either SDK prefix, the `/api/v1` override included (its
     // path carries no `trigger-inbox` segment), as on the documents' own prefix.
-    for prefix in ["/api/v0/sdk/trigger-inbox/api/v1", "/api/v1", "/trigger-inbox/api/v1"] {
+    for prefix in [
+        "/api/v0/sdk/trigger-inbox/api/v1",
+        "/api/v1",
+        "/trigger-inbox/api/v1",
+    ] {
         let (status, body) = env.get(&format!("{prefix}/inboxes"), narrow).await;
         assert_eq!(status, 401, "{prefix}: {body}");
-        assert_eq!(body["errors"][0]["code"], "invalid_audience", "{prefix}: {body}");
+        assert_eq!(
+            body["errors"][0]["code"], "invalid_audience",
+            "{prefix}: {body}"
+        );
     }
 
     let token = env.token("acme").await;

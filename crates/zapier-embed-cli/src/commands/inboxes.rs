@@ -11,8 +11,8 @@ use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zapier_embed::{
-    Client, ConnectionId, EnsureOutcome, Error, Inbox, InboxFilter, InboxName, InboxRef,
-    InboxStatus, Subscription,
+    Client, Error, InboxName, InboxRef, Subscription, connections::ConnectionId,
+    inboxes::EnsureOutcome, inboxes::Inbox, inboxes::InboxFilter, inboxes::InboxStatus,
 };
 
 use crate::args;
