@@ -55,7 +55,7 @@ impl RequestCapture {
         self.inner
             .take()
             .into_iter()
-            .map(CapturedRequest::from)
+            .map(CapturedRequest::from_generated)
             .collect()
     }
 
@@ -113,8 +113,10 @@ pub enum CapturedBody {
     Text(String),
 }
 
-impl From<zapier_embed_api::CapturedRequest> for CapturedRequest {
-    fn from(request: zapier_embed_api::CapturedRequest) -> Self {
+// Conversions from the generated client's types are private functions, not `From` impls: a
+// public trait impl would name the api crate's types in this crate's surface.
+impl CapturedRequest {
+    fn from_generated(request: zapier_embed_api::CapturedRequest) -> Self {
         CapturedRequest {
             operation: request.operation,
             method: request.method,
@@ -122,13 +124,13 @@ impl From<zapier_embed_api::CapturedRequest> for CapturedRequest {
             query: request.query,
             headers: request.headers,
             authorized: request.authorized,
-            body: request.body.map(CapturedBody::from),
+            body: request.body.map(CapturedBody::from_generated),
         }
     }
 }
 
-impl From<zapier_embed_api::CapturedBody> for CapturedBody {
-    fn from(body: zapier_embed_api::CapturedBody) -> Self {
+impl CapturedBody {
+    fn from_generated(body: zapier_embed_api::CapturedBody) -> Self {
         match body {
             zapier_embed_api::CapturedBody::Json(value) => CapturedBody::Json(value),
             zapier_embed_api::CapturedBody::Form(pairs) => CapturedBody::Form(pairs),
