@@ -83,6 +83,7 @@ fn render(json: &Path) -> String {
     rendered
 }
 
+/// Architecture Invariant: the facade's public surface changes only by a reviewed snapshot diff.
 #[test]
 fn public_api_of_the_facade() {
     let json = rustdoc_json("zapier-embed", &["consumer", "webhook"]);

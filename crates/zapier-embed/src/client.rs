@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zapier_embed_api::RequestCapture;
-
 pub use crate::env::{
     ENV_ACCESS_TOKEN, ENV_API_URL, ENV_API_VARIANT, ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_EMULATOR_HOST,
@@ -26,6 +24,7 @@ use crate::messages::Messages;
 use crate::resolve::Resolver;
 use crate::retry::RetryPolicy;
 use crate::secrets::KnownSecrets;
+use crate::testing::RequestCapture;
 use crate::triggers::Triggers;
 use crate::wire::Api;
 use crate::{AccessToken, ClientSecret, Error, InboxRef};
@@ -625,8 +624,8 @@ impl ClientBuilder {
     /// # Ok(()) }
     /// # tokio::runtime::Runtime::new().unwrap().block_on(demo()).unwrap();
     /// ```
-    pub fn capture(mut self, capture: crate::testing::RequestCapture) -> Self {
-        self.capture = Some(capture.into_inner());
+    pub fn capture(mut self, capture: RequestCapture) -> Self {
+        self.capture = Some(capture);
         self
     }
 
@@ -655,7 +654,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The most bytes of one server-sent event of [`Messages::events`](crate::Messages::events)
+    /// The most bytes of one server-sent event of [`Messages::events`](crate::messages::Messages::events)
     /// (its `data:` lines together, default 64 KiB). A larger event ends the stream with
     /// [`Error::LimitExceeded`](crate::Error::LimitExceeded). Zero is refused by
     /// [`build`](ClientBuilder::build).

@@ -371,7 +371,7 @@ impl Inboxes {
 
     /// Like [`ensure`](Inboxes::ensure), after checking the subscription's inputs against the
     /// trigger's input fields (fetched with
-    /// [`Triggers::input_fields`](crate::Triggers::input_fields)): required fields present,
+    /// [`Triggers::input_fields`](crate::triggers::Triggers::input_fields)): required fields present,
     /// values of the declared type, defaults filled in for missing optional fields. Bad inputs
     /// fail with [`Error::Validation`] naming every bad field, before the inbox request.
     ///

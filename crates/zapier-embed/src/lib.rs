@@ -51,23 +51,28 @@
 //!
 //! # Modules of the API
 //!
-//! | area | entry point | what |
+//! One module per concept; the crate root re-exports only the types every user names.
+//!
+//! | module | entry point | what |
 //! |---|---|---|
-//! | client | [`Client`], [`ClientBuilder`] | configuration, `from_env`, one client per tenant |
-//! | tokens | [`TokenSource`], [`ClientCredentials`], [`PartnerJwtExchange`], [`StaticToken`], [`ConnectToken`] | refresh ahead of expiry, single flight, refresh-and-retry once |
-//! | connections | [`Client::connections`] | the user's app accounts |
-//! | triggers | [`Client::triggers`] | triggers of an app and their input fields |
-//! | inboxes | [`Client::inboxes`] | create, ensure, get, list, update, pause, resume, delete, wait until active |
-//! | messages | [`Client::messages`] | lease, ack / release in the fewest requests ([`AckReport`]), list, events |
-//! | actions | [`Client::actions`] | apps, actions, fields, run to completion |
-//! | retries | [`retry`] | the retry rule and [`RetryPolicy`] |
+//! | [`client`] | [`Client`], [`ClientBuilder`] | configuration, `from_env` and its variable names, defaults and read limits, one client per tenant |
+//! | [`auth`] | [`auth::TokenSource`], [`auth::ClientCredentials`], [`auth::PartnerJwtExchange`], [`auth::StaticToken`], [`auth::ConnectToken`] | refresh ahead of expiry, single flight, refresh-and-retry once |
+//! | [`connections`] | [`Client::connections`] | the user's app accounts |
+//! | [`triggers`] | [`Client::triggers`] | triggers of an app and their input fields |
+//! | [`inboxes`] | [`Client::inboxes`] | create, ensure, get, list, update, pause, resume, delete, wait until active |
+//! | [`messages`] | [`Client::messages`] | lease, ack / release in the fewest requests ([`messages::AckReport`]), list, events |
+//! | [`actions`] | [`Client::actions`] | apps, actions, fields, run to completion |
+//! | [`retry`] | [`retry::RetryPolicy`] | the retry rule |
+//! | [`error`] | [`Error`] | the error, its context and validation details |
+//! | `consumer` | `consumer::Consumer` | the consumer runtime (feature `consumer`; `webhook` adds a notification receiver) |
+//! | [`testing`] | [`testing::RequestCapture`] | record requests instead of sending them |
 //!
 //! # Errors
 //!
 //! Everything returns [`Error`], one `#[non_exhaustive]` enum with a variant per documented
 //! failure (`Unauthenticated`, `RateLimited { retry_after }`, `InboxPaused { reason, .. }`,
-//! `LeaseExpired`, `Validation { fields }`, …) and an [`ErrorContext`] naming the operation, the
-//! status and the server's detail. No error, `Debug` output or log line contains a token.
+//! `LeaseExpired`, `Validation { fields }`, …) and an [`error::ErrorContext`] naming the operation,
+//! the status and the server's detail. No error, `Debug` output or log line contains a token.
 //!
 //! # Observability
 //!

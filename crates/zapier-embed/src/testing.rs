@@ -59,9 +59,9 @@ impl RequestCapture {
             .collect()
     }
 
-    /// The generated client's recorder this one wraps, for the client builder.
-    pub(crate) fn into_inner(self) -> zapier_embed_api::RequestCapture {
-        self.inner
+    /// The api crate's recorder this one wraps (sharing its record), for the wire layer.
+    pub(crate) fn generated(&self) -> zapier_embed_api::RequestCapture {
+        self.inner.clone()
     }
 }
 

@@ -97,7 +97,7 @@ impl Triggers {
     ///
     /// Check inputs against the fields with
     /// [`Subscription::validated`](crate::Subscription::validated), or let
-    /// [`Inboxes::ensure_validated`](crate::Inboxes::ensure_validated) do it.
+    /// [`Inboxes::ensure_validated`](crate::inboxes::Inboxes::ensure_validated) do it.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {

@@ -11,8 +11,8 @@
 //! * on an answer meaning "token expired" (400 `unauthenticated`) or 401, drops the token,
 //!   refreshes once and retries the call once.
 //!
-//! Secrets live in redacting types ([`AccessToken`](crate::AccessToken),
-//! [`ClientSecret`](crate::ClientSecret), [`ConnectToken`]): `Debug`, `Display` and `tracing`
+//! Secrets live in redacting types ([`AccessToken`],
+//! [`ClientSecret`], [`ConnectToken`]): `Debug`, `Display` and `tracing`
 //! never show them.
 
 mod cache;
@@ -276,7 +276,7 @@ pub trait TokenSource: Send + Sync + 'static {
 }
 
 /// A fixed access token (e.g. from `ZAPIER_ACCESS_TOKEN`). It is never refreshed: when it
-/// expires, calls fail with [`Error::Unauthenticated`](crate::Error::Unauthenticated).
+/// expires, calls fail with [`Error::Unauthenticated`].
 ///
 /// ```
 /// use zapier_embed::{auth::AccessToken, Client, auth::StaticToken};

@@ -100,7 +100,7 @@ impl Drop for SettleToken {
     }
 }
 
-/// Resolves to the verdict on a settlement: the server's [`AckOutcome`](crate::AckOutcome) once
+/// Resolves to the verdict on a settlement: the server's [`AckOutcome`](crate::messages::AckOutcome) once
 /// the coalesced request carrying it was answered (`Acked`, or `LeaseExpired` if it arrived too
 /// late), or why it was not sent.
 ///
