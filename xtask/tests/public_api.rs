@@ -20,14 +20,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The workspace root: xtask lives one level below it.
-fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest_dir)
-}
+#[path = "../src/workspace.rs"]
+mod workspace;
+use workspace::workspace_root;
 
 /// Runs rustdoc's JSON backend on `package` and returns the path of the JSON it wrote.
 fn rustdoc_json(package: &str, features: &[&str]) -> PathBuf {

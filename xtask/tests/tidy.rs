@@ -9,14 +9,9 @@ use std::process::Command;
 
 use cargo_metadata::{DependencyKind, Metadata, MetadataCommand};
 
-/// The workspace root: xtask lives one level below it.
-fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest_dir)
-}
+#[path = "../src/workspace.rs"]
+mod workspace;
+use workspace::workspace_root;
 
 /// Every file under `dir` whose name ends with one of `extensions`, skipping build output and
 /// installed Node packages.
