@@ -2,8 +2,9 @@
 //! `Send`, so a consumer runtime can spawn them on a multi-threaded executor.
 
 use zapier_embed::{
-    AckHandle, Actions, Client, Connections, InboxFilter, InboxName, InboxRef, Inboxes,
-    LeaseOptions, Messages, Subscription, Triggers,
+    Client, InboxName, InboxRef, LeaseOptions, Subscription, actions::Actions,
+    connections::Connections, inboxes::InboxFilter, inboxes::Inboxes, messages::AckHandle,
+    messages::Messages, triggers::Triggers,
 };
 
 fn send_sync<T: Send + Sync + Clone + 'static>() {}

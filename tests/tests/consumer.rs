@@ -15,7 +15,10 @@ use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{
     Consumer, ConsumerBuilder, ConsumerEvent, DeliveryOutcome, Failure, Received, ShutdownReport,
 };
-use zapier_embed::{ApiVariant, Client, InboxRef, LeaseSeconds, MessageStatus, PausedReason};
+use zapier_embed::{
+    ApiVariant, Client, InboxRef, inboxes::PausedReason, messages::LeaseSeconds,
+    messages::MessageStatus,
+};
 use zapier_embed_emulator::EmulatorHandle;
 
 use live::{active_slack_inbox, builder_for, emit, emit_payloads, fault, start, stats};

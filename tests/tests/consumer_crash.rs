@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use serde_json::json;
-use zapier_embed::{ApiVariant, MessageStatus};
+use zapier_embed::{ApiVariant, messages::MessageStatus};
 
 use live::{active_slack_inbox, builder_for, emit_payloads, start, stats};
 
@@ -37,7 +37,7 @@ fn processed(out: &std::path::Path) -> Vec<String> {
 }
 
 /// Ids of the inbox's messages that are leased now.
-async fn leased(messages: &zapier_embed::Messages) -> Vec<String> {
+async fn leased(messages: &zapier_embed::messages::Messages) -> Vec<String> {
     messages
         .list()
         .try_collect::<Vec<_>>()

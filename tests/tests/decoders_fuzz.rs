@@ -14,7 +14,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::json;
 use zapier_embed::{
-    AckHandle, ApiVariant, Client, InboxFilter, InboxName, InboxRef, LeaseOptions, RetryPolicy,
+    ApiVariant, Client, InboxName, InboxRef, LeaseOptions, inboxes::InboxFilter,
+    messages::AckHandle, retry::RetryPolicy,
 };
 use zapier_embed_tests::hostile::{HostileServer, Reply};
 

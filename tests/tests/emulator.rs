@@ -13,8 +13,9 @@ use futures::TryStreamExt;
 use live::{builder_for, emit, fault, slack_connection, start};
 use serde_json::json;
 use zapier_embed::{
-    AckReport, ApiVariant, Client, ClientCredentials, EnsureOutcome, Error, InboxFilter, InboxRef,
-    LeaseOptions, PausedReason, RetryPolicy, Subscription, TokenEndpoint, TokenFuture, TokenSource,
+    ApiVariant, Client, Error, InboxRef, LeaseOptions, Subscription, auth::ClientCredentials,
+    auth::TokenEndpoint, auth::TokenFuture, auth::TokenSource, inboxes::EnsureOutcome,
+    inboxes::InboxFilter, inboxes::PausedReason, messages::AckReport, retry::RetryPolicy,
 };
 use zapier_embed_emulator::models::control::EmitRequest;
 
@@ -287,7 +288,7 @@ async fn retry_after_is_honoured() {
 
 #[tokio::test]
 async fn partner_jwt_exchange_against_the_emulator() {
-    use zapier_embed::{AccessToken, PartnerJwtExchange};
+    use zapier_embed::{auth::AccessToken, auth::PartnerJwtExchange};
     let handle = start().await;
     let exchange = PartnerJwtExchange::new("test-client", "test-secret", || async {
         Ok(AccessToken::new(unsigned_partner_jwt("user-42", "acme")))
@@ -464,7 +465,7 @@ async fn an_attempt_that_outlives_its_timeout_fails_with_timeout() {
 
 #[tokio::test]
 async fn an_ack_after_the_lease_expired_reports_lease_expired_in_both_variants() {
-    use zapier_embed::{AckOutcome, LeaseSeconds};
+    use zapier_embed::{messages::AckOutcome, messages::LeaseSeconds};
     for variant in ApiVariant::ALL {
         let handle = start().await;
         let client = builder_for(&handle, variant).build().expect("client");
@@ -538,7 +539,10 @@ async fn a_message_is_delivered_five_times_then_quarantined() {
             .is_empty()
     );
     let listed: Vec<_> = messages.list().try_collect().await.expect("list");
-    assert_eq!(listed[0].status, zapier_embed::MessageStatus::Quarantined);
+    assert_eq!(
+        listed[0].status,
+        zapier_embed::messages::MessageStatus::Quarantined
+    );
     handle.shutdown().await;
 }
 

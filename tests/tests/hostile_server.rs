@@ -13,8 +13,9 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::json;
 use zapier_embed::{
-    AccessToken, ApiVariant, Client, ClientBuilder, ClientCredentials, Error, InboxFilter,
-    InboxName, InboxRef, LeaseOptions, PartnerJwtExchange, RetryPolicy, Subscription,
+    ApiVariant, Client, ClientBuilder, Error, InboxName, InboxRef, LeaseOptions, Subscription,
+    auth::AccessToken, auth::ClientCredentials, auth::PartnerJwtExchange, inboxes::InboxFilter,
+    retry::RetryPolicy,
 };
 use zapier_embed_tests::hostile::{HostileServer, Reply, Script};
 

@@ -6,7 +6,10 @@ mod common;
 
 use futures::StreamExt;
 use serde_json::{Map, json};
-use zapier_embed::{AckHandle, ApiVariant, ClientCredentials, EnsureOutcome, Error, LeaseOptions};
+use zapier_embed::{
+    ApiVariant, Error, LeaseOptions, auth::ClientCredentials, inboxes::EnsureOutcome,
+    messages::AckHandle,
+};
 
 use common::*;
 

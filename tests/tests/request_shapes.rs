@@ -11,12 +11,13 @@ use std::future::Future;
 use chrono::{TimeZone, Utc};
 use futures::StreamExt;
 use serde_json::{Map, json};
-use zapier_embed::domain::LeaseResponseBody;
 use zapier_embed::{
-    AccessToken, Action, ApiVariant, CapturedRequest, Client, ClientCredentials, ConnectionId,
-    Error, InboxFilter, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds,
-    PartnerJwtExchange, RequestCapture,
+    ApiVariant, Client, Error, LeaseOptions, actions::Action, auth::AccessToken,
+    auth::ClientCredentials, auth::PartnerJwtExchange, connections::ConnectionId,
+    inboxes::InboxFilter, inboxes::InboxStatus, messages::Lease, messages::LeaseLimit,
+    messages::LeaseSeconds, testing::CapturedRequest, testing::RequestCapture,
 };
+use zapier_embed_domain::LeaseResponseBody;
 
 use common::*;
 
@@ -402,7 +403,7 @@ async fn actions() {
     snapshot!("actions_apps", requests);
     let requests = shape(ApiVariant::ById, |c| async move {
         c.actions()
-            .list("slack", Some(zapier_embed::ActionType::Write))
+            .list("slack", Some(zapier_embed::actions::ActionType::Write))
             .await
     })
     .await;

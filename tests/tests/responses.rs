@@ -13,9 +13,10 @@ use httpmock::Method::{DELETE, GET, POST, PUT};
 use httpmock::MockServer;
 use serde_json::json;
 use zapier_embed::{
-    AccessToken, AckOutcome, ApiVariant, Client, EnsureOutcome, Error, InboxStatus, LeaseOptions,
-    LeasedUntilSource, MessageStatus, PausedReason, RetryPolicy, RunErrorCode, Token,
-    TokenEndpoint, TokenFuture, TokenSource,
+    ApiVariant, Client, Error, LeaseOptions, actions::RunErrorCode, auth::AccessToken, auth::Token,
+    auth::TokenEndpoint, auth::TokenFuture, auth::TokenSource, inboxes::EnsureOutcome,
+    inboxes::InboxStatus, inboxes::PausedReason, messages::AckOutcome, messages::LeasedUntilSource,
+    messages::MessageStatus, retry::RetryPolicy,
 };
 
 use common::*;
@@ -202,7 +203,7 @@ async fn ack_201_marks_listed_messages_and_200_marks_none() {
                 .json_body(json!({"acked_id": null, "results": []}));
         })
         .await;
-    let handle = |lease: &str, message: &str| zapier_embed::AckHandle::ById {
+    let handle = |lease: &str, message: &str| zapier_embed::messages::AckHandle::ById {
         inbox: inbox_id(),
         lease_id: uuid::Uuid::parse_str(lease).expect("uuid"),
         message_id: message.into(),
@@ -235,7 +236,7 @@ async fn ack_400_lease_expired_is_counted_not_an_error() {
         .await;
     let handles: Vec<_> = ["lt_1", "lt_2"]
         .iter()
-        .map(|t| zapier_embed::AckHandle::ByName {
+        .map(|t| zapier_embed::messages::AckHandle::ByName {
             inbox: zapier_embed::InboxName::new(INBOX_NAME).expect("name"),
             lease_token: (*t).into(),
         })
@@ -265,7 +266,7 @@ async fn release_201_by_name_marks_released() {
                              "message_attributes": {"lease_count": 1, "error_message": null, "possible_duplicate_data": false}}]}));
         })
         .await;
-    let handle = zapier_embed::AckHandle::ByName {
+    let handle = zapier_embed::messages::AckHandle::ByName {
         inbox: zapier_embed::InboxName::new(INBOX_NAME).expect("name"),
         lease_token: "lt_1".into(),
     };
@@ -713,7 +714,7 @@ async fn a_failed_action_run_has_typed_errors() {
     let actions = client.actions().list("a", None).await.expect("list");
     assert_eq!(
         actions[0].action_type,
-        zapier_embed::ActionType::Other("NEW_KIND".into())
+        zapier_embed::actions::ActionType::Other("NEW_KIND".into())
     );
     let err = client
         .actions()

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use serde_json::json;
 use zapier_embed::{
-    AccessToken, ApiVariant, Client, ClientBuilder, ClientCredentials, Error, InboxRef,
-    LeaseOptions, PartnerJwtExchange, StaticToken, Subscription, Token,
+    ApiVariant, Client, ClientBuilder, Error, InboxRef, LeaseOptions, Subscription,
+    auth::AccessToken, auth::ClientCredentials, auth::PartnerJwtExchange, auth::StaticToken,
+    auth::Token,
 };
 use zapier_embed_emulator::{Emulator, EmulatorHandle};
 
@@ -24,7 +25,7 @@ fn builder(handle: &EmulatorHandle) -> ClientBuilder {
         .connect_url(handle.base_url())
         .variant(ApiVariant::ById)
         .retry_policy(
-            zapier_embed::RetryPolicy::default()
+            zapier_embed::retry::RetryPolicy::default()
                 .with_initial_backoff(Duration::from_millis(5))
                 .with_max_backoff(Duration::from_millis(20)),
         )

@@ -8,9 +8,11 @@
 mod codegen;
 mod fetch;
 mod passes;
+mod workspace;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
+
+use workspace::workspace_root;
 
 const USAGE: &str =
     "usage: cargo xtask codegen [--check] [--verbose]\n       cargo xtask fetch-spec [--url URL]";
@@ -57,13 +59,4 @@ fn main() -> ExitCode {
 fn usage_error(message: &str) -> ExitCode {
     eprintln!("error: {message}\n{USAGE}");
     ExitCode::from(2)
-}
-
-/// The workspace root: xtask lives one level below it.
-fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or(manifest_dir)
 }

@@ -2,8 +2,8 @@
 //!
 //! Each pass is named, runs over a `serde_json::Value`, and logs every change it makes, so the
 //! difference between the committed document and what the generator saw is reviewable in the
-//! `cargo xtask codegen` output. The reasons for each pass are progenitor 0.15's real limits, recorded in
-//! `../shared/reference/codegen-notes.md` §3.
+//! `cargo xtask codegen` output. The reason for each pass is one of progenitor 0.15's real limits,
+//! written beside the pass and in ARCHITECTURE.md ("From documents to generated code").
 
 use std::collections::BTreeSet;
 

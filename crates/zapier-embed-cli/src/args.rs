@@ -8,7 +8,7 @@ use clap::builder::TypedValueParser;
 use clap::error::ErrorKind;
 
 use serde_json::{Map, Value};
-use zapier_embed::{InboxName, InboxRef, LeaseLimit, LeaseSeconds};
+use zapier_embed::{InboxName, InboxRef, messages::LeaseLimit, messages::LeaseSeconds};
 
 /// The most characters of a rejected value an error message repeats.
 const EXCERPT_CHARS: usize = 40;

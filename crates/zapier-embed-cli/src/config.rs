@@ -8,8 +8,8 @@ use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
 use zapier_embed::{
-    ApiVariant, Client, ClientBuilder, ENV_API_URL, ENV_API_VARIANT, ENV_AUTH_URL,
-    ENV_EMULATOR_HOST,
+    ApiVariant, Client, ClientBuilder, client::ENV_API_URL, client::ENV_API_VARIANT,
+    client::ENV_AUTH_URL, client::ENV_EMULATOR_HOST,
 };
 
 /// The `User-Agent` of every request the CLI makes.

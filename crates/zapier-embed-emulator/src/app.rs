@@ -15,7 +15,7 @@ use crate::stats::Stats;
 
 /// Everything the handlers share.
 #[derive(Debug)]
-pub struct Shared {
+pub(crate) struct Shared {
     pub(crate) config: EmulatorConfig,
     pub(crate) clock: Clock,
     pub(crate) store: Mutex<Store>,
@@ -32,7 +32,7 @@ pub struct Shared {
 
 /// Cheap-to-clone handle on [`Shared`] (the axum state).
 #[derive(Debug, Clone)]
-pub struct AppState(pub(crate) Arc<Shared>);
+pub(crate) struct AppState(pub(crate) Arc<Shared>);
 
 /// Locks a mutex, recovering from poisoning: a panicked handler must not wedge the emulator.
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

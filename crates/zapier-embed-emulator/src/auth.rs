@@ -22,7 +22,7 @@ use crate::state::users::TokenError;
 
 /// The authenticated user of a request.
 #[derive(Debug, Clone)]
-pub struct Caller {
+pub(crate) struct Caller {
     /// User id.
     pub user: Uuid,
     /// The bearer token presented.
@@ -34,7 +34,7 @@ pub struct Caller {
 impl Caller {
     /// Whether the token may call the Trigger Inbox API: issued with `external`, or without any
     /// scope (the token endpoint then grants its default, `external`).
-    pub fn may_use_trigger_inbox(&self) -> bool {
+    pub(crate) fn may_use_trigger_inbox(&self) -> bool {
         self.scopes
             .as_ref()
             .is_none_or(|granted| granted.iter().any(|g| g == "external"))
@@ -42,7 +42,7 @@ impl Caller {
 
     /// `403` unless the token may use `scope`. Tokens issued without `scope`, or with `external`
     /// (which the docs describe as access to all public APIs), may use everything.
-    pub fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
+    pub(crate) fn require_scope(&self, scope: &str) -> Result<(), ApiError> {
         match &self.scopes {
             Some(granted)
                 if !granted
@@ -63,7 +63,7 @@ impl Caller {
 /// gateway (`/api/v0/sdk/trigger-inbox/...`) and its route override (`/api/v1/...`, which carries
 /// no `trigger-inbox` segment, so it is named here or its copies of the inbox handlers would skip
 /// the `external` scope check).
-pub fn is_trigger_inbox_path(path: &str) -> bool {
+pub(crate) fn is_trigger_inbox_path(path: &str) -> bool {
     path.contains("/trigger-inbox/") || path.starts_with("/api/v1/")
 }
 
@@ -76,7 +76,7 @@ fn request_path(parts: &Parts) -> &str {
 }
 
 /// Extracts the token from `Authorization` (`Bearer` or `JWT` scheme, case-insensitive).
-pub fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Result<String, ApiError> {
     let value = headers
         .get(axum::http::header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("Authentication credentials were not provided."))?;
@@ -111,13 +111,17 @@ impl FromRequestParts<AppState> for Caller {
 
 /// Whether requests to `path` must be authenticated: the Trigger Inbox API, the Partner API and
 /// the TypeScript SDK's gateway (`/api/v0/...`).
-pub fn requires_auth(path: &str) -> bool {
+pub(crate) fn requires_auth(path: &str) -> bool {
     is_trigger_inbox_path(path) || path.starts_with("/v2/") || path.starts_with("/api/v0/")
 }
 
 /// Authenticates a request to `path` (the [`Caller`] extractor, and the checks that run before
 /// any other client error is reported).
-pub fn authenticate(state: &AppState, headers: &HeaderMap, path: &str) -> Result<Caller, ApiError> {
+pub(crate) fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+) -> Result<Caller, ApiError> {
     let token = bearer_token(headers)?;
     let now = state.now();
     let store = state.store();
@@ -142,7 +146,7 @@ pub fn authenticate(state: &AppState, headers: &HeaderMap, path: &str) -> Result
 
 /// The identity carried by a partner JWT.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartnerIdentity {
+pub(crate) struct PartnerIdentity {
     /// `sub`.
     pub subject: String,
     /// Value of the tenant claim.
@@ -159,7 +163,7 @@ fn claim_text(v: &serde_json::Value) -> Option<String> {
 
 /// Decodes a partner JWT's claims without checking the signature (this is an emulator) and
 /// validates `sub`, the tenant claim, `aud = connect.zapier.com` and `exp`.
-pub fn decode_partner_jwt(
+pub(crate) fn decode_partner_jwt(
     jwt: &str,
     tenant_claim: &str,
     now: DateTime<Utc>,

@@ -6,7 +6,7 @@
 
 /// Kind of an action, as the Partner API names it (`READ` = trigger, `WRITE` = action).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ActionType {
+pub(crate) enum ActionType {
     /// A trigger (subscribable by a Trigger Inbox).
     Read,
     /// A create/update action.
@@ -17,7 +17,7 @@ pub enum ActionType {
 
 impl ActionType {
     /// Wire name (`READ`, `WRITE`, `SEARCH`).
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ActionType::Read => "READ",
             ActionType::Write => "WRITE",
@@ -28,7 +28,7 @@ impl ActionType {
 
 /// One input field of an action.
 #[derive(Debug)]
-pub struct Field {
+pub(crate) struct Field {
     /// Field key (the key in `inputs`).
     pub key: &'static str,
     /// Label.
@@ -49,7 +49,7 @@ pub struct Field {
 
 /// One action (trigger, write or search) of an app.
 #[derive(Debug)]
-pub struct Action {
+pub(crate) struct Action {
     /// Stable key (`channel_message`).
     pub key: &'static str,
     /// Title.
@@ -66,14 +66,14 @@ pub struct Action {
 
 impl Action {
     /// Whether a Trigger Inbox can subscribe to it (only instant triggers can).
-    pub fn is_trigger(&self) -> bool {
+    pub(crate) fn is_trigger(&self) -> bool {
         self.action_type == ActionType::Read
     }
 }
 
 /// An app of the catalog.
 #[derive(Debug)]
-pub struct App {
+pub(crate) struct App {
     /// UUID id used by the Partner API.
     pub id: &'static str,
     /// Versionless implementation key (`SlackCLIAPI`).
@@ -98,17 +98,17 @@ pub struct App {
 
 impl App {
     /// The fully versioned key an inbox stores (`SlackCLIAPI@1.0.0`).
-    pub fn versioned_key(&self) -> String {
+    pub(crate) fn versioned_key(&self) -> String {
         format!("{}@{}", self.key, self.version)
     }
 
     /// Finds an action by key.
-    pub fn action(&self, key: &str) -> Option<&'static Action> {
+    pub(crate) fn action(&self, key: &str) -> Option<&'static Action> {
         self.actions.iter().find(|a| a.key == key)
     }
 
     /// The app's triggers.
-    pub fn triggers(&self) -> impl Iterator<Item = &'static Action> {
+    pub(crate) fn triggers(&self) -> impl Iterator<Item = &'static Action> {
         self.actions.iter().filter(|a| a.is_trigger())
     }
 }
@@ -122,7 +122,7 @@ const USERS: &[(&str, &str)] = &[("U0123456", "ada"), ("U0654321", "grace")];
 const YES_NO: &[(&str, &str)] = &[("yes", "Yes"), ("no", "No")];
 
 /// Slack (`SlackCLIAPI@1.0.0`).
-pub static SLACK: App = App {
+pub(crate) static SLACK: App = App {
     id: "81f613aa-c98a-4383-a5fc-195e68647217",
     key: "SlackCLIAPI",
     version: "1.0.0",
@@ -301,7 +301,7 @@ const HOOK_INPUTS: &[Field] = &[
 ];
 
 /// Webhooks by Zapier (`WebHookCLIAPI`), no connection needed.
-pub static WEBHOOK: App = App {
+pub(crate) static WEBHOOK: App = App {
     id: "3e2c3b8a-4f4d-4b1e-9d6a-7c5a2f0e1b11",
     key: "WebHookCLIAPI",
     version: "1.0.0",
@@ -332,10 +332,10 @@ pub static WEBHOOK: App = App {
 };
 
 /// Every app, in listing order.
-pub static APPS: &[&App] = &[&SLACK, &WEBHOOK];
+pub(crate) static APPS: &[&App] = &[&SLACK, &WEBHOOK];
 
 /// Resolves an app reference: UUID id, slug, versionless key, `key@latest` or `key@version`.
-pub fn resolve_app(reference: &str) -> Option<&'static App> {
+pub(crate) fn resolve_app(reference: &str) -> Option<&'static App> {
     let (key, version) = match reference.split_once('@') {
         Some((k, v)) => (k, Some(v)),
         None => (reference, None),

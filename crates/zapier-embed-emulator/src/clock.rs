@@ -116,13 +116,13 @@ fn millis(d: Duration) -> i64 {
 }
 
 /// Formats a timestamp the way the Trigger Inbox API does: ISO 8601, UTC, milliseconds, `Z`.
-pub fn iso(t: DateTime<Utc>) -> String {
+pub(crate) fn iso(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// `t + d`, saturating at the largest representable time instead of panicking, so an absurd
 /// configuration (a token TTL of `u64::MAX` seconds) means "never" rather than a crash.
-pub fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+pub(crate) fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     chrono::Duration::from_std(d)
         .ok()
         .and_then(|d| t.checked_add_signed(d))

@@ -15,7 +15,7 @@ use crate::models::inbox::LeaseConflictResponse;
 
 /// Where in the request an error was found (JSON:API style).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ErrorSource {
+pub(crate) struct ErrorSource {
     /// JSON pointer into the request body, e.g. `/subscription/inputs/channel`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pointer: Option<String>,
@@ -29,7 +29,7 @@ pub struct ErrorSource {
 
 /// One error of the envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ErrorDetail {
+pub(crate) struct ErrorDetail {
     /// Machine-readable code (`validation_error`, `not_found`, `conflict`, `unauthenticated`,
     /// `authentication_failed`, `lease_expired`, `rate_limited`, `error`, ...).
     pub code: String,
@@ -52,14 +52,14 @@ pub struct ErrorDetail {
 
 /// The error envelope `{"errors":[...]}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Errors {
+pub(crate) struct Errors {
     /// One or more errors; clients read `errors[0].code`.
     pub errors: Vec<ErrorDetail>,
 }
 
 /// OAuth 2.0 error body (RFC 6749 §5.2), also used by the Connect UI stand-in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct OAuthError {
+pub(crate) struct OAuthError {
     /// `invalid_request`, `invalid_client`, `invalid_grant` or `unsupported_grant_type`.
     pub error: String,
     /// What was wrong.
@@ -68,7 +68,7 @@ pub struct OAuthError {
 
 /// Every failure a handler can answer with.
 #[derive(Debug, Clone)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// An `Errors` envelope with this status.
     Envelope {
         /// HTTP status.
@@ -112,7 +112,7 @@ impl ApiError {
     }
 
     /// `400 validation_error` pointing at a body field (`pointer` is a JSON pointer).
-    pub fn validation(pointer: &str, detail: impl Into<String>) -> Self {
+    pub(crate) fn validation(pointer: &str, detail: impl Into<String>) -> Self {
         let source = ErrorSource {
             pointer: Some(pointer.to_owned()),
             ..ErrorSource::default()
@@ -127,7 +127,7 @@ impl ApiError {
     }
 
     /// `400 validation_error` naming a query or path parameter.
-    pub fn invalid_param(name: &str, detail: impl Into<String>) -> Self {
+    pub(crate) fn invalid_param(name: &str, detail: impl Into<String>) -> Self {
         let source = ErrorSource {
             parameter: Some(name.to_owned()),
             ..ErrorSource::default()
@@ -143,7 +143,7 @@ impl ApiError {
 
     /// The same error answered with `422 Unprocessable Entity` (variant B reports validation
     /// errors so); other errors are returned unchanged.
-    pub fn unprocessable(self) -> Self {
+    pub(crate) fn unprocessable(self) -> Self {
         match self {
             ApiError::Envelope {
                 status: StatusCode::BAD_REQUEST,
@@ -162,7 +162,7 @@ impl ApiError {
     }
 
     /// `400 parse_error`: the body is not the JSON it should be.
-    pub fn parse(detail: impl Into<String>) -> Self {
+    pub(crate) fn parse(detail: impl Into<String>) -> Self {
         Self::envelope(
             StatusCode::BAD_REQUEST,
             "parse_error",
@@ -174,7 +174,7 @@ impl ApiError {
 
     /// A client error found before any handler ran (an extractor's rejection, a body over the
     /// size limit, a method the route does not serve), answered in the envelope.
-    pub fn rejection(status: StatusCode, detail: impl Into<String>) -> Self {
+    pub(crate) fn rejection(status: StatusCode, detail: impl Into<String>) -> Self {
         let (status, code, title) = match status.as_u16() {
             404 => (status, "not_found", "Not found"),
             405 => (status, "method_not_allowed", "Method not allowed"),
@@ -189,7 +189,7 @@ impl ApiError {
 
     /// `401 invalid_audience`: the token was not issued for this API (the Trigger Inbox API
     /// needs the `external` scope).
-    pub fn invalid_audience(detail: impl Into<String>) -> Self {
+    pub(crate) fn invalid_audience(detail: impl Into<String>) -> Self {
         Self::envelope(
             StatusCode::UNAUTHORIZED,
             "invalid_audience",
@@ -200,7 +200,7 @@ impl ApiError {
     }
 
     /// `404 not_found`.
-    pub fn not_found(detail: impl Into<String>) -> Self {
+    pub(crate) fn not_found(detail: impl Into<String>) -> Self {
         Self::envelope(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -211,7 +211,7 @@ impl ApiError {
     }
 
     /// `403 permission_denied`: the token's scopes do not cover the operation.
-    pub fn forbidden(detail: impl Into<String>) -> Self {
+    pub(crate) fn forbidden(detail: impl Into<String>) -> Self {
         Self::envelope(
             StatusCode::FORBIDDEN,
             "permission_denied",
@@ -222,12 +222,12 @@ impl ApiError {
     }
 
     /// `409 conflict`.
-    pub fn conflict(detail: impl Into<String>) -> Self {
+    pub(crate) fn conflict(detail: impl Into<String>) -> Self {
         Self::envelope(StatusCode::CONFLICT, "conflict", "Conflict", detail, None)
     }
 
     /// `400 unauthenticated`: the token was valid once but has expired.
-    pub fn token_expired() -> Self {
+    pub(crate) fn token_expired() -> Self {
         Self::envelope(
             StatusCode::BAD_REQUEST,
             "unauthenticated",
@@ -238,7 +238,7 @@ impl ApiError {
     }
 
     /// `401 authentication_failed`: missing, malformed or unknown credentials.
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
+    pub(crate) fn unauthorized(detail: impl Into<String>) -> Self {
         let source = ErrorSource {
             header: Some("Authorization".to_owned()),
             ..ErrorSource::default()
@@ -253,7 +253,7 @@ impl ApiError {
     }
 
     /// `400 lease_expired`: ack/release after the lease lapsed.
-    pub fn lease_expired(lease: impl std::fmt::Display) -> Self {
+    pub(crate) fn lease_expired(lease: impl std::fmt::Display) -> Self {
         Self::envelope(
             StatusCode::BAD_REQUEST,
             "lease_expired",
@@ -264,7 +264,7 @@ impl ApiError {
     }
 
     /// `429 rate_limited` with `Retry-After`.
-    pub fn rate_limited(retry_after: u64) -> Self {
+    pub(crate) fn rate_limited(retry_after: u64) -> Self {
         match Self::envelope(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
@@ -282,7 +282,7 @@ impl ApiError {
     }
 
     /// An injected or internal server error with the given 5xx status.
-    pub fn server(status: StatusCode) -> Self {
+    pub(crate) fn server(status: StatusCode) -> Self {
         let code = if status == StatusCode::SERVICE_UNAVAILABLE {
             "service_unavailable"
         } else {
@@ -298,7 +298,7 @@ impl ApiError {
     }
 
     /// An OAuth error (`400`).
-    pub fn oauth(error: &'static str, description: impl Into<String>) -> Self {
+    pub(crate) fn oauth(error: &'static str, description: impl Into<String>) -> Self {
         ApiError::OAuth {
             error,
             description: description.into(),
@@ -306,7 +306,7 @@ impl ApiError {
     }
 
     /// The HTTP status this error answers with.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ApiError::Envelope { status, .. } => *status,
             ApiError::OAuth { error, .. } => oauth_status(error),
@@ -375,7 +375,7 @@ fn oauth_status(error: &str) -> StatusCode {
 }
 
 /// Handler result type.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use crate::error::{ApiError, ApiResult};
 /// which only an `Option<T>` accepts): serde would otherwise read a struct from an array
 /// field by field (`[7,2]` as `lease_seconds = 7, lease_limit = 2`).
 #[derive(Debug, Clone)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
@@ -69,7 +69,7 @@ fn pointer_of(path: &serde_path_to_error::Path, extra: Option<&str>) -> String {
 }
 
 /// Parses JSON, mapping errors to `parse_error` (syntax) or `validation_error` (shape).
-pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().clone();
@@ -92,7 +92,7 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
 
 /// Query parameters, with errors naming the parameter.
 #[derive(Debug, Clone)]
-pub struct ApiQuery<T>(pub T);
+pub(crate) struct ApiQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
@@ -104,7 +104,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 }
 
 /// Parses a query string (also used for form bodies).
-pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
+pub(crate) fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -120,7 +120,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> ApiResult<T> {
 
 /// [`ApiJson`] for variant B, which reports validation errors as `422`.
 #[derive(Debug, Clone)]
-pub struct ApiJson422<T>(pub T);
+pub(crate) struct ApiJson422<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson422<T> {
     type Rejection = ApiError;
@@ -135,7 +135,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson422<T> {
 
 /// [`ApiQuery`] for variant B, which reports validation errors as `422`.
 #[derive(Debug, Clone)]
-pub struct ApiQuery422<T>(pub T);
+pub(crate) struct ApiQuery422<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery422<T> {
     type Rejection = ApiError;
@@ -150,7 +150,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery422<T>
 
 /// `deserialize_with` for a nested struct field: the value must be a JSON object. serde's derived
 /// `Deserialize` also reads a struct from an array, field by field, which the documents forbid.
-pub fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn object<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: DeserializeOwned,
@@ -165,7 +165,7 @@ where
 /// `deserialize_with` for an integer field that, as JSON Schema (and the Django REST framework
 /// behind the real API) does, also accepts an integral number written as a float (`49.0`). A
 /// fractional or out-of-range value is still refused.
-pub fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+pub(crate) fn whole<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: TryFrom<i64> + TryFrom<u64>,
@@ -196,7 +196,7 @@ where
 }
 
 /// [`whole`] for an optional field (absent or `null` is `None`).
-pub fn optional_whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+pub(crate) fn optional_whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: TryFrom<i64> + TryFrom<u64>,
@@ -209,10 +209,10 @@ where
 
 /// Largest `offset` a listing accepts (2^53 - 1, the largest integer every JSON client reads
 /// exactly); the documents declare it as the parameter's `maximum`.
-pub const MAX_OFFSET: u64 = 9_007_199_254_740_991;
+pub(crate) const MAX_OFFSET: u64 = 9_007_199_254_740_991;
 
 /// An `offset` query parameter (default 0), refused above [`MAX_OFFSET`].
-pub fn offset(value: Option<u64>) -> ApiResult<u64> {
+pub(crate) fn offset(value: Option<u64>) -> ApiResult<u64> {
     match value {
         Some(n) if n > MAX_OFFSET => Err(ApiError::invalid_param(
             "offset",

@@ -14,10 +14,10 @@ use crate::models::control::{FaultRequest, FaultRule, FaultsState};
 
 /// Largest `retry_after_secs` a rule may ask for (one day): longer waits are no test's intent,
 /// and an unbounded one would overflow the time arithmetic of early-retry detection.
-pub const MAX_RETRY_AFTER_SECS: u64 = 86_400;
+pub(crate) const MAX_RETRY_AFTER_SECS: u64 = 86_400;
 
 /// Largest `latency_ms` a rule may add (one minute), so a rule cannot park requests for years.
-pub const MAX_LATENCY_MS: u64 = 60_000;
+pub(crate) const MAX_LATENCY_MS: u64 = 60_000;
 
 #[derive(Debug, Clone)]
 struct Installed {
@@ -27,7 +27,7 @@ struct Installed {
 
 /// What to do to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultAction {
+pub(crate) enum FaultAction {
     /// Serve normally.
     Pass,
     /// Answer with this 5xx status.
@@ -40,7 +40,7 @@ pub enum FaultAction {
 
 /// The installed faults and their RNG.
 #[derive(Debug)]
-pub struct Faults {
+pub(crate) struct Faults {
     seed: u64,
     rng: StdRng,
     rules: Vec<Installed>,
@@ -48,7 +48,7 @@ pub struct Faults {
 
 impl Faults {
     /// No faults, RNG seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self {
             seed,
             rng: StdRng::seed_from_u64(seed),
@@ -57,7 +57,7 @@ impl Faults {
     }
 
     /// Adds a rule (and re-seeds when the request carries a seed).
-    pub fn add(&mut self, req: FaultRequest) -> ApiResult<FaultsState> {
+    pub(crate) fn add(&mut self, req: FaultRequest) -> ApiResult<FaultsState> {
         let r = &req.rule;
         for (name, v) in [("error_rate", r.error_rate), ("drop_rate", r.drop_rate)] {
             if !(0.0..=1.0).contains(&v) {
@@ -109,14 +109,14 @@ impl Faults {
     }
 
     /// Removes every rule and rewinds the RNG to the seed.
-    pub fn clear(&mut self) -> FaultsState {
+    pub(crate) fn clear(&mut self) -> FaultsState {
         self.rules.clear();
         self.rng = StdRng::seed_from_u64(self.seed);
         self.state()
     }
 
     /// The installed rules.
-    pub fn state(&self) -> FaultsState {
+    pub(crate) fn state(&self) -> FaultsState {
         FaultsState {
             seed: self.seed,
             rules: self.rules.iter().map(|i| i.rule.clone()).collect(),
@@ -124,7 +124,11 @@ impl Faults {
     }
 
     /// Decides latency and action for a request to `path` (operation `operation`, if known).
-    pub fn decide(&mut self, operation: Option<&str>, path: &str) -> (Duration, FaultAction) {
+    pub(crate) fn decide(
+        &mut self,
+        operation: Option<&str>,
+        path: &str,
+    ) -> (Duration, FaultAction) {
         let mut latency = 0u64;
         let mut action = FaultAction::Pass;
         for inst in &mut self.rules {

@@ -25,14 +25,14 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ApiError;
 
 /// Header set on every request the emulator itself sends.
-pub const FETCH_MARKER: &str = "x-zapier-embed-emulator-fetch";
+pub(crate) const FETCH_MARKER: &str = "x-zapier-embed-emulator-fetch";
 
 /// Longest accepted `notification_url`.
-pub const MAX_URL_LEN: usize = 2048;
+pub(crate) const MAX_URL_LEN: usize = 2048;
 
 /// Why a URL may not be fetched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Not an absolute http(s) URL of at most [`MAX_URL_LEN`] characters.
     Malformed,
     /// It targets the emulator's control surface.
@@ -41,7 +41,7 @@ pub enum Refusal {
 
 impl Refusal {
     /// The `notification_url` validation message.
-    pub fn detail(self) -> String {
+    pub(crate) fn detail(self) -> String {
         match self {
             Refusal::Malformed => format!(
                 "notification_url: must be an absolute http(s) URL of at most {MAX_URL_LEN} characters."
@@ -80,7 +80,7 @@ fn decoded_path(url: &reqwest::Url) -> String {
 }
 
 /// Parses and checks a URL the emulator is asked to POST to.
-pub fn check_fetch_target(raw: &str) -> Result<reqwest::Url, Refusal> {
+pub(crate) fn check_fetch_target(raw: &str) -> Result<reqwest::Url, Refusal> {
     if raw.len() > MAX_URL_LEN {
         return Err(Refusal::Malformed);
     }
@@ -98,7 +98,7 @@ pub fn check_fetch_target(raw: &str) -> Result<reqwest::Url, Refusal> {
 }
 
 /// Validates an optional `notification_url` (`400 validation_error` naming the field).
-pub fn check_notification_url(url: Option<&str>) -> Result<(), ApiError> {
+pub(crate) fn check_notification_url(url: Option<&str>) -> Result<(), ApiError> {
     match url.map(check_fetch_target) {
         Some(Err(why)) => Err(ApiError::validation("/notification_url", why.detail())),
         _ => Ok(()),

@@ -17,13 +17,13 @@ use crate::stats::bump;
 
 /// Per-inbox broadcast channels feeding the SSE streams.
 #[derive(Debug, Default)]
-pub struct NotifyHub {
+pub(crate) struct NotifyHub {
     channels: Mutex<HashMap<Uuid, broadcast::Sender<u64>>>,
 }
 
 impl NotifyHub {
     /// Subscribes to an inbox's arrivals (message counts).
-    pub fn subscribe(&self, inbox: Uuid) -> broadcast::Receiver<u64> {
+    pub(crate) fn subscribe(&self, inbox: Uuid) -> broadcast::Receiver<u64> {
         lock(&self.channels)
             .entry(inbox)
             .or_insert_with(|| broadcast::channel(256).0)
@@ -31,7 +31,7 @@ impl NotifyHub {
     }
 
     /// Signals `count` new messages; drops the channel when nobody listens any more.
-    pub fn publish(&self, inbox: Uuid, count: u64) {
+    pub(crate) fn publish(&self, inbox: Uuid, count: u64) {
         let mut channels = lock(&self.channels);
         if let Some(tx) = channels.get(&inbox)
             && tx.send(count).is_err()

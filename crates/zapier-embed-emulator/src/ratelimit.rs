@@ -22,7 +22,7 @@ struct Window {
 
 /// The limiter's verdict for one request (values for the headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// `X-RateLimit-Limit`.
     pub limit: u32,
     /// `X-RateLimit-Remaining`.
@@ -37,7 +37,7 @@ pub struct Verdict {
 /// out) plus one shared key for every unauthenticated request, so memory does not grow with
 /// bogus credentials.
 #[derive(Debug, Default)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     windows: HashMap<String, Window>,
     /// `Retry-After` deadlines by retry key (caller and operation).
     waits: HashMap<String, DateTime<Utc>>,
@@ -57,7 +57,7 @@ impl RateLimiter {
     }
 
     /// Records an arrival under `retry_key` (caller and operation); true when it is an early retry.
-    pub fn arrive(&mut self, retry_key: &str, now: DateTime<Utc>) -> bool {
+    pub(crate) fn arrive(&mut self, retry_key: &str, now: DateTime<Utc>) -> bool {
         match self.waits.get(retry_key) {
             Some(t) if now < *t => true,
             Some(_) => {
@@ -69,7 +69,7 @@ impl RateLimiter {
     }
 
     /// Counts the request against the caller's budget.
-    pub fn admit(&mut self, caller: &str, now: DateTime<Utc>, limit: RateLimit) -> Verdict {
+    pub(crate) fn admit(&mut self, caller: &str, now: DateTime<Utc>, limit: RateLimit) -> Verdict {
         let w = self.window(caller, now, limit);
         let ends = later(w.start, limit.window);
         let left_ms = (ends - now).num_milliseconds().max(0) as u64;
@@ -92,12 +92,12 @@ impl RateLimiter {
     }
 
     /// How many identities (windows and `Retry-After` deadlines) are held.
-    pub fn tracked(&self) -> usize {
+    pub(crate) fn tracked(&self) -> usize {
         self.windows.len() + self.waits.len()
     }
 
     /// Remembers that `retry_key` (caller and operation) was told to wait `secs` seconds.
-    pub fn told_to_wait(&mut self, retry_key: &str, now: DateTime<Utc>, secs: u64) {
+    pub(crate) fn told_to_wait(&mut self, retry_key: &str, now: DateTime<Utc>, secs: u64) {
         let until = later(now, std::time::Duration::from_secs(secs));
         let entry = self.waits.entry(retry_key.to_owned()).or_insert(until);
         *entry = (*entry).max(until);

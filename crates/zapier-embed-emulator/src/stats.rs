@@ -9,7 +9,7 @@ use crate::queue::QueueCounters;
 
 /// Live counters.
 #[derive(Debug, Default)]
-pub struct Stats {
+pub(crate) struct Stats {
     enqueued: AtomicU64,
     leased: AtomicU64,
     acked: AtomicU64,
@@ -54,7 +54,7 @@ impl Stats {
     }
 
     /// A consistent-enough copy for reporting.
-    pub fn snapshot(&self) -> StatsSnapshot {
+    pub(crate) fn snapshot(&self) -> StatsSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         StatsSnapshot {
             messages_enqueued: get(&self.enqueued),

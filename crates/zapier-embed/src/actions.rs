@@ -11,12 +11,14 @@ use tokio::time::Instant;
 use crate::call::{Operation, poll_delay};
 use crate::checks;
 use crate::retry::Idempotency;
-use crate::{Client, Error, InputField, RunError, RunStatus, wire};
+pub use zapier_embed_domain::{RunError, RunErrorCode, RunStatus};
+
+use crate::{Client, Error, InputField, wire};
 
 /// How long [`Actions::run`] waits for a terminal status (the TS SDK's default).
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_RUN_TIMEOUT.as_secs(), 180);
+/// assert_eq!(zapier_embed::actions::DEFAULT_RUN_TIMEOUT.as_secs(), 180);
 /// ```
 pub const DEFAULT_RUN_TIMEOUT: Duration = Duration::from_secs(180);
 /// First and largest delay between two polls of a run.
@@ -65,7 +67,7 @@ const RUN: &str = "run action";
 /// An action's type. `Read` actions are triggers, `Write` actions create things.
 ///
 /// ```
-/// use zapier_embed::ActionType;
+/// use zapier_embed::actions::ActionType;
 /// assert_eq!(ActionType::from("WRITE"), ActionType::Write);
 /// assert_eq!(ActionType::from("NEW_KIND").as_str(), "NEW_KIND");
 /// ```
@@ -94,7 +96,7 @@ impl ActionType {
     /// The wire value.
     ///
     /// ```
-    /// assert_eq!(zapier_embed::ActionType::SearchOrWrite.as_str(), "SEARCH_OR_WRITE");
+    /// assert_eq!(zapier_embed::actions::ActionType::SearchOrWrite.as_str(), "SEARCH_OR_WRITE");
     /// ```
     pub fn as_str(&self) -> &str {
         match self {
@@ -146,7 +148,7 @@ impl<'de> Deserialize<'de> for ActionType {
 /// An app of the catalog.
 ///
 /// ```
-/// let app: zapier_embed::App = serde_json::from_value(serde_json::json!({
+/// let app: zapier_embed::actions::App = serde_json::from_value(serde_json::json!({
 ///     "id": "81f613aa-c98a-4383-a5fc-195e68647217", "key": "SlackCLIAPI", "title": "Slack",
 ///     "description": null, "action_types": ["READ", "WRITE"]
 /// })).unwrap();
@@ -171,11 +173,11 @@ pub struct App {
 /// `key` is stable).
 ///
 /// ```
-/// let action: zapier_embed::Action = serde_json::from_value(serde_json::json!({
+/// let action: zapier_embed::actions::Action = serde_json::from_value(serde_json::json!({
 ///     "id": "core:853266", "key": "send_channel_message", "app": "81f6…",
 ///     "action_type": "WRITE", "title": "Send Channel Message", "description": "", "is_instant": false
 /// })).unwrap();
-/// assert_eq!(action.action_type, zapier_embed::ActionType::Write);
+/// assert_eq!(action.action_type, zapier_embed::actions::ActionType::Write);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -199,7 +201,7 @@ pub struct Action {
 /// A choice of a `SELECT` input.
 ///
 /// ```
-/// let c: zapier_embed::Choice = serde_json::from_value(serde_json::json!(
+/// let c: zapier_embed::actions::Choice = serde_json::from_value(serde_json::json!(
 ///     {"id": "C1", "label": "#general", "value": "C1"})).unwrap();
 /// assert_eq!(c.value, "C1");
 /// ```
@@ -217,7 +219,7 @@ pub struct Choice {
 /// A field an action outputs.
 ///
 /// ```
-/// let f: zapier_embed::OutputField = serde_json::from_value(serde_json::json!(
+/// let f: zapier_embed::actions::OutputField = serde_json::from_value(serde_json::json!(
 ///     {"id": "ts", "title": "Timestamp", "sample": "1700000000.0001"})).unwrap();
 /// assert_eq!(f.id, "ts");
 /// ```
@@ -482,7 +484,7 @@ impl Actions {
     /// #     .start().await.unwrap();
     /// # let host = emulator.addr().to_string();
     /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// use zapier_embed::ActionType;
+    /// use zapier_embed::actions::ActionType;
     /// let writes = client.actions().list("slack", Some(ActionType::Write)).await?;
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
@@ -516,7 +518,7 @@ impl Actions {
     /// # let connect = client.connect_token("slack").await?;
     /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
     /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let action = client.actions().list("slack", Some(zapier_embed::ActionType::Write)).await?
+    /// # let action = client.actions().list("slack", Some(zapier_embed::actions::ActionType::Write)).await?
     /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
     /// let fields = client.actions().inputs(&action, Some(connection.id.as_str()), &serde_json::Map::new()).await?;
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
@@ -554,7 +556,7 @@ impl Actions {
     /// # let connect = client.connect_token("slack").await?;
     /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
     /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let action = client.actions().list("slack", Some(zapier_embed::ActionType::Write)).await?
+    /// # let action = client.actions().list("slack", Some(zapier_embed::actions::ActionType::Write)).await?
     /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
     /// let channels = client.actions().choices(&action, "channel", Some(connection.id.as_str()), &serde_json::Map::new(), 1).await?;
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
@@ -602,7 +604,7 @@ impl Actions {
     /// # let connect = client.connect_token("slack").await?;
     /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
     /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let action = client.actions().list("slack", Some(zapier_embed::ActionType::Write)).await?
+    /// # let action = client.actions().list("slack", Some(zapier_embed::actions::ActionType::Write)).await?
     /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
     /// let outputs = client.actions().outputs(&action, Some(connection.id.as_str()), &serde_json::Map::new()).await?;
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();

@@ -4,7 +4,15 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use zapier_embed_api::RequestCapture;
+pub use crate::env::{
+    ENV_ACCESS_TOKEN, ENV_API_URL, ENV_API_VARIANT, ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
+    ENV_EMULATOR_HOST,
+};
+pub use crate::limits::{
+    DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_MAX_SSE_EVENT_BYTES,
+};
+pub use zapier_embed_domain::ApiVariant;
 
 use crate::actions::Actions;
 use crate::auth::{ClientCredentials, StaticToken, TokenCache, TokenEndpoint, TokenSource};
@@ -16,33 +24,34 @@ use crate::messages::Messages;
 use crate::resolve::Resolver;
 use crate::retry::RetryPolicy;
 use crate::secrets::KnownSecrets;
+use crate::testing::RequestCapture;
 use crate::triggers::Triggers;
 use crate::wire::Api;
-use crate::{AccessToken, ApiVariant, ClientSecret, Error, InboxRef};
+use crate::{AccessToken, ClientSecret, Error, InboxRef};
 
 /// Default API base URL.
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_API_URL, "https://api.zapier.com");
+/// assert_eq!(zapier_embed::client::DEFAULT_API_URL, "https://api.zapier.com");
 /// ```
 pub const DEFAULT_API_URL: &str = "https://api.zapier.com";
 /// Default base URL of the OAuth token endpoint (`{auth_url}/oauth/token`).
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_AUTH_URL, "https://zapier.com");
+/// assert_eq!(zapier_embed::client::DEFAULT_AUTH_URL, "https://zapier.com");
 /// ```
 pub const DEFAULT_AUTH_URL: &str = "https://zapier.com";
 /// Default base URL of the Connect UI (`{connect_url}/to/{app}`).
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_CONNECT_URL, "https://connect.zapier.com");
+/// assert_eq!(zapier_embed::client::DEFAULT_CONNECT_URL, "https://connect.zapier.com");
 /// ```
 pub const DEFAULT_CONNECT_URL: &str = "https://connect.zapier.com";
 /// Default path prefix of the Trigger Inbox API (the guides' form; the published OpenAPI
 /// documents say `/trigger-inbox/v1`).
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_INBOX_PATH_PREFIX, "/trigger-inbox/api/v1");
+/// assert_eq!(zapier_embed::client::DEFAULT_INBOX_PATH_PREFIX, "/trigger-inbox/api/v1");
 /// ```
 pub const DEFAULT_INBOX_PATH_PREFIX: &str = "/trigger-inbox/api/v1";
 
@@ -170,7 +179,7 @@ impl Client {
     /// client's HTTP pool and configuration but with its own token cache and inbox caches.
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, Client, PartnerJwtExchange};
+    /// use zapier_embed::{auth::AccessToken, Client, auth::PartnerJwtExchange};
     ///
     /// let base = Client::builder().access_token("service-token").build()?;
     /// let for_user = |user: &'static str| {
@@ -385,7 +394,7 @@ impl fmt::Debug for Client {
 ///
 /// ```
 /// use std::time::Duration;
-/// use zapier_embed::{ApiVariant, Client, RetryPolicy};
+/// use zapier_embed::{ApiVariant, Client, retry::RetryPolicy};
 ///
 /// let client = Client::builder()
 ///     .api_url("https://api.zapier.com")
@@ -544,7 +553,7 @@ impl ClientBuilder {
     /// How failed attempts are retried (see [`crate::retry`] for the rule).
     ///
     /// ```
-    /// let b = zapier_embed::Client::builder().retry_policy(zapier_embed::RetryPolicy::no_retries());
+    /// let b = zapier_embed::Client::builder().retry_policy(zapier_embed::retry::RetryPolicy::no_retries());
     /// # let _ = b;
     /// ```
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
@@ -566,7 +575,7 @@ impl ClientBuilder {
     /// Where access tokens come from (replaces any earlier credentials).
     ///
     /// ```
-    /// use zapier_embed::{Client, ClientCredentials};
+    /// use zapier_embed::{Client, auth::ClientCredentials};
     /// let b = Client::builder().token_source(ClientCredentials::new("id", "secret").with_scope("external zap"));
     /// # let _ = b;
     /// ```
@@ -606,7 +615,8 @@ impl ClientBuilder {
     ///
     /// ```
     /// # async fn demo() -> zapier_embed::Result<()> {
-    /// use zapier_embed::{Client, RequestCapture};
+    /// use zapier_embed::Client;
+    /// use zapier_embed::testing::RequestCapture;
     /// let capture = RequestCapture::new();
     /// let client = Client::builder().access_token("t").capture(capture.clone()).build()?;
     /// let _ = client.inboxes().get(&"orders".parse().unwrap()).await;
@@ -644,7 +654,7 @@ impl ClientBuilder {
         self
     }
 
-    /// The most bytes of one server-sent event of [`Messages::events`](crate::Messages::events)
+    /// The most bytes of one server-sent event of [`Messages::events`](crate::messages::Messages::events)
     /// (its `data:` lines together, default 64 KiB). A larger event ends the stream with
     /// [`Error::LimitExceeded`](crate::Error::LimitExceeded). Zero is refused by
     /// [`build`](ClientBuilder::build).

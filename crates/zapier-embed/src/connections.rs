@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::call::Operation;
 use crate::paginate::{self, Position};
 use crate::retry::Idempotency;
-use crate::{Client, ConnectionId, Error, wire};
+pub use zapier_embed_domain::ConnectionId;
+
+use crate::{Client, Error, wire};
 
 /// Page size of connection listing (the API's default is 10).
 const PAGE_SIZE: u32 = 100;
@@ -23,7 +25,7 @@ const LIST: Operation = Operation {
 /// One of the user's connections to an app.
 ///
 /// ```
-/// use zapier_embed::Connection;
+/// use zapier_embed::connections::Connection;
 /// let c: Connection = serde_json::from_value(serde_json::json!({
 ///     "id": "019487c8-6b2a-7c1e-9f3d-2a1b0c4d5e6f",
 ///     "app": "81f613aa-c98a-4383-a5fc-195e68647217",
@@ -49,7 +51,7 @@ impl Connection {
     /// The id, as a subscription takes it.
     ///
     /// ```
-    /// # let c: zapier_embed::Connection = serde_json::from_value(serde_json::json!(
+    /// # let c: zapier_embed::connections::Connection = serde_json::from_value(serde_json::json!(
     /// #     {"id": "c1", "app": "a", "title": "t", "is_expired": false})).unwrap();
     /// let sub = zapier_embed::Subscription::new("slack", "new_message").with_connection(c.connection_id());
     /// # let _ = sub;

@@ -6,43 +6,43 @@ use crate::{ApiVariant, Error};
 /// A fixed access token.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_ACCESS_TOKEN, "ZAPIER_ACCESS_TOKEN");
+/// assert_eq!(zapier_embed::client::ENV_ACCESS_TOKEN, "ZAPIER_ACCESS_TOKEN");
 /// ```
 pub const ENV_ACCESS_TOKEN: &str = "ZAPIER_ACCESS_TOKEN";
 /// Client id of the client-credentials grant.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_CLIENT_ID, "ZAPIER_CLIENT_ID");
+/// assert_eq!(zapier_embed::client::ENV_CLIENT_ID, "ZAPIER_CLIENT_ID");
 /// ```
 pub const ENV_CLIENT_ID: &str = "ZAPIER_CLIENT_ID";
 /// Client secret of the client-credentials grant.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_CLIENT_SECRET, "ZAPIER_CLIENT_SECRET");
+/// assert_eq!(zapier_embed::client::ENV_CLIENT_SECRET, "ZAPIER_CLIENT_SECRET");
 /// ```
 pub const ENV_CLIENT_SECRET: &str = "ZAPIER_CLIENT_SECRET";
 /// API base URL.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_API_URL, "ZAPIER_API_URL");
+/// assert_eq!(zapier_embed::client::ENV_API_URL, "ZAPIER_API_URL");
 /// ```
 pub const ENV_API_URL: &str = "ZAPIER_API_URL";
 /// Token endpoint base URL.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_AUTH_URL, "ZAPIER_AUTH_URL");
+/// assert_eq!(zapier_embed::client::ENV_AUTH_URL, "ZAPIER_AUTH_URL");
 /// ```
 pub const ENV_AUTH_URL: &str = "ZAPIER_AUTH_URL";
 /// `host:port` (or URL) of an emulator; points every URL at it.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_EMULATOR_HOST, "ZAPIER_EMULATOR_HOST");
+/// assert_eq!(zapier_embed::client::ENV_EMULATOR_HOST, "ZAPIER_EMULATOR_HOST");
 /// ```
 pub const ENV_EMULATOR_HOST: &str = "ZAPIER_EMULATOR_HOST";
 /// `by-id` or `by-name`.
 ///
 /// ```
-/// assert_eq!(zapier_embed::ENV_API_VARIANT, "ZAPIER_API_VARIANT");
+/// assert_eq!(zapier_embed::client::ENV_API_VARIANT, "ZAPIER_API_VARIANT");
 /// ```
 pub const ENV_API_VARIANT: &str = "ZAPIER_API_VARIANT";
 

@@ -12,10 +12,12 @@ use crate::checks;
 use crate::paginate::{self, Position};
 use crate::retry::Idempotency;
 use crate::wire::{self, InboxQuery, Transition};
-use crate::{
-    ApiVariant, Client, Error, ErrorContext, FieldError, FieldProblem, Inbox, InboxName, InboxRef,
-    InboxStatus, Subscription,
+pub use zapier_embed_domain::{
+    Inbox, InboxAttributes, InboxName, InboxRef, InboxStatus, InvalidInboxName, PausedReason,
+    Subscription,
 };
+
+use crate::{ApiVariant, Client, Error, ErrorContext, FieldError, FieldProblem};
 
 /// The longest `notification_url` the API accepts.
 const MAX_NOTIFICATION_URL_CHARS: usize = 2048;
@@ -100,7 +102,7 @@ const WAIT: &str = "wait until active";
 /// Whether [`Inboxes::ensure`] found the inbox or created it.
 ///
 /// ```
-/// use zapier_embed::EnsureOutcome;
+/// use zapier_embed::inboxes::EnsureOutcome;
 /// assert_ne!(EnsureOutcome::Created, EnsureOutcome::Existing);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -129,7 +131,7 @@ pub enum EnsureOutcome {
 /// # let sub = zapier_embed::Subscription::new("slack", "channel_message")
 /// #     .with_connection(connection.connection_id())
 /// #     .with_input("channel", "C0123ABC456");
-/// use zapier_embed::EnsureOutcome;
+/// use zapier_embed::inboxes::EnsureOutcome;
 /// let ensured = client.inboxes().ensure("orders", &sub, None).await?;
 /// if ensured.outcome == EnsureOutcome::Created {
 ///     println!("created {}", ensured.inbox.id);
@@ -148,7 +150,7 @@ pub struct Ensured {
 /// Filters of [`Inboxes::list`].
 ///
 /// ```
-/// use zapier_embed::{InboxFilter, InboxStatus};
+/// use zapier_embed::{inboxes::InboxFilter, inboxes::InboxStatus};
 /// let filter = InboxFilter::new().status(InboxStatus::Paused).page_size(50);
 /// # let _ = filter;
 /// ```
@@ -163,7 +165,7 @@ impl InboxFilter {
     /// No filter: every inbox.
     ///
     /// ```
-    /// assert_eq!(zapier_embed::InboxFilter::new(), zapier_embed::InboxFilter::default());
+    /// assert_eq!(zapier_embed::inboxes::InboxFilter::new(), zapier_embed::inboxes::InboxFilter::default());
     /// ```
     pub fn new() -> Self {
         Self::default()
@@ -172,7 +174,7 @@ impl InboxFilter {
     /// Only inboxes in `status`.
     ///
     /// ```
-    /// let f = zapier_embed::InboxFilter::new().status(zapier_embed::InboxStatus::Active);
+    /// let f = zapier_embed::inboxes::InboxFilter::new().status(zapier_embed::inboxes::InboxStatus::Active);
     /// # let _ = f;
     /// ```
     pub fn status(mut self, status: InboxStatus) -> Self {
@@ -183,7 +185,7 @@ impl InboxFilter {
     /// Only the inbox named exactly `name`.
     ///
     /// ```
-    /// let f = zapier_embed::InboxFilter::new().name("orders");
+    /// let f = zapier_embed::inboxes::InboxFilter::new().name("orders");
     /// # let _ = f;
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -195,7 +197,7 @@ impl InboxFilter {
     /// [`Inboxes::list`] fail with [`Error::Validation`] naming `page_size` before any request.
     ///
     /// ```
-    /// let f = zapier_embed::InboxFilter::new().page_size(25);
+    /// let f = zapier_embed::inboxes::InboxFilter::new().page_size(25);
     /// # let _ = f;
     /// ```
     pub fn page_size(mut self, size: u32) -> Self {
@@ -369,7 +371,7 @@ impl Inboxes {
 
     /// Like [`ensure`](Inboxes::ensure), after checking the subscription's inputs against the
     /// trigger's input fields (fetched with
-    /// [`Triggers::input_fields`](crate::Triggers::input_fields)): required fields present,
+    /// [`Triggers::input_fields`](crate::triggers::Triggers::input_fields)): required fields present,
     /// values of the declared type, defaults filled in for missing optional fields. Bad inputs
     /// fail with [`Error::Validation`] naming every bad field, before the inbox request.
     ///
@@ -492,7 +494,7 @@ impl Inboxes {
     /// # let host = emulator.addr().to_string();
     /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
     /// use futures::TryStreamExt;
-    /// use zapier_embed::{InboxFilter, InboxStatus};
+    /// use zapier_embed::{inboxes::InboxFilter, inboxes::InboxStatus};
     /// let paused: Vec<_> = client
     ///     .inboxes()
     ///     .list(InboxFilter::new().status(InboxStatus::Paused))
@@ -629,7 +631,7 @@ impl Inboxes {
     /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
     /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
     /// let paused = client.inboxes().pause(&inbox).await?;
-    /// assert_eq!(paused.status, zapier_embed::InboxStatus::Paused);
+    /// assert_eq!(paused.status, zapier_embed::inboxes::InboxStatus::Paused);
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn pause(&self, inbox: &InboxRef) -> Result<Inbox, Error> {

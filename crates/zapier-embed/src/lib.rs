@@ -51,23 +51,28 @@
 //!
 //! # Modules of the API
 //!
-//! | area | entry point | what |
+//! One module per concept; the crate root re-exports only the types every user names.
+//!
+//! | module | entry point | what |
 //! |---|---|---|
-//! | client | [`Client`], [`ClientBuilder`] | configuration, `from_env`, one client per tenant |
-//! | tokens | [`TokenSource`], [`ClientCredentials`], [`PartnerJwtExchange`], [`StaticToken`], [`ConnectToken`] | refresh ahead of expiry, single flight, refresh-and-retry once |
-//! | connections | [`Client::connections`] | the user's app accounts |
-//! | triggers | [`Client::triggers`] | triggers of an app and their input fields |
-//! | inboxes | [`Client::inboxes`] | create, ensure, get, list, update, pause, resume, delete, wait until active |
-//! | messages | [`Client::messages`] | lease, ack / release in the fewest requests ([`AckReport`]), list, events |
-//! | actions | [`Client::actions`] | apps, actions, fields, run to completion |
-//! | retries | [`retry`] | the retry rule and [`RetryPolicy`] |
+//! | [`client`] | [`Client`], [`ClientBuilder`] | configuration, `from_env` and its variable names, defaults and read limits, one client per tenant |
+//! | [`auth`] | [`auth::TokenSource`], [`auth::ClientCredentials`], [`auth::PartnerJwtExchange`], [`auth::StaticToken`], [`auth::ConnectToken`] | refresh ahead of expiry, single flight, refresh-and-retry once |
+//! | [`connections`] | [`Client::connections`] | the user's app accounts |
+//! | [`triggers`] | [`Client::triggers`] | triggers of an app and their input fields |
+//! | [`inboxes`] | [`Client::inboxes`] | create, ensure, get, list, update, pause, resume, delete, wait until active |
+//! | [`messages`] | [`Client::messages`] | lease, ack / release in the fewest requests ([`messages::AckReport`]), list, events |
+//! | [`actions`] | [`Client::actions`] | apps, actions, fields, run to completion |
+//! | [`retry`] | [`retry::RetryPolicy`] | the retry rule |
+//! | [`error`] | [`Error`] | the error, its context and validation details |
+//! | `consumer` | `consumer::Consumer` | the consumer runtime (feature `consumer`; `webhook` adds a notification receiver) |
+//! | [`testing`] | [`testing::RequestCapture`] | record requests instead of sending them |
 //!
 //! # Errors
 //!
 //! Everything returns [`Error`], one `#[non_exhaustive]` enum with a variant per documented
 //! failure (`Unauthenticated`, `RateLimited { retry_after }`, `InboxPaused { reason, .. }`,
-//! `LeaseExpired`, `Validation { fields }`, …) and an [`ErrorContext`] naming the operation, the
-//! status and the server's detail. No error, `Debug` output or log line contains a token.
+//! `LeaseExpired`, `Validation { fields }`, …) and an [`error::ErrorContext`] naming the operation,
+//! the status and the server's detail. No error, `Debug` output or log line contains a token.
 //!
 //! # Observability
 //!
@@ -90,69 +95,46 @@
     )
 )]
 
-mod actions;
+pub mod actions;
 pub mod apply;
-mod auth;
+pub mod auth;
 mod call;
 mod checks;
-mod client;
-mod connections;
+pub mod client;
+pub mod connections;
+#[cfg(feature = "consumer")]
 pub mod consumer;
 mod env;
-mod inboxes;
+pub mod error;
+pub mod inboxes;
 mod limits;
-mod messages;
+pub mod messages;
 mod paginate;
 mod resolve;
 pub mod retry;
 mod secrets;
 mod sse;
-mod triggers;
+pub mod testing;
+pub mod triggers;
 mod wire;
 
-pub use actions::{
-    Action, ActionRunResult, ActionType, Actions, App, Choice, DEFAULT_RUN_TIMEOUT, OutputField,
-    RunHandle,
-};
-pub use auth::{
-    ClientCredentials, ConnectToken, ConnectUrl, PartnerJwtExchange, StaticToken, Token,
-    TokenEndpoint, TokenFuture, TokenSource,
-};
-pub use client::{
-    Client, ClientBuilder, DEFAULT_API_URL, DEFAULT_AUTH_URL, DEFAULT_CONNECT_URL,
-    DEFAULT_INBOX_PATH_PREFIX,
-};
-pub use connections::{Connection, Connections};
-pub use env::{
-    ENV_ACCESS_TOKEN, ENV_API_URL, ENV_API_VARIANT, ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
-    ENV_EMULATOR_HOST,
-};
-pub use inboxes::{EnsureOutcome, Ensured, InboxFilter, Inboxes};
-pub use limits::{
-    DEFAULT_MAX_ERROR_BODY_BYTES, DEFAULT_MAX_PAGES, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_MAX_SSE_EVENT_BYTES,
-};
-pub use messages::{AckOutcome, AckReport, InboxEvent, Messages};
-pub use retry::RetryPolicy;
-pub use triggers::{Trigger, Triggers};
+// The handful of types every user names (the quickstart's); everything else lives in its concept
+// module above. The public-API snapshot (`xtask/tests/snapshots/`) pins the whole surface.
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, Result};
+pub use zapier_embed_domain::{ApiVariant, InboxName, InboxRef, LeaseOptions, Subscription};
 
-pub use zapier_embed_api::{CapturedBody, CapturedRequest, RequestCapture};
-pub use zapier_embed_domain::{
-    AccessToken, AckHandle, ApiVariant, ClientSecret, ConnectionId, Error, ErrorContext,
-    FieldError, FieldFormat, FieldProblem, HydrationError, Inbox, InboxAttributes, InboxName,
-    InboxRef, InboxStatus, InputField, InvalidInboxName, Lease, LeaseLimit, LeaseOptions,
-    LeaseSeconds, LeasedMessage, LeasedUntilSource, MAX_IDS_PER_REQUEST, Message,
-    MessageAttributes, MessageId, MessageStatus, PausedReason, QUARANTINE_THRESHOLD, REDACTED,
-    RangeError, Result, RunError, RunErrorCode, RunStatus, Subscription, ValidationError,
-    ValueType, validate_inputs,
+// Crate-internal shorthands: the implementation names these by their root path.
+pub(crate) use auth::{AccessToken, ClientSecret};
+pub(crate) use zapier_embed_domain::{
+    AckPlan, AckRequest, AckResponse, ConnectionId, ErrorContext, FieldError, FieldProblem,
+    FlatInboxBody, Inbox, InputField, LeaseBody, LeaseBodyById, LeaseBodyByName, LeaseResponseBody,
+    Message, MessageId, NestedInboxBody, REDACTED, RunError, RunStatus, parse_retry_after,
 };
-
-/// Every domain type, for the rare user who needs one the crate root does not re-export (the
-/// wire-body helpers, the ack planner); depending on `zapier-embed-domain` is never needed.
-pub use zapier_embed_domain as domain;
-
-// Domain items used inside the crate but not re-exported at the root.
-use zapier_embed_domain::{
-    AckPlan, AckRequest, AckResponse, FlatInboxBody, LeaseBody, LeaseBodyById, LeaseBodyByName,
-    LeaseResponseBody, NestedInboxBody, parse_retry_after,
+#[cfg(feature = "consumer")]
+pub(crate) use {
+    messages::{AckOutcome, Messages},
+    zapier_embed_domain::{
+        AckHandle, InboxStatus, Lease, LeaseLimit, LeaseSeconds, LeasedMessage, PausedReason,
+    },
 };

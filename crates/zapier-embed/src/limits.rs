@@ -7,7 +7,7 @@
 /// 16 MiB, room for a page of 100 messages with large payloads.
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_MAX_RESPONSE_BYTES, 16 * 1024 * 1024);
+/// assert_eq!(zapier_embed::client::DEFAULT_MAX_RESPONSE_BYTES, 16 * 1024 * 1024);
 /// ```
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
@@ -15,7 +15,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// 64 KiB of an error answer are read (the rest is dropped; the error keeps its status).
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_MAX_ERROR_BODY_BYTES, 64 * 1024);
+/// assert_eq!(zapier_embed::client::DEFAULT_MAX_ERROR_BODY_BYTES, 64 * 1024);
 /// ```
 pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
@@ -23,7 +23,7 @@ pub const DEFAULT_MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 /// 64 KiB for one server-sent event (its `data:` lines together).
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_MAX_SSE_EVENT_BYTES, 64 * 1024);
+/// assert_eq!(zapier_embed::client::DEFAULT_MAX_SSE_EVENT_BYTES, 64 * 1024);
 /// ```
 pub const DEFAULT_MAX_SSE_EVENT_BYTES: usize = 64 * 1024;
 
@@ -31,7 +31,7 @@ pub const DEFAULT_MAX_SSE_EVENT_BYTES: usize = 64 * 1024;
 /// most 10 000 pages.
 ///
 /// ```
-/// assert_eq!(zapier_embed::DEFAULT_MAX_PAGES, 10_000);
+/// assert_eq!(zapier_embed::client::DEFAULT_MAX_PAGES, 10_000);
 /// ```
 pub const DEFAULT_MAX_PAGES: u32 = 10_000;
 

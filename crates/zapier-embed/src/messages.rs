@@ -13,10 +13,13 @@ use crate::paginate::{self, Position};
 use crate::retry::Idempotency;
 use crate::sse::Parser;
 use crate::wire::{self, EventBytes, Settle, Settled};
-use crate::{
-    AckHandle, AckPlan, AckRequest, Client, Error, FieldError, FieldProblem, InboxRef, Lease,
-    LeaseOptions, Message, MessageId,
+pub use zapier_embed_domain::{
+    AckHandle, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage, LeasedUntilSource,
+    MAX_IDS_PER_REQUEST, Message, MessageAttributes, MessageId, MessageStatus,
+    QUARANTINE_THRESHOLD,
 };
+
+use crate::{AckPlan, AckRequest, Client, Error, FieldError, FieldProblem, InboxRef};
 
 const LEASE_BY_ID: Operation = Operation {
     id: "lease_trigger_inbox_messages",
@@ -67,7 +70,7 @@ const EVENTS: Operation = Operation {
 /// What happened to one leased message in an ack or release call.
 ///
 /// ```
-/// use zapier_embed::AckOutcome;
+/// use zapier_embed::messages::AckOutcome;
 /// assert!(AckOutcome::Acked.is_settled());
 /// assert!(!AckOutcome::LeaseExpired.is_settled());
 /// ```
@@ -95,7 +98,7 @@ impl AckOutcome {
     /// Whether the ack or release took effect for this message.
     ///
     /// ```
-    /// assert!(zapier_embed::AckOutcome::Released.is_settled());
+    /// assert!(zapier_embed::messages::AckOutcome::Released.is_settled());
     /// ```
     pub fn is_settled(self) -> bool {
         matches!(self, AckOutcome::Acked | AckOutcome::Released)
@@ -143,7 +146,7 @@ impl AckReport {
     /// Every handle with its outcome.
     ///
     /// ```
-    /// assert!(zapier_embed::AckReport::default().outcomes().is_empty());
+    /// assert!(zapier_embed::messages::AckReport::default().outcomes().is_empty());
     /// ```
     pub fn outcomes(&self) -> &[(AckHandle, AckOutcome)] {
         &self.outcomes
@@ -152,7 +155,7 @@ impl AckReport {
     /// The outcome for one handle, if it was part of the call.
     ///
     /// ```
-    /// # use zapier_embed::{AckHandle, AckReport, InboxName};
+    /// # use zapier_embed::{messages::AckHandle, messages::AckReport, InboxName};
     /// let h = AckHandle::ByName { inbox: InboxName::new("o").unwrap(), lease_token: "t".into() };
     /// assert_eq!(AckReport::default().outcome(&h), None);
     /// ```
@@ -166,7 +169,7 @@ impl AckReport {
     /// How many ack / release requests were sent (retries of one request not counted).
     ///
     /// ```
-    /// assert_eq!(zapier_embed::AckReport::default().requests(), 0);
+    /// assert_eq!(zapier_embed::messages::AckReport::default().requests(), 0);
     /// ```
     pub fn requests(&self) -> usize {
         self.requests
@@ -175,7 +178,7 @@ impl AckReport {
     /// How many messages were acked or released.
     ///
     /// ```
-    /// assert_eq!(zapier_embed::AckReport::default().settled(), 0);
+    /// assert_eq!(zapier_embed::messages::AckReport::default().settled(), 0);
     /// ```
     pub fn settled(&self) -> usize {
         self.outcomes.iter().filter(|(_, o)| o.is_settled()).count()
@@ -184,7 +187,7 @@ impl AckReport {
     /// The handles whose lease had expired (their messages will be redelivered).
     ///
     /// ```
-    /// assert_eq!(zapier_embed::AckReport::default().lease_expired().count(), 0);
+    /// assert_eq!(zapier_embed::messages::AckReport::default().lease_expired().count(), 0);
     /// ```
     pub fn lease_expired(&self) -> impl Iterator<Item = &AckHandle> {
         self.outcomes
@@ -196,7 +199,7 @@ impl AckReport {
     /// Whether every handle was acked or released.
     ///
     /// ```
-    /// assert!(zapier_embed::AckReport::default().is_complete());
+    /// assert!(zapier_embed::messages::AckReport::default().is_complete());
     /// ```
     pub fn is_complete(&self) -> bool {
         self.outcomes.iter().all(|(_, o)| o.is_settled())
@@ -207,7 +210,7 @@ impl AckReport {
 /// coalesced into this frame. It carries no message content: lease to get it.
 ///
 /// ```
-/// let event: zapier_embed::InboxEvent =
+/// let event: zapier_embed::messages::InboxEvent =
 ///     serde_json::from_str(r#"{"inbox_id":"01960a3e-4d5f-7b8e-9c0a-1b2c3d4e5f6a","count":2}"#).unwrap();
 /// assert_eq!(event.count, 2);
 /// ```
@@ -248,7 +251,7 @@ fn one() -> u32 {
 /// # client.inboxes().wait_until_active(&"my-slack-inbox".parse().unwrap(), std::time::Duration::from_secs(5)).await?;
 /// # emulator.emulator().emit(serde_json::from_value(serde_json::json!({"app": "slack", "action": "channel_message",
 /// #     "payload": {"text": "hi"}, "count": 2})).unwrap()).unwrap();
-/// use zapier_embed::{InboxRef, LeaseOptions, LeaseSeconds};
+/// use zapier_embed::{InboxRef, LeaseOptions, messages::LeaseSeconds};
 ///
 /// let messages = client.messages(InboxRef::name("my-slack-inbox").unwrap());
 /// let lease = messages
@@ -273,6 +276,7 @@ impl Messages {
     }
 
     /// The client whose token and variant this handle uses.
+    #[cfg(feature = "consumer")]
     pub(crate) fn client(&self) -> &Client {
         &self.client
     }
@@ -634,7 +638,7 @@ impl Messages {
     /// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
     /// # let messages = client.messages(inbox.clone());
     /// use futures::TryStreamExt;
-    /// use zapier_embed::MessageStatus;
+    /// use zapier_embed::messages::MessageStatus;
     /// let quarantined: Vec<_> = messages
     ///     .list()
     ///     .try_filter(|m| futures::future::ready(m.status == MessageStatus::Quarantined))
@@ -702,7 +706,7 @@ impl Messages {
     /// (`GET /inboxes/{name}/`) and the same by-id path is used.
     ///
     /// ```
-    /// # async fn demo(messages: zapier_embed::Messages) -> zapier_embed::Result<()> {
+    /// # async fn demo(messages: zapier_embed::messages::Messages) -> zapier_embed::Result<()> {
     /// use futures::StreamExt;
     /// let mut events = Box::pin(messages.events());
     /// while let Some(event) = events.next().await {

@@ -38,7 +38,7 @@ use crate::Error;
 ///
 /// ```
 /// use std::time::Duration;
-/// use zapier_embed::RetryPolicy;
+/// use zapier_embed::retry::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
 ///     .with_max_attempts(5)
@@ -62,7 +62,7 @@ impl Default for RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// let policy = RetryPolicy::default();
     /// assert_eq!(policy.max_attempts(), 4);
     /// assert_eq!(policy.max_retry_after(), Duration::from_secs(60));
@@ -81,7 +81,7 @@ impl RetryPolicy {
     /// A policy that never retries (the token refresh-and-retry-once still applies).
     ///
     /// ```
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// assert_eq!(RetryPolicy::no_retries().max_attempts(), 1);
     /// ```
     pub fn no_retries() -> Self {
@@ -94,7 +94,7 @@ impl RetryPolicy {
     /// Sets the total number of attempts, the first one included (at least 1).
     ///
     /// ```
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
     /// ```
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
@@ -106,7 +106,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// let p = RetryPolicy::default().with_initial_backoff(Duration::from_millis(50));
     /// assert_eq!(p.initial_backoff(), Duration::from_millis(50));
     /// ```
@@ -119,7 +119,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// let p = RetryPolicy::default().with_max_backoff(Duration::from_secs(5));
     /// assert_eq!(p.max_backoff(), Duration::from_secs(5));
     /// ```
@@ -133,7 +133,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// let p = RetryPolicy::default().with_max_retry_after(Duration::ZERO);
     /// assert_eq!(p.max_retry_after(), Duration::ZERO);
     /// ```
@@ -145,7 +145,7 @@ impl RetryPolicy {
     /// The total number of attempts.
     ///
     /// ```
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// assert_eq!(RetryPolicy::default().max_attempts(), 4);
     /// ```
     pub fn max_attempts(&self) -> u32 {
@@ -156,7 +156,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// assert_eq!(RetryPolicy::default().initial_backoff(), Duration::from_millis(200));
     /// ```
     pub fn initial_backoff(&self) -> Duration {
@@ -167,7 +167,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// assert_eq!(RetryPolicy::default().max_backoff(), Duration::from_secs(20));
     /// ```
     pub fn max_backoff(&self) -> Duration {
@@ -178,7 +178,7 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::RetryPolicy;
+    /// use zapier_embed::retry::RetryPolicy;
     /// assert_eq!(RetryPolicy::default().max_retry_after(), Duration::from_secs(60));
     /// ```
     pub fn max_retry_after(&self) -> Duration {

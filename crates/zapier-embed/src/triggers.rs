@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::call::Operation;
 use crate::retry::Idempotency;
-use crate::{Client, ConnectionId, Error, InputField, wire};
+pub use zapier_embed_domain::{FieldFormat, InputField, ValueType, validate_inputs};
+
+use crate::{Client, ConnectionId, Error, wire};
 
 const LIST: Operation = Operation {
     id: "list_triggers",
@@ -20,7 +22,7 @@ const INPUT_FIELDS: Operation = Operation {
 /// A trigger an inbox can subscribe to.
 ///
 /// ```
-/// let t: zapier_embed::Trigger = serde_json::from_value(serde_json::json!({
+/// let t: zapier_embed::triggers::Trigger = serde_json::from_value(serde_json::json!({
 ///     "key": "channel_message", "title": "New Message Posted to Channel",
 ///     "description": null, "app_key": "SlackCLIAPI"
 /// })).unwrap();
@@ -95,7 +97,7 @@ impl Triggers {
     ///
     /// Check inputs against the fields with
     /// [`Subscription::validated`](crate::Subscription::validated), or let
-    /// [`Inboxes::ensure_validated`](crate::Inboxes::ensure_validated) do it.
+    /// [`Inboxes::ensure_validated`](crate::inboxes::Inboxes::ensure_validated) do it.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {

@@ -130,7 +130,7 @@ impl Api {
             state = state.with_bearer(SecretString::from(token.expose_secret().to_owned()));
         }
         if let Some(capture) = &self.transport.config.capture {
-            state = state.with_capture(capture.clone());
+            state = state.with_capture(capture.generated());
         }
         state
     }

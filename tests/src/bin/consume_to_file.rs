@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{Consumer, Received};
-use zapier_embed::{Client, InboxRef, LeaseSeconds};
+use zapier_embed::{Client, InboxRef, messages::LeaseSeconds};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

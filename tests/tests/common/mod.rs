@@ -9,8 +9,8 @@ use httpmock::{HttpMockRequest, HttpMockResponse, MockServer};
 use serde::Serialize;
 use serde_json::{Value, json};
 use zapier_embed::{
-    ApiVariant, Client, ClientBuilder, InboxName, InboxRef, RequestCapture, RetryPolicy,
-    Subscription,
+    ApiVariant, Client, ClientBuilder, InboxName, InboxRef, Subscription, retry::RetryPolicy,
+    testing::RequestCapture,
 };
 
 /// Snapshots land in `tests/snapshots/` (the path is relative to the test file), named without

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use serde_json::json;
 use zapier_embed::{
-    ApiVariant, Client, ClientBuilder, Connection, InboxRef, RetryPolicy, Subscription,
+    ApiVariant, Client, ClientBuilder, InboxRef, Subscription, connections::Connection,
+    retry::RetryPolicy,
 };
 use zapier_embed_emulator::models::control::{EmitRequest, StatsSnapshot};
 use zapier_embed_emulator::{Emulator, EmulatorHandle};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use zapier_embed::{DEFAULT_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET};
+use zapier_embed::client::{DEFAULT_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET};
 use zapier_embed_conformance::{
     ActionRunSpec, Control, Credentials, Filter, Report, Suite, Target, Variant,
 };

@@ -10,7 +10,10 @@ use clap::Args;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received};
-use zapier_embed::{ENV_ACCESS_TOKEN, ENV_CLIENT_SECRET, InboxRef, LeaseSeconds, LeasedMessage};
+use zapier_embed::{
+    InboxRef, client::ENV_ACCESS_TOKEN, client::ENV_CLIENT_SECRET, messages::LeaseSeconds,
+    messages::LeasedMessage,
+};
 
 use super::process_group::Groups;
 use crate::args;

@@ -5,8 +5,9 @@ use futures::{StreamExt, TryStreamExt};
 use serde::Serialize;
 use uuid::Uuid;
 use zapier_embed::{
-    AckHandle, AckOutcome, AckReport, ApiVariant, Client, InboxName, InboxRef, LeaseLimit,
-    LeaseOptions, LeaseSeconds, LeasedMessage, Message, MessageId,
+    ApiVariant, Client, InboxName, InboxRef, LeaseOptions, messages::AckHandle,
+    messages::AckOutcome, messages::AckReport, messages::LeaseLimit, messages::LeaseSeconds,
+    messages::LeasedMessage, messages::Message, messages::MessageId,
 };
 
 use crate::args;

@@ -1,7 +1,7 @@
 //! `zembed triggers ...`: the triggers of an app and the input fields of one trigger.
 
 use clap::{Args, Subcommand};
-use zapier_embed::ConnectionId;
+use zapier_embed::connections::ConnectionId;
 
 use crate::args;
 use crate::config::GlobalArgs;

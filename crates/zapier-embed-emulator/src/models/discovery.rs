@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// A trigger of an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Trigger {
+pub(crate) struct Trigger {
     /// Stable key; pass as `action` / `action_key`.
     pub key: String,
     /// Title.
@@ -18,14 +18,14 @@ pub struct Trigger {
 
 /// `{"results":[Trigger]}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TriggerList {
+pub(crate) struct TriggerList {
     /// Triggers.
     pub results: Vec<Trigger>,
 }
 
 /// An input field of a trigger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TriggerInputField {
+pub(crate) struct TriggerInputField {
     /// Key in `inputs`.
     pub key: String,
     /// Label.
@@ -46,7 +46,7 @@ pub struct TriggerInputField {
 
 /// `{"results":[TriggerInputField]}`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct TriggerInputFieldList {
+pub(crate) struct TriggerInputFieldList {
     /// Fields.
     pub results: Vec<TriggerInputField>,
 }
@@ -54,7 +54,7 @@ pub struct TriggerInputFieldList {
 /// Query of `/triggers/`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct TriggersQuery {
+pub(crate) struct TriggersQuery {
     /// App slug or key.
     pub app: String,
 }
@@ -62,7 +62,7 @@ pub struct TriggersQuery {
 /// Query of `/trigger-input-fields/`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct TriggerInputFieldsQuery {
+pub(crate) struct TriggerInputFieldsQuery {
     /// App slug or key.
     pub app: String,
     /// Trigger key.

@@ -10,7 +10,7 @@ use crate::queue::{MessageStatus, StoredMessage};
 /// Why an inbox is paused or failed to initialise (`PausedReasonEnum`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum PausedReason {
+pub(crate) enum PausedReason {
     /// Paused through the API.
     User,
     /// The connection's credentials are expired or invalid.
@@ -34,7 +34,7 @@ pub enum PausedReason {
 /// A connection reference: UUID string, legacy integer, or null for connection-less triggers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
-pub enum ConnectionId {
+pub(crate) enum ConnectionId {
     /// UUID (or any string id).
     Text(String),
     /// Legacy numeric id.
@@ -43,7 +43,7 @@ pub enum ConnectionId {
 
 impl ConnectionId {
     /// The id as text, for lookups and comparisons.
-    pub fn as_text(&self) -> String {
+    pub(crate) fn as_text(&self) -> String {
         match self {
             ConnectionId::Text(s) => s.clone(),
             ConnectionId::Number(n) => n.to_string(),
@@ -53,7 +53,7 @@ impl ConnectionId {
 
 /// What an inbox subscribes to (`TriggerSubscription`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TriggerSubscription {
+pub(crate) struct TriggerSubscription {
     /// App: `SlackCLIAPI@1.0.0`, `SlackCLIAPI`, `SlackCLIAPI@latest` or slug `slack`; stored and
     /// returned fully versioned.
     pub app_key: String,
@@ -69,7 +69,7 @@ pub struct TriggerSubscription {
 
 /// An inbox (`Inbox`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Inbox {
+pub(crate) struct Inbox {
     /// Inbox id.
     pub id: Uuid,
     /// Creation time.
@@ -100,7 +100,7 @@ pub struct Inbox {
     dead_code,
     reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
 )]
-pub struct InboxCreate {
+pub(crate) struct InboxCreate {
     /// Read-only; accepted and ignored (the spec reuses the response model as request).
     #[serde(default)]
     #[schema(read_only)]
@@ -145,7 +145,7 @@ pub struct InboxCreate {
     dead_code,
     reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
 )]
-pub struct InboxEnsure {
+pub(crate) struct InboxEnsure {
     /// Read-only; accepted and ignored (the spec reuses the response model as request).
     #[serde(default)]
     #[schema(read_only)]
@@ -186,7 +186,7 @@ pub struct InboxEnsure {
 
 /// Body of `PATCH /inboxes/{id}` (`PatchedInboxPatch`); only `notification_url` is updatable.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct PatchedInboxPatch {
+pub(crate) struct PatchedInboxPatch {
     /// New URL, or null to clear; absent leaves it unchanged.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, format = "uri", max_length = 2048, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+")]
@@ -202,7 +202,7 @@ fn double_option<'de, D: serde::Deserializer<'de>>(
 
 /// Offset-paginated inbox list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PaginatedInboxList {
+pub(crate) struct PaginatedInboxList {
     /// Total matching inboxes across pages.
     pub count: u64,
     /// Absolute URL of the next page.
@@ -219,7 +219,7 @@ pub struct PaginatedInboxList {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[schema(as = StatusEnum)]
-pub enum StatusEnum {
+pub(crate) enum StatusEnum {
     /// Leasable.
     Available,
     /// Leased.
@@ -243,7 +243,7 @@ impl From<MessageStatus> for StatusEnum {
 
 /// Per-message delivery attributes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct MessageAttributes {
+pub(crate) struct MessageAttributes {
     /// Times leased; at 5 a returning message is quarantined.
     pub lease_count: u32,
     /// Hydration error, if any.
@@ -255,7 +255,7 @@ pub struct MessageAttributes {
 
 /// A message without payload (listing, ack/release results).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct Message {
+pub(crate) struct Message {
     /// Message id.
     pub id: Uuid,
     /// When it was queued.
@@ -288,7 +288,7 @@ fn attributes(m: &StoredMessage) -> MessageAttributes {
 
 /// A leased message, with its payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct LeasedMessage {
+pub(crate) struct LeasedMessage {
     /// Message id.
     pub id: Uuid,
     /// When it was queued.
@@ -321,7 +321,7 @@ impl From<&StoredMessage> for LeasedMessage {
 
 /// Cursor-paginated message list (no payloads).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct PaginatedMessageList {
+pub(crate) struct PaginatedMessageList {
     /// Absolute URL of the next page.
     #[schema(required = true)]
     pub next: Option<String>,
@@ -334,7 +334,7 @@ pub struct PaginatedMessageList {
 
 /// Body of a variant-A lease (all optional).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct LeaseRequest {
+pub(crate) struct LeaseRequest {
     /// Seconds to hold the lease (1..=3600, default 300).
     #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 3600, default = 300)]
@@ -347,7 +347,7 @@ pub struct LeaseRequest {
 
 /// Inbox state reported with a lease.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct InboxAttributes {
+pub(crate) struct InboxAttributes {
     /// Inbox status at the time of the call.
     pub status: String,
     /// Pause reason, if paused.
@@ -357,7 +357,7 @@ pub struct InboxAttributes {
 
 /// Variant-A lease result (`200` with nulls when nothing is available, `201` otherwise).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LeaseResponse {
+pub(crate) struct LeaseResponse {
     /// Lease id for ack/release.
     #[schema(required = true)]
     pub lease_id: Option<Uuid>,
@@ -372,7 +372,7 @@ pub struct LeaseResponse {
 
 /// Inbox state in the lease 409.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct LeaseConflictAttributes {
+pub(crate) struct LeaseConflictAttributes {
     /// `paused`.
     pub status: String,
     /// Why.
@@ -385,7 +385,7 @@ pub struct LeaseConflictAttributes {
 
 /// The lease 409: the inbox is paused and fully drained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct LeaseConflictResponse {
+pub(crate) struct LeaseConflictResponse {
     /// `Inbox is paused and fully drained.`
     pub detail: String,
     /// Inbox state.
@@ -394,7 +394,7 @@ pub struct LeaseConflictResponse {
 
 /// Body of a variant-A ack.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct AckRequest {
+pub(crate) struct AckRequest {
     /// The lease.
     pub lease_id: Uuid,
     /// Subset of the lease (1..=100 ids); absent = the whole lease.
@@ -405,7 +405,7 @@ pub struct AckRequest {
 
 /// Body of a variant-A release.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct ReleaseRequest {
+pub(crate) struct ReleaseRequest {
     /// The lease.
     pub lease_id: Uuid,
     /// Subset of the lease (1..=100 ids); absent = the whole lease.
@@ -416,7 +416,7 @@ pub struct ReleaseRequest {
 
 /// Ack result (`201` when something was acked, else `200` with a null id).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AckResponse {
+pub(crate) struct AckResponse {
     /// Id of this acknowledgement.
     #[schema(required = true)]
     pub acked_id: Option<Uuid>,
@@ -426,7 +426,7 @@ pub struct AckResponse {
 
 /// Release result (`201` when something was released, else `200` with a null id).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ReleaseResponse {
+pub(crate) struct ReleaseResponse {
     /// Id of this release.
     #[schema(required = true)]
     pub released_id: Option<Uuid>,
@@ -436,7 +436,7 @@ pub struct ReleaseResponse {
 
 /// One SSE `data:` frame of `GET .../events`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct InboxEventFrame {
+pub(crate) struct InboxEventFrame {
     /// The inbox (lowercase UUID).
     pub inbox_id: Uuid,
     /// Messages signalled by this frame (≥ 1).
@@ -445,7 +445,7 @@ pub struct InboxEventFrame {
 
 /// Body POSTed to `notification_url` (`messageAvailable`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct MessageAvailableNotification {
+pub(crate) struct MessageAvailableNotification {
     /// The inbox.
     pub inbox_id: Uuid,
     /// New messages.

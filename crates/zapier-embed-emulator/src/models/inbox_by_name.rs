@@ -10,7 +10,7 @@ use crate::queue::StoredMessage;
 
 /// Flat body of `PUT /inboxes/{name}/` (upsert by name).
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct InboxUpsert {
+pub(crate) struct InboxUpsert {
     /// App slug or key (`slack`, `SlackCLIAPI`, ...).
     pub app: String,
     /// Trigger key.
@@ -34,7 +34,7 @@ pub struct InboxUpsert {
 
 /// Body of a variant-B lease (all optional).
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct LeaseByNameRequest {
+pub(crate) struct LeaseByNameRequest {
     /// Seconds to hold the lease (1..=3600, default 30).
     #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 3600, default = 30)]
@@ -47,7 +47,7 @@ pub struct LeaseByNameRequest {
 
 /// A leased message carrying its own `lease_token`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct TokenLeasedMessage {
+pub(crate) struct TokenLeasedMessage {
     /// Message id.
     pub id: Uuid,
     /// When it was queued.
@@ -66,7 +66,7 @@ pub struct TokenLeasedMessage {
 
 impl TokenLeasedMessage {
     /// Builds the wire form of a message leased under `lease_id`.
-    pub fn new(m: &StoredMessage, lease_id: Uuid) -> Self {
+    pub(crate) fn new(m: &StoredMessage, lease_id: Uuid) -> Self {
         TokenLeasedMessage {
             id: m.id,
             created_at: iso(m.created_at),
@@ -88,14 +88,14 @@ impl TokenLeasedMessage {
 
 /// Variant-B lease result: `{"results":[...]}` only.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct LeaseByNameResponse {
+pub(crate) struct LeaseByNameResponse {
     /// Leased messages.
     pub results: Vec<TokenLeasedMessage>,
 }
 
 /// Body of a variant-B ack or release.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct LeaseTokensRequest {
+pub(crate) struct LeaseTokensRequest {
     /// Tokens from the lease response (1..=100).
     #[schema(min_items = 1, max_items = 100)]
     pub lease_tokens: Vec<String>,
@@ -103,12 +103,12 @@ pub struct LeaseTokensRequest {
 
 /// Encodes a lease token: `lt_` + lease id + message id (hex). Opaque to clients; it lets the
 /// emulator find the lease and the message without a token table.
-pub fn encode_lease_token(lease_id: Uuid, message_id: Uuid) -> String {
+pub(crate) fn encode_lease_token(lease_id: Uuid, message_id: Uuid) -> String {
     format!("lt_{}{}", lease_id.simple(), message_id.simple())
 }
 
 /// Decodes [`encode_lease_token`]; `None` for anything malformed.
-pub fn decode_lease_token(token: &str) -> Option<(Uuid, Uuid)> {
+pub(crate) fn decode_lease_token(token: &str) -> Option<(Uuid, Uuid)> {
     let hex = token.strip_prefix("lt_")?;
     if hex.len() != 64 || !hex.is_ascii() {
         return None;

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
     dead_code,
     reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
 )]
-pub struct TokenForm {
+pub(crate) struct TokenForm {
     /// `client_credentials` or `urn:ietf:params:oauth:grant-type:token-exchange`.
     pub grant_type: String,
     /// Client id (or HTTP Basic).
@@ -40,7 +40,7 @@ pub struct TokenForm {
 
 /// Token endpoint success body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct TokenResponse {
+pub(crate) struct TokenResponse {
     /// The token.
     pub access_token: String,
     /// `Bearer`.
@@ -62,7 +62,7 @@ pub struct TokenResponse {
     dead_code,
     reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
 )]
-pub struct ConnectQuery {
+pub(crate) struct ConnectQuery {
     /// The single-use connect token.
     #[serde(default)]
     pub token: Option<String>,
@@ -83,7 +83,7 @@ pub struct ConnectQuery {
 /// The Connect UI form (`POST /to/{app}`, `application/x-www-form-urlencoded`): the user's
 /// decision, with what the page carried over from its query and its opener.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct ConnectDecisionForm {
+pub(crate) struct ConnectDecisionForm {
     /// The single-use connect token (it decides the user).
     pub token: String,
     /// `authorize` or `cancel`.
@@ -106,7 +106,7 @@ pub struct ConnectDecisionForm {
 /// The popup's `postMessage` after a connection was created, also the JSON answer of
 /// `POST /to/{app}` to a scripted client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ConnectResult {
+pub(crate) struct ConnectResult {
     /// `authenticationSuccess`.
     #[serde(rename = "type")]
     pub kind: String,

@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 /// Pagination links.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Links {
+pub(crate) struct Links {
     /// Next page URL.
     #[schema(required = true)]
     pub next: Option<String>,
@@ -16,7 +16,7 @@ pub struct Links {
 
 /// Offset pagination metadata.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct BaseMeta {
+pub(crate) struct BaseMeta {
     /// Total items.
     pub count: u64,
     /// Page size.
@@ -28,7 +28,7 @@ pub struct BaseMeta {
 
 /// A user's connection to an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Authentication {
+pub(crate) struct Authentication {
     /// `authentication`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -44,7 +44,7 @@ pub struct Authentication {
 
 /// `GET /v2/authentications` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AuthenticationResponse {
+pub(crate) struct AuthenticationResponse {
     /// Links.
     pub links: Links,
     /// Paging.
@@ -55,7 +55,7 @@ pub struct AuthenticationResponse {
 
 /// Image URLs of an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AppImages {
+pub(crate) struct AppImages {
     /// 16 px.
     pub url_16x16: String,
     /// 32 px.
@@ -68,14 +68,14 @@ pub struct AppImages {
 
 /// A category reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AppCategory {
+pub(crate) struct AppCategory {
     /// Category slug.
     pub slug: String,
 }
 
 /// Links of an app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AppLinks {
+pub(crate) struct AppLinks {
     /// Connect UI URL for a new connection.
     pub connect_new_authentication: String,
 }
@@ -83,7 +83,7 @@ pub struct AppLinks {
 /// An app (`Apps`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = Apps)]
-pub struct Apps {
+pub(crate) struct Apps {
     /// App id (UUID).
     pub id: String,
     /// Versionless key.
@@ -112,7 +112,7 @@ pub struct Apps {
 
 /// `GET /v2/apps` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ExpandedAppsResponse {
+pub(crate) struct ExpandedAppsResponse {
     /// Apps.
     pub data: Vec<Apps>,
     /// Paging.
@@ -123,7 +123,7 @@ pub struct ExpandedAppsResponse {
 
 /// An action of an app. `id` is fresh on every lookup; `key` is stable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Action {
+pub(crate) struct Action {
     /// Single-use id for one action run.
     pub id: String,
     /// Stable key.
@@ -145,7 +145,7 @@ pub struct Action {
 
 /// `GET /v2/actions` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ActionsResponse {
+pub(crate) struct ActionsResponse {
     /// Links.
     pub links: Links,
     /// Paging.
@@ -160,7 +160,7 @@ pub struct ActionsResponse {
     dead_code,
     reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
 )]
-pub struct FieldsParams {
+pub(crate) struct FieldsParams {
     /// Connection id, or null for connection-less apps.
     pub authentication: Option<String>,
     /// Inputs collected so far.
@@ -174,14 +174,14 @@ pub struct FieldsParams {
 
 /// `{"data": FieldsParams}` body of inputs/choices/outputs.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct FieldsRequest {
+pub(crate) struct FieldsRequest {
     /// Parameters.
     pub data: FieldsParams,
 }
 
 /// An input field (`InputField`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct InputField {
+pub(crate) struct InputField {
     /// `input_field`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -211,7 +211,7 @@ pub struct InputField {
 
 /// `POST /v2/actions/{action_id}/inputs` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct InputFieldsResponse {
+pub(crate) struct InputFieldsResponse {
     /// Links.
     pub links: Links,
     /// Paging.
@@ -222,7 +222,7 @@ pub struct InputFieldsResponse {
 
 /// A choice of a `SELECT` field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Choice {
+pub(crate) struct Choice {
     /// Choice id.
     pub id: String,
     /// `choice`.
@@ -237,14 +237,14 @@ pub struct Choice {
 
 /// Choice paging.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct Meta {
+pub(crate) struct Meta {
     /// Page number.
     pub page: u64,
 }
 
 /// `POST .../choices` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ChoiceResponse {
+pub(crate) struct ChoiceResponse {
     /// Choices.
     pub data: Vec<Choice>,
     /// Links.
@@ -255,7 +255,7 @@ pub struct ChoiceResponse {
 
 /// An output field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct OutputField {
+pub(crate) struct OutputField {
     /// `output_field`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -270,7 +270,7 @@ pub struct OutputField {
 
 /// `POST .../outputs` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct OutputFieldsResponse {
+pub(crate) struct OutputFieldsResponse {
     /// Links.
     pub links: Links,
     /// Paging.
@@ -281,7 +281,7 @@ pub struct OutputFieldsResponse {
 
 /// Parameters of an action run.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct RunActionParams {
+pub(crate) struct RunActionParams {
     /// A fresh action id from `GET /v2/actions` (single use).
     pub action: String,
     /// Connection id, or null for connection-less apps.
@@ -296,14 +296,14 @@ pub struct RunActionParams {
 
 /// `POST /v2/action-runs` body.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
-pub struct RunActionRequest {
+pub(crate) struct RunActionRequest {
     /// Parameters.
     pub data: RunActionParams,
 }
 
 /// Created run reference.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct RunReference {
+pub(crate) struct RunReference {
     /// `run`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -313,14 +313,14 @@ pub struct RunReference {
 
 /// `POST /v2/action-runs` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct RunActionResponse {
+pub(crate) struct RunActionResponse {
     /// The run.
     pub data: RunReference,
 }
 
 /// A typed action-run error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct ActionRunError {
+pub(crate) struct ActionRunError {
     /// `user`, `authentication`, `partner`, `system`, `throttled`, ...
     pub code: String,
     /// Summary.
@@ -337,7 +337,7 @@ pub struct ActionRunError {
 
 /// A run's state.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ActionRun {
+pub(crate) struct ActionRun {
     /// `run`.
     #[serde(rename = "type")]
     pub kind: String,
@@ -354,7 +354,7 @@ pub struct ActionRun {
 
 /// `GET /v2/action-runs/{id}` result.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ActionRunResponse {
+pub(crate) struct ActionRunResponse {
     /// The run.
     pub data: ActionRun,
 }
@@ -362,7 +362,7 @@ pub struct ActionRunResponse {
 /// Query of `GET /v2/authentications`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct AuthenticationsQuery {
+pub(crate) struct AuthenticationsQuery {
     /// App: UUID, key or slug.
     pub app: String,
     /// Page size (1..=100, default 10).
@@ -378,7 +378,7 @@ pub struct AuthenticationsQuery {
 /// Query of `GET /v2/apps`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct AppsQuery {
+pub(crate) struct AppsQuery {
     /// Partial, case-insensitive title search.
     #[serde(default)]
     pub query: Option<String>,
@@ -401,7 +401,7 @@ pub struct AppsQuery {
 /// Query of `GET /v2/actions`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ActionsQuery {
+pub(crate) struct ActionsQuery {
     /// App: UUID, key or slug.
     pub app: String,
     /// `READ`, `WRITE`, `SEARCH`, ...
@@ -412,7 +412,7 @@ pub struct ActionsQuery {
 /// Query of `POST .../choices`.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ChoicesQuery {
+pub(crate) struct ChoicesQuery {
     /// Page (default "1"): a positive integer, as text.
     #[serde(default)]
     #[param(pattern = "^[1-9][0-9]{0,8}$")]

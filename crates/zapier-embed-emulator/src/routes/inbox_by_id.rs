@@ -50,7 +50,7 @@ const STATUSES: [&str; 5] = [
 /// Query of the inbox listings.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct InboxListQuery {
+pub(crate) struct InboxListQuery {
     /// Page size (1..=1000, default 100).
     #[serde(default)]
     #[param(minimum = 1, maximum = 1000)]
@@ -74,7 +74,7 @@ pub struct InboxListQuery {
 /// Query of the message listings.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct MessageListQuery {
+pub(crate) struct MessageListQuery {
     /// Opaque cursor from `next` / `previous`.
     #[serde(default)]
     pub cursor: Option<String>,

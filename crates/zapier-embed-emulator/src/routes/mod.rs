@@ -1,15 +1,15 @@
 //! HTTP routes, one module per API, and the assembly of the router and its OpenAPI document.
 
-pub mod connect;
-pub mod control;
+pub(crate) mod connect;
+pub(crate) mod control;
 mod cursor;
-pub mod discovery;
-pub mod inbox_by_id;
-pub mod inbox_by_name;
+pub(crate) mod discovery;
+pub(crate) mod inbox_by_id;
+pub(crate) mod inbox_by_name;
 mod inbox_events;
-pub mod oauth;
-pub mod partner;
-pub mod sdk;
+pub(crate) mod oauth;
+pub(crate) mod partner;
+pub(crate) mod sdk;
 
 use std::collections::HashMap;
 
@@ -23,7 +23,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 /// Prefixes under which variant A (and trigger discovery) is served.
-pub const TRIGGER_INBOX_PREFIXES: [&str; 2] = ["/trigger-inbox/api/v1", "/trigger-inbox/v1"];
+pub(crate) const TRIGGER_INBOX_PREFIXES: [&str; 2] = ["/trigger-inbox/api/v1", "/trigger-inbox/v1"];
 
 /// Suffix given to the operation ids of the `/trigger-inbox/v1` copies (ids must be unique).
 const V1_SUFFIX: &str = "_v1";

@@ -18,13 +18,13 @@ use crate::models::oauth::{TokenForm, TokenResponse};
 use crate::state::users::{CONNECT_TOKEN_TTL_SECS, TokenError, UserKey};
 
 /// `grant_type` of RFC 8693 token exchange.
-pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub(crate) const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 /// `subject_token_type` of a partner JWT.
-pub const EXTERNAL_JWT: &str = "urn:ietf:params:oauth:token-type:external-jwt";
+pub(crate) const EXTERNAL_JWT: &str = "urn:ietf:params:oauth:token-type:external-jwt";
 /// `subject_token_type` / `requested_token_type` of an access token.
-pub const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access-token";
+pub(crate) const ACCESS_TOKEN: &str = "urn:ietf:params:oauth:token-type:access-token";
 /// `requested_token_type` of a connect token.
-pub const CONNECT_TOKEN: &str = "urn:ietf:params:oauth:token-type:connect-token";
+pub(crate) const CONNECT_TOKEN: &str = "urn:ietf:params:oauth:token-type:connect-token";
 
 /// OAuth routes.
 pub(crate) fn router() -> OpenApiRouter<AppState> {

@@ -18,7 +18,7 @@ use crate::stats::Stats;
 impl Store {
     /// Leases messages. A paused inbox keeps serving its backlog; once nothing is available or
     /// leased it answers the 409 `LeaseConflictResponse`.
-    pub fn lease(
+    pub(crate) fn lease(
         &mut self,
         user: Uuid,
         id: Uuid,
@@ -53,7 +53,7 @@ impl Store {
     }
 
     /// Acks or releases by `(lease_id, message_ids?)` pairs (variant B passes one pair per token).
-    pub fn settle(
+    pub(crate) fn settle(
         &mut self,
         user: Uuid,
         id: Uuid,
@@ -79,7 +79,7 @@ impl Store {
     }
 
     /// One page of the inbox's messages (all states).
-    pub fn list_messages(
+    pub(crate) fn list_messages(
         &mut self,
         user: Uuid,
         id: Uuid,
@@ -126,7 +126,7 @@ impl Store {
 
     /// Delivers events to every active inbox subscribed to `(app, action)` whose inputs contain
     /// `filter`; paused matching inboxes drop them. Returns the inboxes that received messages.
-    pub fn emit(
+    pub(crate) fn emit(
         &mut self,
         target: EventTarget<'_>,
         payloads: &[Arc<Value>],
@@ -181,7 +181,7 @@ impl Store {
     }
 
     /// Returns every expired lease to its pool (so statistics are current).
-    pub fn expire_all(&mut self, now: DateTime<Utc>, stats: &Stats) {
+    pub(crate) fn expire_all(&mut self, now: DateTime<Utc>, stats: &Stats) {
         for rec in self.inboxes.values_mut() {
             rec.queue.expire(now);
             stats.add_queue(rec.queue.take_counters());

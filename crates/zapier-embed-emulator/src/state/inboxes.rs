@@ -21,7 +21,7 @@ use crate::queue::{LeaseGrant, MessageQueue, StoredMessage};
 
 /// Inbox status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InboxStatus {
+pub(crate) enum InboxStatus {
     /// Setting up the subscription.
     Initializing,
     /// Collecting events.
@@ -36,7 +36,7 @@ pub enum InboxStatus {
 
 impl InboxStatus {
     /// Wire name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             InboxStatus::Initializing => "initializing",
             InboxStatus::Active => "active",
@@ -49,7 +49,7 @@ impl InboxStatus {
 
 /// One inbox.
 #[derive(Debug)]
-pub struct InboxRecord {
+pub(crate) struct InboxRecord {
     /// Id.
     pub id: Uuid,
     /// Owner.
@@ -82,7 +82,7 @@ pub struct InboxRecord {
 
 impl InboxRecord {
     /// Wire form.
-    pub fn to_wire(&self) -> Inbox {
+    pub(crate) fn to_wire(&self) -> Inbox {
         Inbox {
             id: self.id,
             created_at: iso(self.created_at),
@@ -96,7 +96,7 @@ impl InboxRecord {
     }
 
     /// `inbox_attributes` of lease responses.
-    pub fn attributes(&self) -> InboxAttributes {
+    pub(crate) fn attributes(&self) -> InboxAttributes {
         InboxAttributes {
             status: self.status.as_str().to_owned(),
             paused_reason: self.paused_reason,
@@ -107,7 +107,7 @@ impl InboxRecord {
 /// JSON pointers of the subscription fields in each variant's request body, so validation errors
 /// name the field the client actually sent.
 #[derive(Debug, Clone, Copy)]
-pub struct FieldPaths {
+pub(crate) struct FieldPaths {
     /// App field.
     pub app: &'static str,
     /// Trigger field.
@@ -119,7 +119,7 @@ pub struct FieldPaths {
 }
 
 /// Variant A (`{"subscription":{"app_key",...}}`).
-pub const PATHS_BY_ID: FieldPaths = FieldPaths {
+pub(crate) const PATHS_BY_ID: FieldPaths = FieldPaths {
     app: "/subscription/app_key",
     action: "/subscription/action_key",
     connection: "/subscription/connection_id",
@@ -127,7 +127,7 @@ pub const PATHS_BY_ID: FieldPaths = FieldPaths {
 };
 
 /// Variant B (flat `{"app","action","connection","inputs"}`).
-pub const PATHS_BY_NAME: FieldPaths = FieldPaths {
+pub(crate) const PATHS_BY_NAME: FieldPaths = FieldPaths {
     app: "/app",
     action: "/action",
     connection: "/connection",
@@ -136,7 +136,7 @@ pub const PATHS_BY_NAME: FieldPaths = FieldPaths {
 
 /// A requested subscription, before validation.
 #[derive(Debug, Clone)]
-pub struct NewSubscription {
+pub(crate) struct NewSubscription {
     /// App reference.
     pub app: String,
     /// Trigger key.
@@ -153,7 +153,7 @@ pub struct NewSubscription {
 
 /// Which inboxes an event is for: `(app, trigger)` and a subset of their inputs.
 #[derive(Debug, Clone, Copy)]
-pub struct EventTarget<'a> {
+pub(crate) struct EventTarget<'a> {
     /// App.
     pub app: &'static App,
     /// Trigger key.
@@ -166,7 +166,7 @@ pub struct EventTarget<'a> {
 
 /// A lease call's result.
 #[derive(Debug)]
-pub enum LeaseOutcome {
+pub(crate) enum LeaseOutcome {
     /// Messages leased (`201`).
     Granted(LeaseGrant, InboxAttributes),
     /// Nothing available (`200`).
@@ -175,7 +175,7 @@ pub enum LeaseOutcome {
 
 /// One inbox that received messages (for SSE and `notification_url`).
 #[derive(Debug, Clone)]
-pub struct Notice {
+pub(crate) struct Notice {
     /// Inbox.
     pub inbox_id: Uuid,
     /// New messages.
@@ -186,7 +186,7 @@ pub struct Notice {
 
 /// Where a message listing starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cursor {
+pub(crate) enum Cursor {
     /// First page.
     Start,
     /// Messages after this sequence number.
@@ -197,7 +197,7 @@ pub enum Cursor {
 
 /// One page of messages and the cursors around it.
 #[derive(Debug)]
-pub struct MessagePage {
+pub(crate) struct MessagePage {
     /// Messages, oldest first.
     pub messages: Vec<StoredMessage>,
     /// Cursor of the previous page.
@@ -218,7 +218,7 @@ fn validate_name(name: &str, pointer: &str) -> ApiResult<()> {
 
 /// Validates a `notification_url` (absolute http(s) URL, at most 2048 characters, not aimed at
 /// the emulator's control API).
-pub fn validate_notification_url(url: &Option<String>) -> ApiResult<()> {
+pub(crate) fn validate_notification_url(url: &Option<String>) -> ApiResult<()> {
     crate::guard::check_notification_url(url.as_deref())
 }
 
@@ -339,7 +339,7 @@ impl Store {
     }
 
     /// `POST /inboxes`: always creates; 409 when the name is taken.
-    pub fn create_inbox(
+    pub(crate) fn create_inbox(
         &mut self,
         user: Uuid,
         name: Option<String>,
@@ -363,7 +363,7 @@ impl Store {
 
     /// `PUT /inboxes` and `PUT /inboxes/{name}/`: returns `(id, created)`; 409 when the name is
     /// bound to a different subscription. `notification_url` is not part of the comparison.
-    pub fn ensure_inbox(
+    pub(crate) fn ensure_inbox(
         &mut self,
         user: Uuid,
         name: &str,
@@ -440,7 +440,7 @@ impl Store {
     }
 
     /// The caller's inbox (refreshed); 404 for unknown, deleted or foreign inboxes.
-    pub fn inbox(
+    pub(crate) fn inbox(
         &mut self,
         user: Uuid,
         id: Uuid,
@@ -456,7 +456,7 @@ impl Store {
     }
 
     /// Resolves a variant-B name to the caller's inbox id; 404 when unknown.
-    pub fn inbox_id_by_name(
+    pub(crate) fn inbox_id_by_name(
         &mut self,
         user: Uuid,
         name: &str,
@@ -467,7 +467,7 @@ impl Store {
     }
 
     /// The caller's inboxes in creation order, filtered.
-    pub fn list_inboxes(
+    pub(crate) fn list_inboxes(
         &mut self,
         user: Uuid,
         status: Option<&str>,
@@ -488,7 +488,7 @@ impl Store {
     }
 
     /// `PATCH`: sets or clears `notification_url`.
-    pub fn patch_inbox(
+    pub(crate) fn patch_inbox(
         &mut self,
         user: Uuid,
         id: Uuid,
@@ -511,7 +511,12 @@ impl Store {
     }
 
     /// `pause`: `active`/`initializing` → `paused` (`user`); 409 otherwise.
-    pub fn pause_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
+    pub(crate) fn pause_inbox(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Inbox> {
         let rec = self.inbox(user, id, now)?;
         match rec.status {
             InboxStatus::Active | InboxStatus::Initializing => {
@@ -528,7 +533,12 @@ impl Store {
     }
 
     /// `resume`: `paused`/`initialization_failure` → `initializing` (→ `active` after the delay).
-    pub fn resume_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
+    pub(crate) fn resume_inbox(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Inbox> {
         let delay = self.config.activation_delay;
         let rec = self.inbox(user, id, now)?;
         match rec.status {
@@ -547,7 +557,12 @@ impl Store {
     }
 
     /// `DELETE`: → `deleting` (gone after the deletion delay); the name is freed at once.
-    pub fn delete_inbox(&mut self, user: Uuid, id: Uuid, now: DateTime<Utc>) -> ApiResult<Inbox> {
+    pub(crate) fn delete_inbox(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+    ) -> ApiResult<Inbox> {
         let delay = self.config.deletion_delay;
         let rec = self.inbox(user, id, now)?;
         if rec.status == InboxStatus::Deleting {

@@ -5,9 +5,9 @@
 //! * [`runs`]: Partner API action lookups (single-use ids) and action runs.
 
 mod inbox_messages;
-pub mod inboxes;
-pub mod runs;
-pub mod users;
+pub(crate) mod inboxes;
+pub(crate) mod runs;
+pub(crate) mod users;
 
 use std::collections::HashMap;
 
@@ -18,7 +18,7 @@ use crate::config::EmulatorConfig;
 /// The emulator's data. Methods take the current emulator time so that every rule is evaluated
 /// against the controllable clock.
 #[derive(Debug)]
-pub struct Store {
+pub(crate) struct Store {
     pub(crate) config: EmulatorConfig,
     pub(crate) users: users::Users,
     pub(crate) inboxes: HashMap<Uuid, inboxes::InboxRecord>,
@@ -31,7 +31,7 @@ pub struct Store {
 
 impl Store {
     /// An empty store.
-    pub fn new(config: EmulatorConfig) -> Self {
+    pub(crate) fn new(config: EmulatorConfig) -> Self {
         Self {
             config,
             users: users::Users::default(),
@@ -43,7 +43,7 @@ impl Store {
     }
 
     /// Forgets everything (`POST /_emulator/reset`).
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         *self = Store::new(self.config.clone());
     }
 }

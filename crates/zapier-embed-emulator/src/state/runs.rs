@@ -34,14 +34,14 @@ struct Run {
 
 /// Issued action ids and runs.
 #[derive(Debug, Default)]
-pub struct Runs {
+pub(crate) struct Runs {
     actions: HashMap<String, IssuedAction>,
     runs: HashMap<String, Run>,
 }
 
 /// An issued action id and what it refers to.
 #[derive(Debug, Clone, Copy)]
-pub struct ActionRef {
+pub(crate) struct ActionRef {
     /// App.
     pub app: &'static App,
     /// Action.
@@ -60,7 +60,7 @@ fn run_error(code: &str, title: &str, detail: String) -> ActionRunError {
 
 impl Store {
     /// Issues a fresh, single-use id for `action`.
-    pub fn issue_action_id(
+    pub(crate) fn issue_action_id(
         &mut self,
         owner: Uuid,
         app: &'static App,
@@ -80,7 +80,7 @@ impl Store {
     }
 
     /// Looks up an issued action id (used or not) for field discovery; 404 when unknown.
-    pub fn action_ref(&self, owner: Uuid, id: &str) -> ApiResult<ActionRef> {
+    pub(crate) fn action_ref(&self, owner: Uuid, id: &str) -> ApiResult<ActionRef> {
         match self.runs.actions.get(id) {
             Some(a) if a.owner == owner => Ok(ActionRef {
                 app: a.app,
@@ -94,7 +94,7 @@ impl Store {
 
     /// Validates `authentication` for an app: null for connection-less apps, else one of the
     /// user's connections of that app (404 otherwise). Returns whether it is expired.
-    pub fn check_authentication(
+    pub(crate) fn check_authentication(
         &self,
         owner: Uuid,
         app: &App,
@@ -126,7 +126,7 @@ impl Store {
     }
 
     /// Starts a run, consuming the action id.
-    pub fn create_run(
+    pub(crate) fn create_run(
         &mut self,
         owner: Uuid,
         action_id: &str,
@@ -210,7 +210,7 @@ impl Store {
     }
 
     /// A run's current state; 404 for unknown or foreign runs.
-    pub fn run(&self, owner: Uuid, id: &str, now: DateTime<Utc>) -> ApiResult<ActionRun> {
+    pub(crate) fn run(&self, owner: Uuid, id: &str, now: DateTime<Utc>) -> ApiResult<ActionRun> {
         let run = self
             .runs
             .runs

@@ -16,7 +16,7 @@ use crate::clock::later;
 
 /// A connection (Partner API "authentication").
 #[derive(Debug, Clone)]
-pub struct Connection {
+pub(crate) struct Connection {
     /// Connection id (UUID text).
     pub id: String,
     /// Owner.
@@ -46,7 +46,7 @@ struct ConnectToken {
 
 /// Why a bearer token was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenError {
+pub(crate) enum TokenError {
     /// Never issued.
     Unknown,
     /// Issued, but past its `expires_in`.
@@ -55,7 +55,7 @@ pub enum TokenError {
 
 /// Why a connect token was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConnectTokenError {
+pub(crate) enum ConnectTokenError {
     /// Unknown or already used.
     Invalid,
     /// Past its six minutes.
@@ -67,12 +67,12 @@ pub enum ConnectTokenError {
 }
 
 /// Lifetime of connect tokens.
-pub const CONNECT_TOKEN_TTL_SECS: u64 = 360;
+pub(crate) const CONNECT_TOKEN_TTL_SECS: u64 = 360;
 
 /// Who a user is, as the token endpoint identified them. A structured key, never a joined
 /// string: (`acme:eu`, `alice`) and (`acme`, `eu:alice`) are two different partner users.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum UserKey {
+pub(crate) enum UserKey {
     /// A client-credentials client, by client id.
     Client(String),
     /// A partner-JWT user: the tenant claim and `sub`.
@@ -86,7 +86,7 @@ pub enum UserKey {
 
 /// Users and their credentials.
 #[derive(Debug, Default)]
-pub struct Users {
+pub(crate) struct Users {
     by_key: HashMap<UserKey, Uuid>,
     tokens: HashMap<String, AccessToken>,
     connect_tokens: HashMap<String, ConnectToken>,
@@ -96,7 +96,7 @@ pub struct Users {
 
 impl Users {
     /// The user for `key`, created and seeded on first use.
-    pub fn user_for(&mut self, key: UserKey) -> Uuid {
+    pub(crate) fn user_for(&mut self, key: UserKey) -> Uuid {
         if let Some(id) = self.by_key.get(&key) {
             return *id;
         }
@@ -118,7 +118,7 @@ impl Users {
     }
 
     /// Creates a connection and returns it.
-    pub fn add_connection(
+    pub(crate) fn add_connection(
         &mut self,
         owner: Uuid,
         app: &'static App,
@@ -141,7 +141,7 @@ impl Users {
     }
 
     /// The user's connections in creation order, optionally for one app.
-    pub fn connections_of(&self, owner: Uuid, app: Option<&App>) -> Vec<&Connection> {
+    pub(crate) fn connections_of(&self, owner: Uuid, app: Option<&App>) -> Vec<&Connection> {
         self.user_connections
             .get(&owner)
             .into_iter()
@@ -152,12 +152,12 @@ impl Users {
     }
 
     /// One of the user's connections (another user's connection is not found).
-    pub fn connection(&self, owner: Uuid, id: &str) -> Option<&Connection> {
+    pub(crate) fn connection(&self, owner: Uuid, id: &str) -> Option<&Connection> {
         self.connections.get(id).filter(|c| c.owner == owner)
     }
 
     /// Issues an access token (JWT-shaped so clients that sniff for `JWT` behave as in production).
-    pub fn issue_token(
+    pub(crate) fn issue_token(
         &mut self,
         user: Uuid,
         now: DateTime<Utc>,
@@ -186,7 +186,7 @@ impl Users {
     }
 
     /// Resolves a bearer token to its user.
-    pub fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, TokenError> {
+    pub(crate) fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Uuid, TokenError> {
         match self.tokens.get(token) {
             None => Err(TokenError::Unknown),
             Some(t) if t.expires_at <= now => Err(TokenError::Expired),
@@ -195,17 +195,17 @@ impl Users {
     }
 
     /// Whether the emulator issued `token` (expired or not).
-    pub fn is_issued(&self, token: &str) -> bool {
+    pub(crate) fn is_issued(&self, token: &str) -> bool {
         self.tokens.contains_key(token)
     }
 
     /// The scopes a token was issued with (`None`: unrestricted).
-    pub fn token_scopes(&self, token: &str) -> Option<Vec<String>> {
+    pub(crate) fn token_scopes(&self, token: &str) -> Option<Vec<String>> {
         self.tokens.get(token).and_then(|t| t.scopes.clone())
     }
 
     /// Issues a single-use connect token for `app`, valid six minutes.
-    pub fn issue_connect_token(
+    pub(crate) fn issue_connect_token(
         &mut self,
         user: Uuid,
         app: &'static App,
@@ -226,7 +226,7 @@ impl Users {
 
     /// The user a connect token for `app` was issued to, without using the token up (the Connect
     /// UI shows who is connecting before the user decides).
-    pub fn connect_token_user(
+    pub(crate) fn connect_token_user(
         &self,
         token: &str,
         app: &'static App,
@@ -261,13 +261,13 @@ impl Users {
     }
 
     /// The title the next connection of `user` to `app` gets (`Slack connection #3`).
-    pub fn next_connection_title(&self, user: Uuid, app: &'static App) -> String {
+    pub(crate) fn next_connection_title(&self, user: Uuid, app: &'static App) -> String {
         let n = self.connections_of(user, Some(app)).len() + 1;
         format!("{} connection #{n}", app.title)
     }
 
     /// Consumes a connect token for `app` and creates the connection.
-    pub fn redeem_connect_token(
+    pub(crate) fn redeem_connect_token(
         &mut self,
         token: &str,
         app: &'static App,
@@ -279,7 +279,7 @@ impl Users {
     }
 
     /// The user's connection `id` to `app`, the one a reconnect re-authorizes.
-    pub fn reconnectable(
+    pub(crate) fn reconnectable(
         &self,
         user: Uuid,
         app: &'static App,
@@ -292,7 +292,7 @@ impl Users {
 
     /// Consumes a connect token for `app` and re-authorizes the user's connection `id` (it is
     /// valid again, same id). Nothing is used up when `id` is not the user's connection to `app`.
-    pub fn reconnect_with_token(
+    pub(crate) fn reconnect_with_token(
         &mut self,
         token: &str,
         app: &'static App,
@@ -311,7 +311,7 @@ impl Users {
     }
 
     /// Consumes a connect token for `app` without creating a connection: the user cancelled.
-    pub fn decline_connect_token(
+    pub(crate) fn decline_connect_token(
         &mut self,
         token: &str,
         app: &'static App,

@@ -7,20 +7,20 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use zapier_embed_emulator::{ControlClient, Emulator, EmulatorBuilder, EmulatorHandle};
 
-pub const A: &str = "/trigger-inbox/api/v1";
-pub const A_V1: &str = "/trigger-inbox/v1";
+pub(crate) const A: &str = "/trigger-inbox/api/v1";
+pub(crate) const A_V1: &str = "/trigger-inbox/v1";
 
 /// A running emulator plus an HTTP client.
-pub struct Env {
+pub(crate) struct Env {
     pub handle: EmulatorHandle,
     pub http: reqwest::Client,
 }
 
-pub async fn start() -> Env {
+pub(crate) async fn start() -> Env {
     start_with(Emulator::builder()).await
 }
 
-pub async fn start_with(builder: EmulatorBuilder) -> Env {
+pub(crate) async fn start_with(builder: EmulatorBuilder) -> Env {
     let handle = builder.start().await.expect("start emulator");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(20))
@@ -30,12 +30,12 @@ pub async fn start_with(builder: EmulatorBuilder) -> Env {
 }
 
 impl Env {
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.handle.base_url())
     }
 
     /// A client-credentials token for `client`.
-    pub async fn token(&self, client: &str) -> String {
+    pub(crate) async fn token(&self, client: &str) -> String {
         let resp = self
             .http
             .post(self.url("/oauth/token"))
@@ -57,7 +57,7 @@ impl Env {
 
     /// Sends a request with a bearer token and optional JSON body; returns status and JSON
     /// (`Null` for empty bodies).
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -79,16 +79,16 @@ impl Env {
         (status, json)
     }
 
-    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+    pub(crate) async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, token, None).await
     }
 
-    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, token, Some(body)).await
     }
 
     /// Control API POST (no auth).
-    pub async fn control(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn control(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let resp = self
             .http
             .post(self.url(path))
@@ -109,11 +109,11 @@ impl Env {
     }
 
     /// The emulator's control API client (for requests the control API is not under test in).
-    pub fn control_client(&self) -> ControlClient {
+    pub(crate) fn control_client(&self) -> ControlClient {
         self.handle.control().expect("control client")
     }
 
-    pub async fn advance(&self, seconds: f64) {
+    pub(crate) async fn advance(&self, seconds: f64) {
         let by = Duration::from_secs_f64(seconds);
         self.control_client()
             .advance_clock(by)
@@ -122,17 +122,17 @@ impl Env {
     }
 
     /// The emulator time as `GET /_emulator/clock` reports it (ISO 8601).
-    pub async fn now_text(&self) -> String {
+    pub(crate) async fn now_text(&self) -> String {
         self.control_client().clock().await.expect("clock").now
     }
 
-    pub async fn stats(&self) -> Value {
+    pub(crate) async fn stats(&self) -> Value {
         let stats = self.control_client().stats().await.expect("stats");
         serde_json::to_value(stats).expect("stats as JSON")
     }
 
     /// The account of a token (its `sub` claim): the `{account}` of its catch-hook URLs.
-    pub fn account(token: &str) -> String {
+    pub(crate) fn account(token: &str) -> String {
         use base64::Engine;
         let claims = token.split('.').nth(1).expect("JWT-shaped token");
         let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -143,7 +143,7 @@ impl Env {
     }
 
     /// The user's seeded Slack connections: (valid, expired).
-    pub async fn slack_connections(&self, token: &str) -> (String, String) {
+    pub(crate) async fn slack_connections(&self, token: &str) -> (String, String) {
         let (s, body) = self.get("/v2/authentications?app=slack", token).await;
         assert_eq!(s, 200, "{body}");
         let data = body["data"].as_array().expect("data");
@@ -159,7 +159,7 @@ impl Env {
     }
 
     /// Creates a Slack channel_message inbox (variant A, POST) and returns its JSON.
-    pub async fn create_inbox(
+    pub(crate) async fn create_inbox(
         &self,
         token: &str,
         name: &str,
@@ -178,7 +178,7 @@ impl Env {
     }
 
     /// Creates an inbox and moves the clock past the activation delay.
-    pub async fn active_inbox(&self, token: &str, name: &str, channel: &str) -> String {
+    pub(crate) async fn active_inbox(&self, token: &str, name: &str, channel: &str) -> String {
         let (conn, _) = self.slack_connections(token).await;
         let inbox = self.create_inbox(token, name, &conn, channel).await;
         self.advance(1.0).await;
@@ -189,7 +189,7 @@ impl Env {
     }
 
     /// Emits `count` Slack channel_message events for `channel`.
-    pub async fn emit(&self, channel: &str, count: u64) -> u64 {
+    pub(crate) async fn emit(&self, channel: &str, count: u64) -> u64 {
         let events = json!({"app": "slack", "action": "channel_message", "inputs": {"channel": channel},
                             "payload": {"text": "hello", "user": "U1", "channel": channel}, "count": count});
         let events = serde_json::from_value(events).expect("an emit request");
@@ -201,7 +201,7 @@ impl Env {
 impl Env {
     /// Exchanges an access token for a connect token for the Connect UI URL `resource`; returns
     /// the status and the token endpoint's JSON.
-    pub async fn connect_token(&self, access: &str, resource: &str) -> (u16, Value) {
+    pub(crate) async fn connect_token(&self, access: &str, resource: &str) -> (u16, Value) {
         let resp = self
             .http
             .post(self.url("/oauth/token/"))

@@ -7,7 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::{ConnectionId, InboxName, InvalidInboxName, Subscription};
+use crate::inboxes::InvalidInboxName;
+use crate::{ConnectionId, InboxName, Subscription};
 
 /// A declared set of inboxes: what [`plan`](super::plan) and [`apply`](super::apply) read.
 ///

@@ -43,7 +43,8 @@ pub use outcome::{Applied, AppliedEntry, EntryKind, Outcome, Plan, PlanEntry, Pl
 
 use futures::TryStreamExt;
 
-use crate::{Client, EnsureOutcome, Error, Inbox, InboxFilter};
+use crate::inboxes::{EnsureOutcome, InboxFilter};
+use crate::{Client, Error, Inbox};
 
 /// What applying `declarations` would do, without changing anything: each inbox is looked up by
 /// name and compared with its validated declaration.

@@ -20,7 +20,7 @@ pub(crate) const DEFAULT_SCOPE: &str = "external";
 /// The client's token cache refreshes the token ahead of its `expires_in`.
 ///
 /// ```
-/// use zapier_embed::{Client, ClientCredentials};
+/// use zapier_embed::{Client, auth::ClientCredentials};
 ///
 /// let credentials = ClientCredentials::new("my-client-id", "my-client-secret");
 /// assert!(!format!("{credentials:?}").contains("my-client-secret"));
@@ -38,7 +38,7 @@ impl ClientCredentials {
     /// Credentials with the default scope `external`.
     ///
     /// ```
-    /// use zapier_embed::ClientCredentials;
+    /// use zapier_embed::auth::ClientCredentials;
     /// let c = ClientCredentials::new("id", "secret");
     /// assert_eq!(c.scope(), "external");
     /// ```
@@ -53,7 +53,7 @@ impl ClientCredentials {
     /// Requests other scopes (space separated), e.g. `"external action:run"`.
     ///
     /// ```
-    /// use zapier_embed::ClientCredentials;
+    /// use zapier_embed::auth::ClientCredentials;
     /// let c = ClientCredentials::new("id", "secret").with_scope("external zap");
     /// assert_eq!(c.scope(), "external zap");
     /// ```
@@ -65,7 +65,7 @@ impl ClientCredentials {
     /// The client id (not a secret).
     ///
     /// ```
-    /// use zapier_embed::ClientCredentials;
+    /// use zapier_embed::auth::ClientCredentials;
     /// assert_eq!(ClientCredentials::new("id", "secret").client_id(), "id");
     /// ```
     pub fn client_id(&self) -> &str {
@@ -75,7 +75,7 @@ impl ClientCredentials {
     /// The requested scope.
     ///
     /// ```
-    /// use zapier_embed::ClientCredentials;
+    /// use zapier_embed::auth::ClientCredentials;
     /// assert_eq!(ClientCredentials::new("id", "secret").scope(), "external");
     /// ```
     pub fn scope(&self) -> &str {

@@ -17,7 +17,7 @@ const CONNECT_SCOPE: &str = "connection:write";
 /// `Debug` and `Display` print `[redacted]`.
 ///
 /// ```
-/// use zapier_embed::ConnectToken;
+/// use zapier_embed::auth::ConnectToken;
 /// let token = ConnectToken::new("ct_123");
 /// assert_eq!(format!("{token:?}"), "ConnectToken([redacted])");
 /// assert_eq!(token.expose_secret(), "ct_123");
@@ -29,7 +29,7 @@ impl ConnectToken {
     /// Wraps a connect token (normally obtained with [`Client::connect_token`]).
     ///
     /// ```
-    /// use zapier_embed::ConnectToken;
+    /// use zapier_embed::auth::ConnectToken;
     /// assert_eq!(ConnectToken::new("ct").to_string(), "[redacted]");
     /// ```
     pub fn new(token: impl Into<String>) -> Self {
@@ -39,7 +39,7 @@ impl ConnectToken {
     /// The token itself.
     ///
     /// ```
-    /// use zapier_embed::ConnectToken;
+    /// use zapier_embed::auth::ConnectToken;
     /// assert_eq!(ConnectToken::new("ct").expose_secret(), "ct");
     /// ```
     pub fn expose_secret(&self) -> &str {
@@ -65,7 +65,7 @@ impl fmt::Display for ConnectToken {
 /// real URL to the browser with [`expose_secret`](ConnectUrl::expose_secret).
 ///
 /// ```
-/// use zapier_embed::{Client, ConnectToken};
+/// use zapier_embed::{Client, auth::ConnectToken};
 /// let client = Client::builder().access_token("t").build().unwrap();
 /// let url = client.connect_url("slack", &ConnectToken::new("ct_123"));
 /// assert_eq!(url.expose_secret(), "https://connect.zapier.com/to/slack?token=ct_123");
@@ -81,7 +81,7 @@ impl ConnectUrl {
     /// The full URL, token included.
     ///
     /// ```
-    /// use zapier_embed::{Client, ConnectToken};
+    /// use zapier_embed::{Client, auth::ConnectToken};
     /// let client = Client::builder().access_token("t").build().unwrap();
     /// let url = client.connect_url("slack", &ConnectToken::new("ct"));
     /// assert!(url.expose_secret().ends_with("?token=ct"));
@@ -167,7 +167,7 @@ impl Client {
     /// The Connect UI URL for `app` carrying `token`: `{connect_url}/to/{app}?token=…`.
     ///
     /// ```
-    /// use zapier_embed::{Client, ConnectToken};
+    /// use zapier_embed::{Client, auth::ConnectToken};
     /// let client = Client::builder()
     ///     .connect_url("http://127.0.0.1:8080")
     ///     .access_token("t")

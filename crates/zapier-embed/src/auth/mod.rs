@@ -11,8 +11,8 @@
 //! * on an answer meaning "token expired" (400 `unauthenticated`) or 401, drops the token,
 //!   refreshes once and retries the call once.
 //!
-//! Secrets live in redacting types ([`AccessToken`](crate::AccessToken),
-//! [`ClientSecret`](crate::ClientSecret), [`ConnectToken`]): `Debug`, `Display` and `tracing`
+//! Secrets live in redacting types ([`AccessToken`],
+//! [`ClientSecret`], [`ConnectToken`]): `Debug`, `Display` and `tracing`
 //! never show them.
 
 mod cache;
@@ -30,7 +30,9 @@ use tokio::time::Instant;
 use crate::call::{Operation, Transport};
 use crate::retry::Idempotency;
 use crate::wire::{self, TokenForm};
-use crate::{AccessToken, Error};
+pub use zapier_embed_domain::{AccessToken, ClientSecret};
+
+use crate::Error;
 
 /// The client-credentials grant. Idempotent: a second token is harmless.
 pub(crate) const FETCH_TOKEN: Operation = Operation {
@@ -60,7 +62,7 @@ pub use partner_jwt::PartnerJwtExchange;
 /// The future a [`TokenSource`] returns.
 ///
 /// ```
-/// use zapier_embed::{Token, TokenFuture};
+/// use zapier_embed::{auth::Token, auth::TokenFuture};
 ///
 /// fn ready(token: Token) -> TokenFuture<'static> {
 ///     Box::pin(async move { Ok(token) })
@@ -73,7 +75,7 @@ pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<Token, Error>> + S
 ///
 /// ```
 /// use std::time::Duration;
-/// use zapier_embed::{AccessToken, Token};
+/// use zapier_embed::{auth::AccessToken, auth::Token};
 ///
 /// let token = Token::new(AccessToken::new("eyJ...")).expires_in(Duration::from_secs(3600));
 /// assert_eq!(token.access_token().expose_secret(), "eyJ...");
@@ -89,7 +91,7 @@ impl Token {
     /// A token without a known expiry (it is used until the server rejects it).
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, Token};
+    /// use zapier_embed::{auth::AccessToken, auth::Token};
     /// let token = Token::new(AccessToken::new("t"));
     /// assert!(token.expires_at().is_none());
     /// ```
@@ -106,7 +108,7 @@ impl Token {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed::{AccessToken, Token};
+    /// use zapier_embed::{auth::AccessToken, auth::Token};
     /// let token = Token::new(AccessToken::new("t")).expires_in(Duration::from_secs(60));
     /// assert!(token.expires_at().is_some());
     /// let forever = Token::new(AccessToken::new("t")).expires_in(Duration::MAX);
@@ -125,7 +127,7 @@ impl Token {
     /// The token.
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, Token};
+    /// use zapier_embed::{auth::AccessToken, auth::Token};
     /// assert_eq!(Token::new(AccessToken::new("t")).access_token().expose_secret(), "t");
     /// ```
     pub fn access_token(&self) -> &AccessToken {
@@ -135,7 +137,7 @@ impl Token {
     /// When the token expires (a `tokio` instant, so tests may pause time), if known.
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, Token};
+    /// use zapier_embed::{auth::AccessToken, auth::Token};
     /// assert!(Token::new(AccessToken::new("t")).expires_at().is_none());
     /// ```
     pub fn expires_at(&self) -> Option<Instant> {
@@ -162,7 +164,7 @@ impl fmt::Debug for Token {
 /// timeouts and request capture.
 ///
 /// ```
-/// use zapier_embed::{Client, ClientCredentials};
+/// use zapier_embed::{Client, auth::ClientCredentials};
 /// // The built-in sources that call it use the client's `auth_url`; a custom source may ignore it.
 /// let client = Client::builder()
 ///     .auth_url("https://zapier.com")
@@ -180,7 +182,7 @@ impl TokenEndpoint {
     /// The token URL, e.g. `https://zapier.com/oauth/token`.
     ///
     /// ```
-    /// # use zapier_embed::{AccessToken, Token, TokenEndpoint, TokenFuture, TokenSource};
+    /// # use zapier_embed::{auth::AccessToken, auth::Token, auth::TokenEndpoint, auth::TokenFuture, auth::TokenSource};
     /// struct Logged;
     /// impl TokenSource for Logged {
     ///     fn fetch<'a>(&'a self, endpoint: &'a TokenEndpoint) -> TokenFuture<'a> {
@@ -230,7 +232,7 @@ impl fmt::Debug for TokenEndpoint {
 /// never called concurrently for the same client.
 ///
 /// ```
-/// use zapier_embed::{AccessToken, Client, Token, TokenEndpoint, TokenFuture, TokenSource};
+/// use zapier_embed::{auth::AccessToken, Client, auth::Token, auth::TokenEndpoint, auth::TokenFuture, auth::TokenSource};
 ///
 /// /// Reads the token from a secret store of the application.
 /// struct FromVault;
@@ -255,7 +257,7 @@ pub trait TokenSource: Send + Sync + 'static {
     /// "expired token" answer is returned to the caller instead of refreshing and retrying.
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, StaticToken, TokenSource};
+    /// use zapier_embed::{auth::AccessToken, auth::StaticToken, auth::TokenSource};
     /// assert!(!StaticToken::new(AccessToken::new("t")).refreshable());
     /// ```
     fn refreshable(&self) -> bool {
@@ -265,7 +267,7 @@ pub trait TokenSource: Send + Sync + 'static {
     /// A short name for `Debug` output and logs (never the credential).
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, StaticToken, TokenSource};
+    /// use zapier_embed::{auth::AccessToken, auth::StaticToken, auth::TokenSource};
     /// assert_eq!(StaticToken::new(AccessToken::new("t")).kind(), "static");
     /// ```
     fn kind(&self) -> &'static str {
@@ -274,10 +276,10 @@ pub trait TokenSource: Send + Sync + 'static {
 }
 
 /// A fixed access token (e.g. from `ZAPIER_ACCESS_TOKEN`). It is never refreshed: when it
-/// expires, calls fail with [`Error::Unauthenticated`](crate::Error::Unauthenticated).
+/// expires, calls fail with [`Error::Unauthenticated`].
 ///
 /// ```
-/// use zapier_embed::{AccessToken, Client, StaticToken};
+/// use zapier_embed::{auth::AccessToken, Client, auth::StaticToken};
 /// let client = Client::builder()
 ///     .token_source(StaticToken::new(AccessToken::new("eyJ...")))
 ///     .build()
@@ -293,7 +295,7 @@ impl StaticToken {
     /// Wraps the token.
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, StaticToken};
+    /// use zapier_embed::{auth::AccessToken, auth::StaticToken};
     /// let source = StaticToken::new(AccessToken::new("t"));
     /// assert_eq!(format!("{source:?}"), "StaticToken { token: AccessToken([redacted]) }");
     /// ```

@@ -39,7 +39,7 @@ type SignFn =
 /// (see [`Client::with_token_source`](crate::Client::with_token_source)).
 ///
 /// ```
-/// use zapier_embed::{AccessToken, Client, PartnerJwtExchange};
+/// use zapier_embed::{auth::AccessToken, Client, auth::PartnerJwtExchange};
 ///
 /// let exchange = PartnerJwtExchange::new("zapier-client-id", "zapier-client-secret", || async {
 ///     // Sign `{"sub": "user-42", "org_id": "acme", "aud": "connect.zapier.com", …}` here.
@@ -61,7 +61,7 @@ impl PartnerJwtExchange {
     /// JWT, or an error (returned to the caller of the API call that needed the token).
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, PartnerJwtExchange};
+    /// use zapier_embed::{auth::AccessToken, auth::PartnerJwtExchange};
     /// let exchange = PartnerJwtExchange::new("id", "secret", || async { Ok(AccessToken::new("jwt")) });
     /// assert_eq!(exchange.scope(), "external");
     /// ```
@@ -85,7 +85,7 @@ impl PartnerJwtExchange {
     /// Requests other scopes (space separated).
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, PartnerJwtExchange};
+    /// use zapier_embed::{auth::AccessToken, auth::PartnerJwtExchange};
     /// let exchange = PartnerJwtExchange::new("id", "secret", || async { Ok(AccessToken::new("jwt")) })
     ///     .with_scope("external action:run");
     /// assert_eq!(exchange.scope(), "external action:run");
@@ -98,7 +98,7 @@ impl PartnerJwtExchange {
     /// The requested scope.
     ///
     /// ```
-    /// use zapier_embed::{AccessToken, PartnerJwtExchange};
+    /// use zapier_embed::{auth::AccessToken, auth::PartnerJwtExchange};
     /// let exchange = PartnerJwtExchange::new("id", "secret", || async { Ok(AccessToken::new("jwt")) });
     /// assert_eq!(exchange.scope(), "external");
     /// ```

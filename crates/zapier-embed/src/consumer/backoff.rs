@@ -14,7 +14,7 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
-    pub fn new(floor: Duration, ceiling: Duration) -> Self {
+    pub(super) fn new(floor: Duration, ceiling: Duration) -> Self {
         let ceiling = ceiling.max(floor);
         Backoff {
             floor,
@@ -24,14 +24,14 @@ impl Backoff {
     }
 
     /// The next delay, then doubles (up to the ceiling).
-    pub fn next(&mut self) -> Duration {
+    pub(super) fn next(&mut self) -> Duration {
         let base = self.current;
         self.current = self.current.saturating_mul(2).min(self.ceiling);
         half_jitter(base)
     }
 
     /// Back to the floor (after a success).
-    pub fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.current = self.floor;
     }
 }

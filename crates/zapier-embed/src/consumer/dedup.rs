@@ -15,7 +15,7 @@ use futures::future::BoxFuture;
 ///
 /// ```
 /// use zapier_embed::consumer::{Dedup, InMemoryDedup};
-/// use zapier_embed::MessageId;
+/// use zapier_embed::messages::MessageId;
 ///
 /// # futures::executor::block_on(async {
 /// let dedup = InMemoryDedup::with_capacity(2);

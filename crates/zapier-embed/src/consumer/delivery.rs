@@ -22,7 +22,7 @@ pub(crate) struct WorkerSlot {
 }
 
 impl WorkerSlot {
-    pub fn new(permit: OwnedSemaphorePermit, freed: Arc<Notify>) -> Self {
+    pub(crate) fn new(permit: OwnedSemaphorePermit, freed: Arc<Notify>) -> Self {
         WorkerSlot {
             permit: Some(permit),
             freed,
@@ -52,7 +52,7 @@ pub(crate) struct SettleToken {
 
 impl SettleToken {
     /// `slot` is `None` only for a message the server returned beyond what was asked.
-    pub fn new(
+    pub(crate) fn new(
         lease_key: u64,
         handle: AckHandle,
         settler: SettleSender,
@@ -67,7 +67,7 @@ impl SettleToken {
     }
 
     /// Settles the message; the returned receipt resolves when the server answered.
-    pub fn settle(mut self, how: Settlement) -> AckReceipt {
+    pub(crate) fn settle(mut self, how: Settlement) -> AckReceipt {
         let (tx, rx) = oneshot::channel();
         if self.dispatch(how, Some(tx)) {
             AckReceipt { rx: Some(rx) }
@@ -77,7 +77,7 @@ impl SettleToken {
     }
 
     /// Settles without a receipt (fire and forget; the outcome is still counted).
-    pub fn settle_detached(mut self, how: Settlement) {
+    pub(crate) fn settle_detached(mut self, how: Settlement) {
         self.dispatch(how, None);
     }
 
@@ -100,7 +100,7 @@ impl Drop for SettleToken {
     }
 }
 
-/// Resolves to the verdict on a settlement: the server's [`AckOutcome`](crate::AckOutcome) once
+/// Resolves to the verdict on a settlement: the server's [`AckOutcome`](crate::messages::AckOutcome) once
 /// the coalesced request carrying it was answered (`Acked`, or `LeaseExpired` if it arrived too
 /// late), or why it was not sent.
 ///
@@ -108,7 +108,7 @@ impl Drop for SettleToken {
 ///
 /// ```
 /// # async fn demo(delivery: zapier_embed::consumer::Delivery) {
-/// use zapier_embed::AckOutcome;
+/// use zapier_embed::messages::AckOutcome;
 /// use zapier_embed::consumer::DeliveryOutcome;
 ///
 /// match delivery.ack().await {

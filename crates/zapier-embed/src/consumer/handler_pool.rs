@@ -65,7 +65,7 @@ impl Received {
     /// The leased message (shared, cheap to clone).
     ///
     /// ```
-    /// # fn keep(received: &zapier_embed::consumer::Received) -> std::sync::Arc<zapier_embed::LeasedMessage> {
+    /// # fn keep(received: &zapier_embed::consumer::Received) -> std::sync::Arc<zapier_embed::messages::LeasedMessage> {
     /// received.message().clone()
     /// # }
     /// ```

@@ -94,7 +94,7 @@ impl Engine {
     /// Each inbox has at most one lease call in flight, and lease calls of different inboxes run
     /// concurrently, so one slow inbox (or one slow tenant's token refresh) does not hold back
     /// the others.
-    pub async fn run(
+    pub(super) async fn run(
         self,
         inboxes: Vec<InboxEntry>,
         out: mpsc::UnboundedSender<Delivery>,

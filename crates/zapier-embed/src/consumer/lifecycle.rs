@@ -29,7 +29,7 @@ pub(crate) struct Runtime {
 
 impl Runtime {
     /// Starts everything; cancelling `stop` (a child of the caller's shutdown token) stops leasing.
-    pub fn start(
+    pub(crate) fn start(
         stop: CancellationToken,
         inboxes: Vec<InboxEntry>,
         options: Arc<ConsumerOptions>,
@@ -79,27 +79,27 @@ impl Runtime {
     }
 
     /// The next leased message; `None` once the engine has stopped and every delivery was taken.
-    pub async fn next_delivery(&mut self) -> Option<Delivery> {
+    pub(crate) async fn next_delivery(&mut self) -> Option<Delivery> {
         self.deliveries.recv().await
     }
 
-    pub fn poll_delivery(
+    pub(crate) fn poll_delivery(
         &mut self,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Delivery>> {
         self.deliveries.poll_recv(cx)
     }
 
-    pub fn counters(&self) -> &Arc<Counters> {
+    pub(crate) fn counters(&self) -> &Arc<Counters> {
         &self.counters
     }
 
-    pub fn options(&self) -> &ConsumerOptions {
+    pub(crate) fn options(&self) -> &ConsumerOptions {
         &self.options
     }
 
     /// Stops leasing, waits for the engine, and releases every delivery not yet handed out.
-    pub async fn stop_leasing(&mut self) {
+    pub(crate) async fn stop_leasing(&mut self) {
         self.stop.cancel();
         if let Some(engine) = self.engine.take() {
             // The engine only returns data; a panic in it would be a bug, reported as a stopped inbox.
@@ -122,7 +122,7 @@ impl Runtime {
     }
 
     /// Flushes every pending settlement (within the shutdown timeout) and reports.
-    pub async fn finish(mut self) -> ShutdownReport {
+    pub(crate) async fn finish(mut self) -> ShutdownReport {
         self.stop_leasing().await;
         let timeout = self.options.shutdown_timeout;
         // The settler ends once every delivery is settled or dropped; a stream consumer may

@@ -112,14 +112,14 @@ impl Default for ConsumerOptions {
 
 impl ConsumerOptions {
     /// The lease length for an inbox of `variant` (the variant's documented default unless set).
-    pub fn lease_seconds_for(&self, variant: ApiVariant) -> LeaseSeconds {
+    pub(crate) fn lease_seconds_for(&self, variant: ApiVariant) -> LeaseSeconds {
         self.lease_seconds
             .unwrap_or_else(|| LeaseSeconds::default_for(variant))
     }
 
     /// Time kept in reserve between a handler's deadline and the lease expiry, for the settle
     /// request's round trip: a tenth of the lease, between 200 ms and 30 s, unless set.
-    pub fn margin_for(&self, lease_seconds: LeaseSeconds) -> Duration {
+    pub(crate) fn margin_for(&self, lease_seconds: LeaseSeconds) -> Duration {
         self.safety_margin.unwrap_or_else(|| {
             (lease_seconds.as_duration() / 10)
                 .clamp(Duration::from_millis(200), Duration::from_secs(30))
@@ -128,7 +128,7 @@ impl ConsumerOptions {
 
     /// Fewest free workers worth a lease call while other messages are in flight: a quarter of
     /// `max_in_flight` unless set, so leases stay big enough for one ack request each to matter.
-    pub fn min_batch(&self) -> usize {
+    pub(crate) fn min_batch(&self) -> usize {
         self.min_batch
             .unwrap_or(self.max_in_flight / 4)
             .clamp(1, self.max_in_flight.max(1))

@@ -14,7 +14,7 @@ use crate::AckOutcome;
 /// What the settlement (ack or release) of one delivered message came to.
 ///
 /// ```
-/// use zapier_embed::AckOutcome;
+/// use zapier_embed::messages::AckOutcome;
 /// use zapier_embed::consumer::DeliveryOutcome;
 ///
 /// let outcome = DeliveryOutcome::Server(AckOutcome::Acked);
@@ -82,11 +82,11 @@ pub(crate) struct Counters {
 }
 
 impl Counters {
-    pub fn add(counter: &AtomicU64, n: u64) {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Relaxed);
     }
 
-    pub fn outcome(&self, outcome: &DeliveryOutcome) {
+    pub(crate) fn outcome(&self, outcome: &DeliveryOutcome) {
         metrics::counter!("zapier_embed_consumer_settled_total", "outcome" => outcome.label())
             .increment(1);
         let counter = match outcome {
@@ -101,7 +101,7 @@ impl Counters {
         Self::add(counter, 1);
     }
 
-    pub fn snapshot(
+    pub(crate) fn snapshot(
         &self,
         elapsed: Duration,
         stopped_inboxes: Vec<StoppedInbox>,

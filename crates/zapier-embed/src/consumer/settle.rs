@@ -59,7 +59,7 @@ pub(crate) struct SettleSender {
 }
 
 impl SettleSender {
-    pub fn open(&self, key: u64, size: usize, source: Arc<dyn Source>, flush_by: Instant) {
+    pub(crate) fn open(&self, key: u64, size: usize, source: Arc<dyn Source>, flush_by: Instant) {
         // The settler outlives every sender (it exits when they are all gone), so a send can
         // only fail during a process teardown, when there is nobody left to tell.
         let _ = self.tx.send(Command::Open {
@@ -70,7 +70,13 @@ impl SettleSender {
         });
     }
 
-    pub fn settle(&self, key: u64, handle: AckHandle, how: Settlement, reply: Reply) -> bool {
+    pub(crate) fn settle(
+        &self,
+        key: u64,
+        handle: AckHandle,
+        how: Settlement,
+        reply: Reply,
+    ) -> bool {
         self.tx
             .send(Command::Settle {
                 key,

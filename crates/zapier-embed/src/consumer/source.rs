@@ -52,7 +52,7 @@ pub(crate) struct InboxSource {
 }
 
 impl InboxSource {
-    pub fn new(messages: Messages) -> Self {
+    pub(crate) fn new(messages: Messages) -> Self {
         InboxSource {
             label: messages.inbox().to_string(),
             messages,

@@ -7,9 +7,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::messages::{MessageAttributes, MessageStatus};
 use crate::{
     AckHandle, ApiVariant, Error, InboxRef, Lease, LeaseOptions, LeaseSeconds, LeasedMessage,
-    MessageAttributes, MessageId, MessageStatus,
+    MessageId,
 };
 use chrono::Utc;
 use futures::StreamExt;

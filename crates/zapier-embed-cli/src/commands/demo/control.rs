@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use zapier_embed::ConnectUrl;
+use zapier_embed::auth::ConnectUrl;
 use zapier_embed_emulator::models::control::{EmitRequest, StatsSnapshot};
 use zapier_embed_emulator::{ControlClient, EmulatorHandle};
 

@@ -18,8 +18,9 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received, ShutdownReport};
 use zapier_embed::{
-    ApiVariant, Client, ConnectionId, EnsureOutcome, Error, InboxRef, InputField, LeaseLimit,
-    LeaseOptions, LeaseSeconds, LeasedMessage, Subscription,
+    ApiVariant, Client, Error, InboxRef, LeaseOptions, Subscription, connections::ConnectionId,
+    inboxes::EnsureOutcome, messages::LeaseLimit, messages::LeaseSeconds, messages::LeasedMessage,
+    triggers::InputField,
 };
 use zapier_embed_emulator::Emulator;
 use zapier_embed_emulator::models::control::EmitRequest;
@@ -182,7 +183,7 @@ async fn setup(
     if global.names_a_server() {
         let client = global.client()?;
         let base = client.api_url().to_owned();
-        let credentials = if std::env::var_os(zapier_embed::ENV_ACCESS_TOKEN).is_some() {
+        let credentials = if std::env::var_os(zapier_embed::client::ENV_ACCESS_TOKEN).is_some() {
             "the fixed token of ZAPIER_ACCESS_TOKEN".to_owned()
         } else {
             "client credentials".to_owned()

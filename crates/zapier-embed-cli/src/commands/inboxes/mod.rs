@@ -7,10 +7,9 @@ use clap::{Args, Subcommand};
 use futures::TryStreamExt;
 use serde::Serialize;
 use serde_json::Value;
-use zapier_embed::{
-    Client, ConnectionId, EnsureOutcome, Error, Inbox, InboxFilter, InboxRef, InboxStatus,
-    Subscription,
-};
+use zapier_embed::connections::ConnectionId;
+use zapier_embed::inboxes::{EnsureOutcome, Inbox, InboxFilter, InboxStatus};
+use zapier_embed::{Client, Error, InboxRef, Subscription};
 
 pub mod apply;
 

@@ -49,9 +49,9 @@ use crate::models::partner::Authentication;
 use crate::state::users::{ConnectTokenError, Connection};
 
 /// Longest accepted `redirect_uri` (the length Zapier allows for partner callback URLs).
-pub const MAX_URL_LEN: usize = 2048;
+pub(crate) const MAX_URL_LEN: usize = 2048;
 /// Longest accepted `state`.
-pub const MAX_STATE_LEN: usize = 1024;
+pub(crate) const MAX_STATE_LEN: usize = 1024;
 
 /// Connect routes.
 pub(crate) fn router() -> OpenApiRouter<AppState> {

@@ -26,9 +26,9 @@
 //! test keeps equal to those documents. Fault rules still match the inbox copies by operation id
 //! (`leaseTriggerInboxMessages` covers all prefixes), and the other routes by path prefix.
 
-pub mod apps;
-pub mod connections;
-pub mod runs;
+pub(crate) mod apps;
+pub(crate) mod connections;
+pub(crate) mod runs;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -42,10 +42,11 @@ use crate::error::{ApiError, ApiResult};
 
 /// Where the SDK's `sdkapi` gateway serves the Trigger Inbox API, and the prefix of its route
 /// override.
-pub const SDK_TRIGGER_INBOX_PREFIXES: [&str; 2] = ["/api/v0/sdk/trigger-inbox/api/v1", "/api/v1"];
+pub(crate) const SDK_TRIGGER_INBOX_PREFIXES: [&str; 2] =
+    ["/api/v0/sdk/trigger-inbox/api/v1", "/api/v1"];
 
 /// Where the gateway serves the `zapier.com` APIs the SDK reaches with its `/zapier` prefix.
-pub const SDK_ZAPIER_PREFIX: &str = "/api/v0/sdk/zapier";
+pub(crate) const SDK_ZAPIER_PREFIX: &str = "/api/v0/sdk/zapier";
 
 /// `(METHOD, route template)` → canonical operation id, for fault matching.
 pub(crate) type OperationIndex = Vec<((String, String), String)>;
@@ -95,7 +96,7 @@ pub(crate) fn comma_list(raw: Option<&str>) -> Vec<&str> {
 }
 
 /// Default and largest page of the gateway's `{data, links, meta}` lists.
-pub const PAGE_SIZE_MAX: u64 = 100;
+pub(crate) const PAGE_SIZE_MAX: u64 = 100;
 
 /// A page of the gateway's list answers (`/api/v0/connections`, `/api/v0/apps`).
 #[derive(Debug, Serialize)]
