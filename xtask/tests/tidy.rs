@@ -120,7 +120,8 @@ fn the_emulator_depends_on_no_workspace_crate() {
 }
 
 /// Architecture Invariant: dependencies point one way: cli -> facade -> {domain, api}; the
-/// domain crate depends on no workspace crate, and only the facade on the api crate.
+/// domain crate depends on no workspace crate, and only the facade on the api crate; the
+/// conformance suite depends on no workspace crate.
 #[test]
 fn workspace_dependencies_point_one_way() {
     let metadata = metadata();
@@ -139,10 +140,18 @@ fn workspace_dependencies_point_one_way() {
             &["zapier-embed-api", "zapier-embed-domain"][..],
         ),
         ("zapier-embed-emulator", &[][..]),
-        // The demo starts an emulator in-process: the CLI may use it beside the facade.
+        // The conformance suite is written from the documents alone: it shares no code with the
+        // client or the emulator, whose readings it checks.
+        ("zapier-embed-conformance", &[][..]),
+        // The demo starts an emulator in-process: the CLI may use it beside the facade, and it
+        // runs the conformance suite.
         (
             "zapier-embed-cli",
-            &["zapier-embed", "zapier-embed-emulator"][..],
+            &[
+                "zapier-embed",
+                "zapier-embed-conformance",
+                "zapier-embed-emulator",
+            ][..],
         ),
     ]);
     for (package, allowed) in expected {
