@@ -102,7 +102,7 @@ impl ConsumerBuilder {
     /// ```
     /// # use std::time::Duration;
     /// # fn configure(builder: zapier_embed::consumer::ConsumerBuilder) -> zapier_embed::consumer::ConsumerBuilder {
-    /// builder.lease_seconds(zapier_embed::LeaseSeconds::new(120).unwrap())
+    /// builder.lease_seconds(zapier_embed::messages::LeaseSeconds::new(120).unwrap())
     /// # }
     /// ```
     pub fn lease_seconds(mut self, seconds: LeaseSeconds) -> Self {
