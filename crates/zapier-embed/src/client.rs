@@ -72,6 +72,9 @@ pub(crate) struct Inner {
     pub(crate) resolver: Resolver,
     /// Pending `Retry-After` of this identity.
     pub(crate) gate: RateGate,
+    /// The Trigger Inbox API of the configured variant, chosen once in
+    /// [`ClientBuilder::build`]: the facade calls it and never asks which variant it has.
+    pub(crate) inbox_api: &'static dyn crate::wire::InboxApi,
 }
 
 impl Inner {
@@ -190,6 +193,7 @@ impl Client {
                 tokens: TokenCache::new(Arc::new(source)),
                 resolver: Resolver::default(),
                 gate: RateGate::default(),
+                inbox_api: self.inner.inbox_api,
             }),
         }
     }
@@ -740,6 +744,7 @@ impl ClientBuilder {
             limits: self.limits,
             secrets: KnownSecrets::default(),
         };
+        let inbox_api = crate::wire::for_variant(config.variant);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport: Transport {
@@ -750,6 +755,7 @@ impl ClientBuilder {
                 tokens: TokenCache::new(source),
                 resolver: Resolver::default(),
                 gate: RateGate::default(),
+                inbox_api,
             }),
         })
     }

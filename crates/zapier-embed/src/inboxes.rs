@@ -7,14 +7,14 @@ use futures::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::call::{Operation, poll_delay};
+use crate::call::poll_delay;
 use crate::checks;
 use crate::paginate::{self, Position};
-use crate::retry::Idempotency;
-use crate::wire::{self, InboxQuery, Transition};
+use crate::wire::ops::{CREATE, ENSURE_BY_ID, LIST_BY_ID, PATCH};
+use crate::wire::{InboxApi, InboxQuery, Transition};
 use crate::{
-    ApiVariant, Client, Error, ErrorContext, FieldError, FieldProblem, Inbox, InboxName, InboxRef,
-    InboxStatus, Subscription,
+    Client, Error, ErrorContext, FieldError, FieldProblem, Inbox, InboxName, InboxRef, InboxStatus,
+    Subscription,
 };
 
 /// The longest `notification_url` the API accepts.
@@ -25,76 +25,6 @@ const DEFAULT_PAGE_SIZE: u32 = 100;
 const WAIT_FIRST_DELAY: Duration = Duration::from_millis(250);
 const WAIT_MAX_DELAY: Duration = Duration::from_secs(5);
 
-const CREATE: Operation = Operation {
-    id: "create_trigger_inbox",
-    name: "create inbox",
-    idempotency: Idempotency::NotIdempotent,
-};
-const ENSURE_BY_ID: Operation = Operation {
-    id: "ensure_trigger_inbox",
-    name: "ensure inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const ENSURE_BY_NAME: Operation = Operation {
-    id: "upsert_inbox",
-    name: "ensure inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const GET_BY_ID: Operation = Operation {
-    id: "get_trigger_inbox",
-    name: "get inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const GET_BY_NAME: Operation = Operation {
-    id: "get_inbox",
-    name: "get inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_ID: Operation = Operation {
-    id: "list_trigger_inboxes",
-    name: "list inboxes",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_NAME: Operation = Operation {
-    id: "list_inboxes",
-    name: "list inboxes",
-    idempotency: Idempotency::Idempotent,
-};
-const PATCH: Operation = Operation {
-    id: "patch_trigger_inbox",
-    name: "update inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const PAUSE_BY_ID: Operation = Operation {
-    id: "pause_trigger_inbox",
-    name: "pause inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const PAUSE_BY_NAME: Operation = Operation {
-    id: "pause_inbox",
-    name: "pause inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const RESUME_BY_ID: Operation = Operation {
-    id: "resume_trigger_inbox",
-    name: "resume inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const RESUME_BY_NAME: Operation = Operation {
-    id: "resume_inbox",
-    name: "resume inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const DELETE_BY_ID: Operation = Operation {
-    id: "delete_trigger_inbox",
-    name: "delete inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const DELETE_BY_NAME: Operation = Operation {
-    id: "delete_inbox",
-    name: "delete inbox",
-    idempotency: Idempotency::Idempotent,
-};
 const WAIT: &str = "wait until active";
 
 /// Whether [`Inboxes::ensure`] found the inbox or created it.
@@ -240,8 +170,8 @@ impl Inboxes {
         Inboxes { client }
     }
 
-    fn variant(&self) -> ApiVariant {
-        self.client.variant()
+    fn api(&self) -> &'static dyn InboxApi {
+        self.client.inner.inbox_api
     }
 
     /// Creates a new inbox (`POST /inboxes`, variant A only). With a `name`, answers
@@ -278,20 +208,9 @@ impl Inboxes {
         let name = name.map(|n| valid_name(CREATE.name, n)).transpose()?;
         let url = valid_url(CREATE.name, notification_url)?;
         checks::require_subscription_keys(CREATE.name, subscription)?;
-        if self.variant() == ApiVariant::ByName {
-            return Err(unsupported(
-                CREATE.name,
-                "the by-name API variant has no create endpoint; use ensure, which upserts by name",
-            ));
-        }
-        let body = subscription.to_nested_body(name.as_ref(), url);
-        let label = name.as_ref().map(ToString::to_string);
         let inbox = self
-            .client
-            .inner
-            .call(&CREATE, label.as_deref(), move |api| {
-                wire::create_by_id(api, &CREATE, body.clone())
-            })
+            .api()
+            .create(&self.client, name, subscription, url)
             .await?;
         self.client.inner.resolver.remember(&inbox);
         Ok(inbox)
@@ -335,27 +254,10 @@ impl Inboxes {
         let name = valid_name(ENSURE_BY_ID.name, name)?;
         let url = valid_url(ENSURE_BY_ID.name, notification_url)?;
         checks::require_subscription_keys(ENSURE_BY_ID.name, subscription)?;
-        let label = name.to_string();
-        let (inbox, created) = match self.variant() {
-            ApiVariant::ByName => {
-                let body = subscription.to_flat_body(url);
-                self.client
-                    .inner
-                    .call(&ENSURE_BY_NAME, Some(&label), move |api| {
-                        wire::upsert_by_name(api, &ENSURE_BY_NAME, name.clone(), body.clone())
-                    })
-                    .await?
-            }
-            _ => {
-                let body = subscription.to_nested_body(Some(&name), url);
-                self.client
-                    .inner
-                    .call(&ENSURE_BY_ID, Some(&label), move |api| {
-                        wire::ensure_by_id(api, &ENSURE_BY_ID, body.clone())
-                    })
-                    .await?
-            }
-        };
+        let (inbox, created) = self
+            .api()
+            .ensure(&self.client, name, subscription, url)
+            .await?;
         self.client.inner.resolver.remember(&inbox);
         Ok(Ensured {
             inbox,
@@ -455,29 +357,7 @@ impl Inboxes {
     }
 
     async fn get_inner(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        let label = inbox.to_string();
-        match self.client.target(inbox).await? {
-            InboxRef::Id(id) => {
-                self.client
-                    .inner
-                    .call(&GET_BY_ID, Some(&label), move |api| {
-                        wire::get_by_id(api, &GET_BY_ID, id)
-                    })
-                    .await
-            }
-            InboxRef::Name(name) => {
-                self.client
-                    .inner
-                    .call(&GET_BY_NAME, Some(&label), move |api| {
-                        wire::get_by_name(api, &GET_BY_NAME, name.clone())
-                    })
-                    .await
-            }
-            other => Err(unsupported(
-                GET_BY_ID.name,
-                &format!("cannot address inbox {other}"),
-            )),
-        }
+        self.api().get(&self.client, inbox).await
     }
 
     /// Every inbox matching `filter`, as a stream over all pages (offset paging, one request
@@ -522,24 +402,7 @@ impl Inboxes {
                     name: filter.name.clone(),
                     status: filter.status.as_ref().map(|s| s.as_str().to_owned()),
                 };
-                let page = match client.variant() {
-                    ApiVariant::ByName => {
-                        client
-                            .inner
-                            .call(&LIST_BY_NAME, None, move |api| {
-                                wire::list_inboxes_by_name(api, &LIST_BY_NAME, query.clone())
-                            })
-                            .await?
-                    }
-                    _ => {
-                        client
-                            .inner
-                            .call(&LIST_BY_ID, None, move |api| {
-                                wire::list_inboxes_by_id(api, &LIST_BY_ID, query.clone())
-                            })
-                            .await?
-                    }
-                };
+                let page = client.inner.inbox_api.list(&client, query).await?;
                 for inbox in &page.items {
                     client.inner.resolver.remember(inbox);
                 }
@@ -589,23 +452,7 @@ impl Inboxes {
         url: Option<&str>,
     ) -> Result<Inbox, Error> {
         let url = valid_url(PATCH.name, url)?.map(str::to_owned);
-        if self.variant() == ApiVariant::ByName {
-            return Err(unsupported(
-                PATCH.name,
-                "the by-name API variant documents no update endpoint; set notification_url when ensuring the inbox",
-            ));
-        }
-        let label = inbox.to_string();
-        let result = async {
-            let id = self.client.inbox_id(inbox).await?;
-            self.client
-                .inner
-                .call(&PATCH, Some(&label), move |api| {
-                    wire::patch_by_id(api, &PATCH, id, url.clone())
-                })
-                .await
-        }
-        .await;
+        let result = self.api().patch(&self.client, inbox, url).await;
         self.client.forget_on_not_found(inbox, result)
     }
 
@@ -633,8 +480,7 @@ impl Inboxes {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn pause(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        self.transition(inbox, Transition::Pause, &PAUSE_BY_ID, &PAUSE_BY_NAME)
-            .await
+        self.transition(inbox, Transition::Pause).await
     }
 
     /// Resumes a paused inbox; it goes back through `initializing` (wait with
@@ -662,8 +508,7 @@ impl Inboxes {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn resume(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        self.transition(inbox, Transition::Resume, &RESUME_BY_ID, &RESUME_BY_NAME)
-            .await
+        self.transition(inbox, Transition::Resume).await
     }
 
     /// Marks an inbox for deletion (asynchronous: the answer shows it `deleting`). Idempotent
@@ -689,9 +534,7 @@ impl Inboxes {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn delete(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        let result = self
-            .transition(inbox, Transition::Delete, &DELETE_BY_ID, &DELETE_BY_NAME)
-            .await;
+        let result = self.transition(inbox, Transition::Delete).await;
         // The name is freed on delete: a later inbox of the same name gets a new id.
         self.client.inner.resolver.forget(inbox);
         if let Ok(deleted) = &result {
@@ -700,39 +543,8 @@ impl Inboxes {
         result
     }
 
-    async fn transition(
-        &self,
-        inbox: &InboxRef,
-        transition: Transition,
-        by_id: &'static Operation,
-        by_name: &'static Operation,
-    ) -> Result<Inbox, Error> {
-        let label = inbox.to_string();
-        let result = async {
-            match self.client.target(inbox).await? {
-                InboxRef::Id(id) => {
-                    self.client
-                        .inner
-                        .call(by_id, Some(&label), move |api| {
-                            wire::transition_by_id(api, by_id, id, transition)
-                        })
-                        .await
-                }
-                InboxRef::Name(name) => {
-                    self.client
-                        .inner
-                        .call(by_name, Some(&label), move |api| {
-                            wire::transition_by_name(api, by_name, name.clone(), transition)
-                        })
-                        .await
-                }
-                other => Err(unsupported(
-                    by_id.name,
-                    &format!("cannot address inbox {other}"),
-                )),
-            }
-        }
-        .await;
+    async fn transition(&self, inbox: &InboxRef, transition: Transition) -> Result<Inbox, Error> {
+        let result = self.api().transition(&self.client, inbox, transition).await;
         self.client.forget_on_not_found(inbox, result)
     }
 

@@ -152,6 +152,6 @@ pub use zapier_embed_domain as domain;
 
 // Domain items used inside the crate but not re-exported at the root.
 use zapier_embed_domain::{
-    AckPlan, AckRequest, AckResponse, FlatInboxBody, LeaseBody, LeaseBodyById, LeaseBodyByName,
+    AckPlan, AckRequest, AckResponse, FlatInboxBody, LeaseBodyById, LeaseBodyByName,
     LeaseResponseBody, NestedInboxBody, parse_retry_after,
 };

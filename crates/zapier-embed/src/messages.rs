@@ -3,65 +3,17 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use chrono::Utc;
 use futures::stream::{self, Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::call::Operation;
 use crate::paginate::{self, Position};
-use crate::retry::Idempotency;
 use crate::sse::Parser;
-use crate::wire::{self, EventBytes, Settle, Settled};
+use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
+use crate::wire::{self, EventBytes, Settle, SettleRequest, Settled};
 use crate::{
     AckHandle, AckPlan, AckRequest, Client, Error, FieldError, FieldProblem, InboxRef, Lease,
     LeaseOptions, Message, MessageId,
-};
-
-const LEASE_BY_ID: Operation = Operation {
-    id: "lease_trigger_inbox_messages",
-    name: "lease messages",
-    idempotency: Idempotency::NotIdempotent,
-};
-const LEASE_BY_NAME: Operation = Operation {
-    id: "lease_messages",
-    name: "lease messages",
-    idempotency: Idempotency::NotIdempotent,
-};
-const ACK_BY_ID: Operation = Operation {
-    id: "acknowledge_trigger_inbox_messages",
-    name: "ack messages",
-    idempotency: Idempotency::Idempotent,
-};
-const ACK_BY_NAME: Operation = Operation {
-    id: "acknowledge_messages",
-    name: "ack messages",
-    idempotency: Idempotency::Idempotent,
-};
-const RELEASE_BY_ID: Operation = Operation {
-    id: "release_trigger_inbox_messages",
-    name: "release messages",
-    idempotency: Idempotency::Idempotent,
-};
-const RELEASE_BY_NAME: Operation = Operation {
-    id: "release_messages",
-    name: "release messages",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_ID: Operation = Operation {
-    id: "list_trigger_inbox_messages",
-    name: "list messages",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_NAME: Operation = Operation {
-    id: "list_messages",
-    name: "list messages",
-    idempotency: Idempotency::Idempotent,
-};
-const EVENTS: Operation = Operation {
-    id: "get_trigger_inbox_events",
-    name: "subscribe to inbox events",
-    idempotency: Idempotency::Idempotent,
 };
 
 /// What happened to one leased message in an ack or release call.
@@ -328,42 +280,12 @@ impl Messages {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn lease(&self, options: LeaseOptions) -> Result<Lease, Error> {
-        let label = self.inbox.to_string();
-        let result = async {
-            let target = self.client.target(&self.inbox).await?;
-            // Taken before sending, so a computed expiry is never later than the server's.
-            let requested_at = Utc::now();
-            let body = match &target {
-                InboxRef::Id(id) => {
-                    let id = *id;
-                    let body = by_id_body(options);
-                    self.client
-                        .inner
-                        .call(&LEASE_BY_ID, Some(&label), move |api| {
-                            wire::lease_by_id(api, &LEASE_BY_ID, id, body)
-                        })
-                        .await?
-                }
-                InboxRef::Name(name) => {
-                    let body = by_name_body(options);
-                    let name = name.clone();
-                    self.client
-                        .inner
-                        .call(&LEASE_BY_NAME, Some(&label), move |api| {
-                            wire::lease_by_name(api, &LEASE_BY_NAME, name.clone(), body)
-                        })
-                        .await?
-                }
-                other => {
-                    return Err(crate::inboxes::unsupported(
-                        LEASE_BY_ID.name,
-                        &format!("cannot address inbox {other}"),
-                    ));
-                }
-            };
-            Lease::from_response(&target, body, requested_at, options.lease_seconds)
-        }
-        .await;
+        let result = self
+            .client
+            .inner
+            .inbox_api
+            .lease(&self.client, &self.inbox, options)
+            .await;
         self.client.forget_on_not_found(&self.inbox, result)
     }
 
@@ -539,54 +461,7 @@ impl Messages {
             let covered: Vec<&AckHandle> = handles.iter().filter(|h| request.covers(h)).collect();
             report.requests += 1;
             let label = request.inbox().to_string();
-            let answer = match wire_request {
-                WireSettle::ById {
-                    inbox,
-                    lease_id,
-                    message_ids,
-                } => {
-                    let op = if settle == Settle::Ack {
-                        &ACK_BY_ID
-                    } else {
-                        &RELEASE_BY_ID
-                    };
-                    self.client
-                        .inner
-                        .call(op, Some(&label), move |api| {
-                            wire::settle_by_id(
-                                api,
-                                op,
-                                settle,
-                                inbox,
-                                lease_id,
-                                message_ids.clone(),
-                            )
-                        })
-                        .await
-                }
-                WireSettle::ByName {
-                    inbox,
-                    lease_tokens,
-                } => {
-                    let op = if settle == Settle::Ack {
-                        &ACK_BY_NAME
-                    } else {
-                        &RELEASE_BY_NAME
-                    };
-                    self.client
-                        .inner
-                        .call(op, Some(&label), move |api| {
-                            wire::settle_by_name(
-                                api,
-                                op,
-                                settle,
-                                inbox.clone(),
-                                lease_tokens.clone(),
-                            )
-                        })
-                        .await
-                }
-            };
+            let answer = wire_request.send(&self.client, settle, &label).await;
             match answer {
                 Ok(settled) => {
                     for handle in covered {
@@ -646,7 +521,7 @@ impl Messages {
         let client = self.client.clone();
         let max_pages = client.inner.transport.config.limits.max_pages;
         let inbox = self.inbox.clone();
-        paginate::pages(LIST_BY_ID.name, max_pages, move |position| {
+        paginate::pages(LIST_MESSAGES_BY_ID.name, max_pages, move |position| {
             let client = client.clone();
             let inbox = inbox.clone();
             async move {
@@ -654,36 +529,11 @@ impl Messages {
                     Position::Cursor(c) => Some(c),
                     _ => None,
                 };
-                let label = inbox.to_string();
-                let target = client.target(&inbox).await;
-                let target = client.forget_on_not_found(&inbox, target)?;
-                let page = match target {
-                    InboxRef::Id(id) => {
-                        client
-                            .inner
-                            .call(&LIST_BY_ID, Some(&label), move |api| {
-                                wire::list_messages_by_id(api, &LIST_BY_ID, id, cursor.clone())
-                            })
-                            .await
-                    }
-                    InboxRef::Name(name) => {
-                        client
-                            .inner
-                            .call(&LIST_BY_NAME, Some(&label), move |api| {
-                                wire::list_messages_by_name(
-                                    api,
-                                    &LIST_BY_NAME,
-                                    name.clone(),
-                                    cursor.clone(),
-                                )
-                            })
-                            .await
-                    }
-                    other => Err(crate::inboxes::unsupported(
-                        LIST_BY_ID.name,
-                        &format!("cannot address inbox {other}"),
-                    )),
-                };
+                let page = client
+                    .inner
+                    .inbox_api
+                    .list_messages(&client, &inbox, cursor)
+                    .await;
                 let page = client.forget_on_not_found(&inbox, page)?;
                 let next = paginate::next_cursor(page.next.as_deref());
                 Ok((page.items, next))
@@ -804,44 +654,10 @@ impl Messages {
     }
 }
 
-fn by_id_body(options: LeaseOptions) -> crate::LeaseBodyById {
-    match options.to_body(crate::ApiVariant::ById) {
-        crate::LeaseBody::ById(body) => body,
-        // `to_body(ById)` always answers the by-id shape; build it anyway rather than panic.
-        _ => crate::LeaseBodyById {
-            lease_seconds: options.lease_seconds.get(),
-            lease_limit: options.limit.get(),
-        },
-    }
-}
-
-fn by_name_body(options: LeaseOptions) -> crate::LeaseBodyByName {
-    match options.to_body(crate::ApiVariant::ByName) {
-        crate::LeaseBody::ByName(body) => body,
-        _ => crate::LeaseBodyByName {
-            lease_seconds: options.lease_seconds.get(),
-            max_messages: options.limit.get(),
-        },
-    }
-}
-
-/// One planned request in the form the wire needs.
-enum WireSettle {
-    ById {
-        inbox: Uuid,
-        lease_id: Uuid,
-        message_ids: Option<Vec<Uuid>>,
-    },
-    ByName {
-        inbox: crate::InboxName,
-        lease_tokens: Vec<String>,
-    },
-}
-
 fn prepare(
     operation: &'static str,
     request: AckRequest,
-) -> Result<(AckRequest, WireSettle), Error> {
+) -> Result<(AckRequest, SettleRequest), Error> {
     let wire = match &request {
         AckRequest::ById {
             inbox,
@@ -856,7 +672,7 @@ fn prepare(
                         .collect::<Result<Vec<_>, _>>()?,
                 ),
             };
-            WireSettle::ById {
+            SettleRequest::ById {
                 inbox: *inbox,
                 lease_id: *lease_id,
                 message_ids: ids,
@@ -865,7 +681,7 @@ fn prepare(
         AckRequest::ByName {
             inbox,
             lease_tokens,
-        } => WireSettle::ByName {
+        } => SettleRequest::ByName {
             inbox: inbox.clone(),
             lease_tokens: lease_tokens.clone(),
         },

@@ -92,14 +92,6 @@ impl Resolver {
 }
 
 impl Client {
-    /// The reference in the form the configured variant addresses inboxes by.
-    pub(crate) async fn target(&self, inbox: &InboxRef) -> Result<InboxRef, Error> {
-        match self.variant() {
-            ApiVariant::ByName => self.inbox_name(inbox).await.map(InboxRef::Name),
-            _ => self.inbox_id(inbox).await.map(InboxRef::Id),
-        }
-    }
-
     /// The inbox's id (variant A paths, and the event stream in both variants).
     pub(crate) async fn inbox_id(&self, inbox: &InboxRef) -> Result<Uuid, Error> {
         let name = match inbox {
