@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -252,12 +253,18 @@ pub enum Error {
     Transport {
         /// Where it happened.
         context: Box<ErrorContext>,
+        /// The underlying failure (the HTTP client's error, without its URL), also returned by
+        /// [`std::error::Error::source`].
+        source: Option<ErrorSource>,
     },
     /// The response (or a message payload) could not be decoded.
     #[error("{}", render(context, "could not decode the response"))]
     Decode {
         /// Where it happened.
         context: Box<ErrorContext>,
+        /// The decoder's error, when there is one, also returned by
+        /// [`std::error::Error::source`].
+        source: Option<ErrorSource>,
     },
     /// The SDK is misconfigured (e.g. a missing environment variable); nothing was sent.
     #[error("{}", render(context, "invalid configuration"))]
@@ -287,6 +294,51 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
 }
+
+/// The cause of an [`Error`] (a transport, I/O or decode error), shared behind an `Arc` so the
+/// error stays `Clone`. It is transparent in a cause chain: its `Display` and `source` are its
+/// cause's. Two sources compare equal when their messages are equal (the cause types are not
+/// comparable), which keeps [`Error`] `Eq` for tests.
+#[derive(Clone)]
+pub struct ErrorSource(Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl ErrorSource {
+    /// Wraps a cause.
+    ///
+    /// ```
+    /// let source = zapier_embed_domain::ErrorSource::new(std::io::Error::other("reset"));
+    /// assert_eq!(source.to_string(), "reset");
+    /// ```
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        ErrorSource(Arc::new(error))
+    }
+}
+
+impl fmt::Debug for ErrorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for ErrorSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for ErrorSource {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for ErrorSource {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for ErrorSource {}
 
 /// `<operation>: <what> (HTTP <status>, code <code>): <detail>`.
 fn render(ctx: &ErrorContext, what: impl fmt::Display) -> String {
@@ -542,35 +594,34 @@ impl Error {
     pub fn transport(operation: impl Into<Cow<'static, str>>, message: impl AsRef<str>) -> Error {
         Error::Transport {
             context: Box::new(ErrorContext::new(operation).with_detail(message)),
+            source: None,
         }
     }
 
-    /// A transport failure from any error, flattening its `source()` chain into the message
-    /// (so the chain survives without holding a foreign error type).
+    /// A transport failure caused by `error`, kept whole as the error's
+    /// [`source`](std::error::Error::source) (its own causes follow from there); `message` says
+    /// what failed in the SDK's words. The cause must carry no secret (the facade passes the
+    /// HTTP client's error without its URL): [`redact_secrets`](Error::redact_secrets) scrubs
+    /// the texts this error holds, not the cause's.
     ///
     /// ```
+    /// use std::error::Error as _;
     /// use zapier_embed_domain::Error;
     /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
-    /// let err = Error::transport_from("lease messages", &io);
-    /// assert_eq!(err.detail(), Some("reset by peer"));
+    /// let err = Error::transport_from("lease messages", "could not connect", io);
+    /// assert_eq!(err.to_string(), "lease messages: transport error: could not connect");
+    /// assert_eq!(err.source().unwrap().to_string(), "reset by peer");
+    /// assert!(err.is_retryable());
     /// ```
     pub fn transport_from(
         operation: impl Into<Cow<'static, str>>,
-        error: &(dyn std::error::Error + 'static),
+        message: impl AsRef<str>,
+        error: impl std::error::Error + Send + Sync + 'static,
     ) -> Error {
-        let mut message = error.to_string();
-        let mut source = error.source();
-        // Bounded: a cyclic or very deep chain must not hang or flood.
-        for _ in 0..16 {
-            let Some(cause) = source else { break };
-            let text = cause.to_string();
-            if !message.contains(&text) {
-                message.push_str(": ");
-                message.push_str(&text);
-            }
-            source = cause.source();
+        Error::Transport {
+            context: Box::new(ErrorContext::new(operation).with_detail(message)),
+            source: Some(ErrorSource::new(error)),
         }
-        Error::transport(operation, message)
     }
 
     /// A timeout (per attempt, total, or while waiting for a state).
@@ -596,6 +647,7 @@ impl Error {
     pub fn decode(operation: impl Into<Cow<'static, str>>, message: impl AsRef<str>) -> Error {
         Error::Decode {
             context: Box::new(ErrorContext::new(operation).with_detail(message)),
+            source: None,
         }
     }
 
@@ -620,6 +672,7 @@ impl Error {
                     .with_detail(message)
                     .with_body(body),
             ),
+            source: None,
         }
     }
 
@@ -832,8 +885,8 @@ impl Error {
             | Error::InitializationFailed { context, .. }
             | Error::ActionRunFailed { context, .. }
             | Error::Timeout { context }
-            | Error::Transport { context }
-            | Error::Decode { context }
+            | Error::Transport { context, .. }
+            | Error::Decode { context, .. }
             | Error::Configuration { context }
             | Error::LimitExceeded { context, .. }
             | Error::Server { context, .. } => context,
@@ -863,8 +916,8 @@ impl Error {
             | Error::InitializationFailed { context, .. }
             | Error::ActionRunFailed { context, .. }
             | Error::Timeout { context }
-            | Error::Transport { context }
-            | Error::Decode { context }
+            | Error::Transport { context, .. }
+            | Error::Decode { context, .. }
             | Error::Configuration { context }
             | Error::LimitExceeded { context, .. }
             | Error::Server { context, .. } => context,

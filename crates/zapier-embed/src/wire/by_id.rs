@@ -122,7 +122,7 @@ pub(crate) async fn events_by_id(
     Ok(answer
         .response
         .bytes_stream()
-        .map(move |chunk| chunk.map_err(|e| reqwest_error(op, &e)))
+        .map(move |chunk| chunk.map_err(|e| reqwest_error(op, e)))
         .boxed())
 }
 

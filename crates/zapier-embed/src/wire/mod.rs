@@ -229,7 +229,7 @@ impl Api {
                     .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?,
             )
             .build()
-            .map_err(|e| Failure::unsent(reqwest_error(op, &e)))?;
+            .map_err(|e| Failure::unsent(reqwest_error(op, e)))?;
         self.exchange::<C>(op, request).await
     }
 }
@@ -264,7 +264,7 @@ impl Answer {
         let max = self.max_bytes;
         let body = read_at_most(self.response, max)
             .await
-            .map_err(|e| Failure::answered(reqwest_error(op, &e)))?
+            .map_err(|e| Failure::answered(reqwest_error(op, e)))?
             .ok_or_else(|| {
                 let mut err = Error::limit_exceeded(
                     op.name,
@@ -337,7 +337,7 @@ fn hook_error(op: &Operation, e: ApiError<()>) -> Error {
         ApiError::InvalidRequest(message) | ApiError::Custom(message) => {
             invalid_request(op, &message)
         }
-        ApiError::CommunicationError(e) => reqwest_error(op, &e),
+        ApiError::CommunicationError(e) => reqwest_error(op, e),
         _ => invalid_request(op, "a request hook failed"),
     }
 }
@@ -350,43 +350,27 @@ fn transport_failure(op: &Operation, e: reqwest::Error) -> Failure {
         Reach::MaybeProcessed
     };
     Failure {
-        error: reqwest_error(op, &e),
+        error: reqwest_error(op, e),
         reach,
     }
 }
 
-fn reqwest_error(op: &Operation, e: &reqwest::Error) -> Error {
+fn reqwest_error(op: &Operation, e: reqwest::Error) -> Error {
     if e.is_timeout() {
-        Error::timeout(op.name, "the request timed out")
-    } else {
-        Error::transport_from(op.name, &without_url(e))
+        return Error::timeout(op.name, "the request timed out");
     }
-}
-
-/// The error chain's text without the URL (whose query could carry a token; the domain scrubs
-/// URLs again anyway). reqwest errors are not `Clone`, so the chain is copied as text.
-fn without_url(e: &reqwest::Error) -> std::io::Error {
-    use std::error::Error as _;
-    let mut text = if e.is_connect() {
-        "could not connect".to_owned()
+    let what = if e.is_connect() {
+        "could not connect"
     } else if e.is_body() || e.is_decode() {
-        "failed while reading the response body".to_owned()
+        "failed while reading the response body"
     } else if e.is_request() {
-        "failed to send the request".to_owned()
+        "failed to send the request"
     } else {
-        "HTTP error".to_owned()
+        "HTTP error"
     };
-    let mut source = e.source();
-    for _ in 0..16 {
-        let Some(cause) = source else { break };
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    std::io::Error::other(text)
+    // The cause is kept whole as the error's source, without the URL: its query could carry a
+    // token, and the client's secret scrubbing reaches the error's texts, not its source's.
+    Error::transport_from(op.name, what, e.without_url())
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
