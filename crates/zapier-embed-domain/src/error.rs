@@ -967,6 +967,50 @@ impl Error {
         self.context().detail.as_deref()
     }
 
+    /// Whether the resource (inbox, connection, run…) does not exist: [`Error::NotFound`].
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// assert!(Error::not_found("get inbox", "no inbox named orders").is_not_found());
+    /// assert!(!Error::from_response("get inbox", 409, None, b"").is_not_found());
+    /// ```
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// Whether the server refused the call for its rate (429, [`Error::RateLimited`]); see
+    /// [`retry_after`](Error::retry_after) for how long it asked to wait.
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// assert!(Error::from_response("lease messages", 429, None, b"").is_rate_limited());
+    /// assert!(!Error::from_response("lease messages", 503, None, b"").is_rate_limited());
+    /// ```
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::RateLimited { .. })
+    }
+
+    /// Whether the call conflicts with the resource's state or name (409, [`Error::Conflict`]).
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// assert!(Error::conflict("ensure inbox", "name taken").is_conflict());
+    /// ```
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Conflict { .. })
+    }
+
+    /// Whether the client stopped reading an answer that crossed one of its limits
+    /// ([`Error::LimitExceeded`]).
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// assert!(Error::limit_exceeded("list messages", "max_pages", 10).is_limit_exceeded());
+    /// ```
+    pub fn is_limit_exceeded(&self) -> bool {
+        matches!(self, Error::LimitExceeded { .. })
+    }
+
     /// Whether the same request may succeed if simply sent again later: rate limits, timeouts,
     /// transport errors, 5xx, and action runs that failed only by throttling. Whether a
     /// non-idempotent call may be re-sent is the caller's decision.

@@ -12,13 +12,15 @@ use crate::checks;
 use crate::paginate::{self, Position};
 use crate::wire::ops::{CREATE, ENSURE_BY_ID, LIST_BY_ID, PATCH};
 use crate::wire::{InboxApi, InboxQuery, Transition};
-use crate::{
-    Client, Error, ErrorContext, FieldError, FieldProblem, Inbox, InboxName, InboxRef, InboxStatus,
-    Subscription,
-};
+mod arguments;
+mod filter;
 
-/// The longest `notification_url` the API accepts.
-const MAX_NOTIFICATION_URL_CHARS: usize = 2048;
+pub(crate) use arguments::unsupported;
+use arguments::{valid_name, valid_url};
+pub use filter::InboxFilter;
+
+use crate::{Client, Error, Inbox, InboxRef, InboxStatus, Subscription};
+
 /// Page size of [`Inboxes::list`] unless the filter says otherwise (the TS SDK's default).
 const DEFAULT_PAGE_SIZE: u32 = 100;
 /// First and largest delay between two polls of [`Inboxes::wait_until_active`].
@@ -73,65 +75,6 @@ pub struct Ensured {
     pub inbox: Inbox,
     /// Whether it was created or found.
     pub outcome: EnsureOutcome,
-}
-
-/// Filters of [`Inboxes::list`].
-///
-/// ```
-/// use zapier_embed::{InboxFilter, InboxStatus};
-/// let filter = InboxFilter::new().status(InboxStatus::Paused).page_size(50);
-/// # let _ = filter;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InboxFilter {
-    status: Option<InboxStatus>,
-    name: Option<String>,
-    page_size: Option<u32>,
-}
-
-impl InboxFilter {
-    /// No filter: every inbox.
-    ///
-    /// ```
-    /// assert_eq!(zapier_embed::InboxFilter::new(), zapier_embed::InboxFilter::default());
-    /// ```
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only inboxes in `status`.
-    ///
-    /// ```
-    /// let f = zapier_embed::InboxFilter::new().status(zapier_embed::InboxStatus::Active);
-    /// # let _ = f;
-    /// ```
-    pub fn status(mut self, status: InboxStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Only the inbox named exactly `name`.
-    ///
-    /// ```
-    /// let f = zapier_embed::InboxFilter::new().name("orders");
-    /// # let _ = f;
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Inboxes per request (1..=1000 is sensible; the server may cap it). A page size of 0 makes
-    /// [`Inboxes::list`] fail with [`Error::Validation`] naming `page_size` before any request.
-    ///
-    /// ```
-    /// let f = zapier_embed::InboxFilter::new().page_size(25);
-    /// # let _ = f;
-    /// ```
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
-        self
-    }
 }
 
 /// The inbox API; see [`Client::inboxes`]. Every method works in both API variants unless its
@@ -600,7 +543,7 @@ impl Inboxes {
         let mut step = 0u32;
         loop {
             let current = self.get(inbox).await.map_err(|mut e| {
-                if matches!(e, Error::NotFound { .. }) {
+                if e.is_not_found() {
                     e.context_mut().operation = WAIT.into();
                 }
                 e
@@ -640,49 +583,5 @@ impl Inboxes {
             step = step.saturating_add(1);
             tokio::time::sleep(delay).await;
         }
-    }
-}
-
-/// An operation the configured variant lacks, refused before sending.
-pub(crate) fn unsupported(operation: &'static str, why: &str) -> Error {
-    Error::Configuration {
-        context: Box::new(ErrorContext::new(operation).with_detail(why)),
-    }
-}
-
-fn valid_name(operation: &'static str, name: &str) -> Result<InboxName, Error> {
-    InboxName::new(name).map_err(|e| {
-        Error::validation(
-            operation,
-            vec![FieldError::new(
-                "name",
-                FieldProblem::Invalid(e.to_string()),
-            )],
-        )
-    })
-}
-
-fn valid_url<'a>(operation: &'static str, url: Option<&'a str>) -> Result<Option<&'a str>, Error> {
-    let Some(raw) = url else { return Ok(None) };
-    let problem = if raw.chars().count() > MAX_NOTIFICATION_URL_CHARS {
-        Some(format!(
-            "longer than {MAX_NOTIFICATION_URL_CHARS} characters"
-        ))
-    } else {
-        match url::Url::parse(raw) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => None,
-            Ok(_) => Some("must be an absolute http(s) URL".to_owned()),
-            Err(e) => Some(format!("not a URL: {e}")),
-        }
-    };
-    match problem {
-        Some(why) => Err(Error::validation(
-            operation,
-            vec![FieldError::new(
-                "notification_url",
-                FieldProblem::Invalid(why),
-            )],
-        )),
-        None => Ok(Some(raw)),
     }
 }
