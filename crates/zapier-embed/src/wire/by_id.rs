@@ -269,6 +269,32 @@ pub(crate) async fn trigger_input_fields(
 pub(crate) struct ById;
 
 impl InboxApi for ById {
+    fn find_by_name<'a>(
+        &'a self,
+        client: &'a Client,
+        name: &'a InboxName,
+    ) -> BoxFuture<'a, Result<Inbox, Error>> {
+        Box::pin(async move {
+            let op = &ops::RESOLVE_ID_BY_LIST;
+            let query = InboxQuery {
+                limit: Some(1),
+                name: Some(name.to_string()),
+                ..InboxQuery::default()
+            };
+            let page = client
+                .inner
+                .call(op, Some(name.as_str()), move |api| {
+                    list_inboxes_by_id(api, op, query.clone())
+                })
+                .await?;
+            // The filter is exact-match; check anyway rather than trust a loose server.
+            page.items
+                .into_iter()
+                .find(|i| i.name.as_deref() == Some(name.as_str()))
+                .ok_or_else(|| Error::not_found(op.name, format!("no inbox is named \"{name}\"")))
+        })
+    }
+
     fn create<'a>(
         &'a self,
         client: &'a Client,

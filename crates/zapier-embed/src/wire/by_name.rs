@@ -173,6 +173,22 @@ pub(crate) async fn settle_by_name(
 pub(crate) struct ByName;
 
 impl InboxApi for ByName {
+    fn find_by_name<'a>(
+        &'a self,
+        client: &'a Client,
+        name: &'a InboxName,
+    ) -> BoxFuture<'a, Result<Inbox, Error>> {
+        Box::pin(async move {
+            let op = &ops::RESOLVE_ID_BY_GET;
+            client
+                .inner
+                .call(op, Some(name.as_str()), move |api| {
+                    get_by_name(api, op, name.clone())
+                })
+                .await
+        })
+    }
+
     fn create<'a>(
         &'a self,
         _client: &'a Client,

@@ -39,6 +39,14 @@ pub(crate) trait InboxApi: Send + Sync {
         notification_url: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(Inbox, bool), Error>>;
 
+    /// The inbox named `name`, looked up to learn its id (the event stream is addressed by id
+    /// in both variants); [`Error::NotFound`] when there is none.
+    fn find_by_name<'a>(
+        &'a self,
+        client: &'a Client,
+        name: &'a InboxName,
+    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+
     /// One inbox.
     fn get<'a>(
         &'a self,
@@ -192,6 +200,10 @@ pub(crate) mod ops {
         LIST_MESSAGES_BY_ID = "list_trigger_inbox_messages", "list messages", Idempotent;
         LIST_MESSAGES_BY_NAME = "list_messages", "list messages", Idempotent;
         EVENTS = "get_trigger_inbox_events", "subscribe to inbox events", Idempotent;
+        // Resolving a reference (`resolve.rs` and `InboxApi::find_by_name`).
+        RESOLVE_ID_BY_LIST = "list_trigger_inboxes", "resolve inbox name", Idempotent;
+        RESOLVE_ID_BY_GET = "get_inbox", "resolve inbox name", Idempotent;
+        RESOLVE_NAME = "get_trigger_inbox", "resolve inbox id", Idempotent;
     }
 
     /// Ack or release, variant A.
