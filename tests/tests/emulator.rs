@@ -415,6 +415,20 @@ async fn a_lost_lease_answer_is_not_retried_but_a_lost_read_is() {
         .await
         .expect_err("dropped");
     assert!(matches!(err, Error::Transport { .. }), "{err}");
+    // The HTTP client's error is the source, kept whole (not flattened into the message), and
+    // no link of the chain names the URL.
+    let mut cause = std::error::Error::source(&err);
+    assert!(
+        cause.is_some(),
+        "a transport error keeps its cause: {err:?}"
+    );
+    while let Some(link) = cause {
+        assert!(
+            !format!("{link} {link:?}").contains("127.0.0.1"),
+            "{link:?}"
+        );
+        cause = link.source();
+    }
     // Sent once: a retry could lease (and burn an attempt of) messages nobody would process.
     assert_eq!(handle.emulator().stats().lease_requests, 1);
 

@@ -78,7 +78,7 @@ pub use ack::{
     MAX_IDS_PER_REQUEST,
 };
 pub use action_run::{RunError, RunErrorCode, RunStatus};
-pub use error::{Error, ErrorContext, MAX_BODY_EXCERPT_BYTES};
+pub use error::{Error, ErrorContext, ErrorSource, MAX_BODY_EXCERPT_BYTES};
 pub use inbox::{Inbox, InboxAttributes};
 pub use inbox_ref::{InboxName, InboxRef, InvalidInboxName, MAX_INBOX_NAME_CHARS};
 pub use inbox_status::InboxStatus;

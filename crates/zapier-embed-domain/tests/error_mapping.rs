@@ -205,7 +205,8 @@ fn display_is_one_line_and_detail_is_bounded() {
 }
 
 #[test]
-fn transport_from_flattens_the_source_chain() {
+fn transport_from_keeps_the_cause_chain_as_sources() {
+    use std::error::Error as _;
     #[derive(Debug)]
     struct Outer(std::io::Error);
     impl std::fmt::Display for Outer {
@@ -220,12 +221,20 @@ fn transport_from_flattens_the_source_chain() {
     }
     let err = Error::transport_from(
         "lease messages",
-        &Outer(std::io::Error::other("connection refused")),
+        "failed to send the request",
+        Outer(std::io::Error::other("connection refused")),
     );
     assert_eq!(
         err.to_string(),
-        "lease messages: transport error: error sending request: connection refused"
+        "lease messages: transport error: failed to send the request"
     );
+    let first = err.source().expect("the cause");
+    assert_eq!(first.to_string(), "error sending request");
+    let second = first.source().expect("the cause's cause");
+    assert_eq!(second.to_string(), "connection refused");
+    assert!(second.source().is_none());
+    // Clone shares the cause.
+    assert_eq!(err.clone(), err);
 }
 
 proptest! {

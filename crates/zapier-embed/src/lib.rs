@@ -128,8 +128,8 @@ pub use zapier_embed_domain::{ApiVariant, InboxName, InboxRef, LeaseOptions, Sub
 pub(crate) use auth::{AccessToken, ClientSecret};
 pub(crate) use zapier_embed_domain::{
     AckPlan, AckRequest, AckResponse, ConnectionId, ErrorContext, FieldError, FieldProblem,
-    FlatInboxBody, Inbox, InputField, LeaseBody, LeaseBodyById, LeaseBodyByName, LeaseResponseBody,
-    Message, MessageId, NestedInboxBody, REDACTED, RunError, RunStatus, parse_retry_after,
+    FlatInboxBody, Inbox, InputField, LeaseBodyById, LeaseBodyByName, LeaseResponseBody, Message,
+    MessageId, NestedInboxBody, REDACTED, RunError, RunStatus, parse_retry_after,
 };
 #[cfg(feature = "consumer")]
 pub(crate) use {

@@ -8,29 +8,8 @@ use std::sync::{Mutex, MutexGuard};
 
 use uuid::Uuid;
 
-use crate::call::Operation;
-use crate::retry::Idempotency;
-use crate::wire::{self, InboxQuery};
-use crate::{ApiVariant, Client, Error, FieldError, FieldProblem, Inbox, InboxName, InboxRef};
-
-/// Variant A: find an inbox id by name (`GET /inboxes?name=…`).
-const RESOLVE_ID_BY_LIST: Operation = Operation {
-    id: "list_trigger_inboxes",
-    name: "resolve inbox name",
-    idempotency: Idempotency::Idempotent,
-};
-/// Variant B: find an inbox id by name (`GET /inboxes/{name}/`), for the by-id event stream.
-const RESOLVE_ID_BY_GET: Operation = Operation {
-    id: "get_inbox",
-    name: "resolve inbox name",
-    idempotency: Idempotency::Idempotent,
-};
-/// Both variants: find an inbox name by id (`GET /inboxes/{id}`, the variant A path).
-const RESOLVE_NAME: Operation = Operation {
-    id: "get_trigger_inbox",
-    name: "resolve inbox id",
-    idempotency: Idempotency::Idempotent,
-};
+use crate::wire::{self, ops::RESOLVE_NAME};
+use crate::{Client, Error, FieldError, FieldProblem, Inbox, InboxName, InboxRef};
 
 /// Name ↔ id pairs seen so far.
 #[derive(Default)]
@@ -92,14 +71,6 @@ impl Resolver {
 }
 
 impl Client {
-    /// The reference in the form the configured variant addresses inboxes by.
-    pub(crate) async fn target(&self, inbox: &InboxRef) -> Result<InboxRef, Error> {
-        match self.variant() {
-            ApiVariant::ByName => self.inbox_name(inbox).await.map(InboxRef::Name),
-            _ => self.inbox_id(inbox).await.map(InboxRef::Id),
-        }
-    }
-
     /// The inbox's id (variant A paths, and the event stream in both variants).
     pub(crate) async fn inbox_id(&self, inbox: &InboxRef) -> Result<Uuid, Error> {
         let name = match inbox {
@@ -110,40 +81,7 @@ impl Client {
         if let Some(id) = self.inner.resolver.id_of(name) {
             return Ok(id);
         }
-        let label = name.to_string();
-        let found = match self.variant() {
-            ApiVariant::ByName => {
-                let name = name.clone();
-                self.inner
-                    .call(&RESOLVE_ID_BY_GET, Some(&label), move |api| {
-                        wire::get_by_name(api, &RESOLVE_ID_BY_GET, name.clone())
-                    })
-                    .await?
-            }
-            _ => {
-                let query = InboxQuery {
-                    limit: Some(1),
-                    name: Some(name.to_string()),
-                    ..InboxQuery::default()
-                };
-                let page = self
-                    .inner
-                    .call(&RESOLVE_ID_BY_LIST, Some(&label), move |api| {
-                        wire::list_inboxes_by_id(api, &RESOLVE_ID_BY_LIST, query.clone())
-                    })
-                    .await?;
-                // The filter is exact-match; check anyway rather than trust a loose server.
-                page.items
-                    .into_iter()
-                    .find(|i| i.name.as_deref() == Some(name.as_str()))
-                    .ok_or_else(|| {
-                        Error::not_found(
-                            RESOLVE_ID_BY_LIST.name,
-                            format!("no inbox is named \"{name}\""),
-                        )
-                    })?
-            }
-        };
+        let found = self.inner.inbox_api.find_by_name(self, name).await?;
         self.inner.resolver.remember(&found);
         Ok(found.id)
     }

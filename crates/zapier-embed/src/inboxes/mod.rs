@@ -7,96 +7,31 @@ use futures::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use crate::call::{Operation, poll_delay};
+use crate::call::poll_delay;
 use crate::checks;
 use crate::paginate::{self, Position};
-use crate::retry::Idempotency;
-use crate::wire::{self, InboxQuery, Transition};
+use crate::wire::ops::{CREATE, ENSURE_BY_ID, LIST_BY_ID, PATCH};
+use crate::wire::{InboxApi, InboxQuery, Transition};
+mod arguments;
+mod filter;
+
+pub(crate) use arguments::unsupported;
+use arguments::{valid_name, valid_url};
+pub use filter::InboxFilter;
+
 pub use zapier_embed_domain::{
     Inbox, InboxAttributes, InboxName, InboxRef, InboxStatus, InvalidInboxName, PausedReason,
     Subscription,
 };
 
-use crate::{ApiVariant, Client, Error, ErrorContext, FieldError, FieldProblem};
+use crate::{Client, Error};
 
-/// The longest `notification_url` the API accepts.
-const MAX_NOTIFICATION_URL_CHARS: usize = 2048;
 /// Page size of [`Inboxes::list`] unless the filter says otherwise (the TS SDK's default).
 const DEFAULT_PAGE_SIZE: u32 = 100;
 /// First and largest delay between two polls of [`Inboxes::wait_until_active`].
 const WAIT_FIRST_DELAY: Duration = Duration::from_millis(250);
 const WAIT_MAX_DELAY: Duration = Duration::from_secs(5);
 
-const CREATE: Operation = Operation {
-    id: "create_trigger_inbox",
-    name: "create inbox",
-    idempotency: Idempotency::NotIdempotent,
-};
-const ENSURE_BY_ID: Operation = Operation {
-    id: "ensure_trigger_inbox",
-    name: "ensure inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const ENSURE_BY_NAME: Operation = Operation {
-    id: "upsert_inbox",
-    name: "ensure inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const GET_BY_ID: Operation = Operation {
-    id: "get_trigger_inbox",
-    name: "get inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const GET_BY_NAME: Operation = Operation {
-    id: "get_inbox",
-    name: "get inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_ID: Operation = Operation {
-    id: "list_trigger_inboxes",
-    name: "list inboxes",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_NAME: Operation = Operation {
-    id: "list_inboxes",
-    name: "list inboxes",
-    idempotency: Idempotency::Idempotent,
-};
-const PATCH: Operation = Operation {
-    id: "patch_trigger_inbox",
-    name: "update inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const PAUSE_BY_ID: Operation = Operation {
-    id: "pause_trigger_inbox",
-    name: "pause inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const PAUSE_BY_NAME: Operation = Operation {
-    id: "pause_inbox",
-    name: "pause inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const RESUME_BY_ID: Operation = Operation {
-    id: "resume_trigger_inbox",
-    name: "resume inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const RESUME_BY_NAME: Operation = Operation {
-    id: "resume_inbox",
-    name: "resume inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const DELETE_BY_ID: Operation = Operation {
-    id: "delete_trigger_inbox",
-    name: "delete inbox",
-    idempotency: Idempotency::Idempotent,
-};
-const DELETE_BY_NAME: Operation = Operation {
-    id: "delete_inbox",
-    name: "delete inbox",
-    idempotency: Idempotency::Idempotent,
-};
 const WAIT: &str = "wait until active";
 
 /// Whether [`Inboxes::ensure`] found the inbox or created it.
@@ -147,65 +82,6 @@ pub struct Ensured {
     pub outcome: EnsureOutcome,
 }
 
-/// Filters of [`Inboxes::list`].
-///
-/// ```
-/// use zapier_embed::{inboxes::InboxFilter, inboxes::InboxStatus};
-/// let filter = InboxFilter::new().status(InboxStatus::Paused).page_size(50);
-/// # let _ = filter;
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InboxFilter {
-    status: Option<InboxStatus>,
-    name: Option<String>,
-    page_size: Option<u32>,
-}
-
-impl InboxFilter {
-    /// No filter: every inbox.
-    ///
-    /// ```
-    /// assert_eq!(zapier_embed::inboxes::InboxFilter::new(), zapier_embed::inboxes::InboxFilter::default());
-    /// ```
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only inboxes in `status`.
-    ///
-    /// ```
-    /// let f = zapier_embed::inboxes::InboxFilter::new().status(zapier_embed::inboxes::InboxStatus::Active);
-    /// # let _ = f;
-    /// ```
-    pub fn status(mut self, status: InboxStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Only the inbox named exactly `name`.
-    ///
-    /// ```
-    /// let f = zapier_embed::inboxes::InboxFilter::new().name("orders");
-    /// # let _ = f;
-    /// ```
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
-        self
-    }
-
-    /// Inboxes per request (1..=1000 is sensible; the server may cap it). A page size of 0 makes
-    /// [`Inboxes::list`] fail with [`Error::Validation`] naming `page_size` before any request.
-    ///
-    /// ```
-    /// let f = zapier_embed::inboxes::InboxFilter::new().page_size(25);
-    /// # let _ = f;
-    /// ```
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.page_size = Some(size);
-        self
-    }
-}
-
 /// The inbox API; see [`Client::inboxes`]. Every method works in both API variants unless its
 /// documentation says otherwise; an inbox may be named by id or by name in either.
 ///
@@ -242,8 +118,8 @@ impl Inboxes {
         Inboxes { client }
     }
 
-    fn variant(&self) -> ApiVariant {
-        self.client.variant()
+    fn api(&self) -> &'static dyn InboxApi {
+        self.client.inner.inbox_api
     }
 
     /// Creates a new inbox (`POST /inboxes`, variant A only). With a `name`, answers
@@ -280,20 +156,9 @@ impl Inboxes {
         let name = name.map(|n| valid_name(CREATE.name, n)).transpose()?;
         let url = valid_url(CREATE.name, notification_url)?;
         checks::require_subscription_keys(CREATE.name, subscription)?;
-        if self.variant() == ApiVariant::ByName {
-            return Err(unsupported(
-                CREATE.name,
-                "the by-name API variant has no create endpoint; use ensure, which upserts by name",
-            ));
-        }
-        let body = subscription.to_nested_body(name.as_ref(), url);
-        let label = name.as_ref().map(ToString::to_string);
         let inbox = self
-            .client
-            .inner
-            .call(&CREATE, label.as_deref(), move |api| {
-                wire::create_by_id(api, &CREATE, body.clone())
-            })
+            .api()
+            .create(&self.client, name, subscription, url)
             .await?;
         self.client.inner.resolver.remember(&inbox);
         Ok(inbox)
@@ -337,27 +202,10 @@ impl Inboxes {
         let name = valid_name(ENSURE_BY_ID.name, name)?;
         let url = valid_url(ENSURE_BY_ID.name, notification_url)?;
         checks::require_subscription_keys(ENSURE_BY_ID.name, subscription)?;
-        let label = name.to_string();
-        let (inbox, created) = match self.variant() {
-            ApiVariant::ByName => {
-                let body = subscription.to_flat_body(url);
-                self.client
-                    .inner
-                    .call(&ENSURE_BY_NAME, Some(&label), move |api| {
-                        wire::upsert_by_name(api, &ENSURE_BY_NAME, name.clone(), body.clone())
-                    })
-                    .await?
-            }
-            _ => {
-                let body = subscription.to_nested_body(Some(&name), url);
-                self.client
-                    .inner
-                    .call(&ENSURE_BY_ID, Some(&label), move |api| {
-                        wire::ensure_by_id(api, &ENSURE_BY_ID, body.clone())
-                    })
-                    .await?
-            }
-        };
+        let (inbox, created) = self
+            .api()
+            .ensure(&self.client, name, subscription, url)
+            .await?;
         self.client.inner.resolver.remember(&inbox);
         Ok(Ensured {
             inbox,
@@ -457,29 +305,7 @@ impl Inboxes {
     }
 
     async fn get_inner(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        let label = inbox.to_string();
-        match self.client.target(inbox).await? {
-            InboxRef::Id(id) => {
-                self.client
-                    .inner
-                    .call(&GET_BY_ID, Some(&label), move |api| {
-                        wire::get_by_id(api, &GET_BY_ID, id)
-                    })
-                    .await
-            }
-            InboxRef::Name(name) => {
-                self.client
-                    .inner
-                    .call(&GET_BY_NAME, Some(&label), move |api| {
-                        wire::get_by_name(api, &GET_BY_NAME, name.clone())
-                    })
-                    .await
-            }
-            other => Err(unsupported(
-                GET_BY_ID.name,
-                &format!("cannot address inbox {other}"),
-            )),
-        }
+        self.api().get(&self.client, inbox).await
     }
 
     /// Every inbox matching `filter`, as a stream over all pages (offset paging, one request
@@ -524,24 +350,7 @@ impl Inboxes {
                     name: filter.name.clone(),
                     status: filter.status.as_ref().map(|s| s.as_str().to_owned()),
                 };
-                let page = match client.variant() {
-                    ApiVariant::ByName => {
-                        client
-                            .inner
-                            .call(&LIST_BY_NAME, None, move |api| {
-                                wire::list_inboxes_by_name(api, &LIST_BY_NAME, query.clone())
-                            })
-                            .await?
-                    }
-                    _ => {
-                        client
-                            .inner
-                            .call(&LIST_BY_ID, None, move |api| {
-                                wire::list_inboxes_by_id(api, &LIST_BY_ID, query.clone())
-                            })
-                            .await?
-                    }
-                };
+                let page = client.inner.inbox_api.list(&client, query).await?;
                 for inbox in &page.items {
                     client.inner.resolver.remember(inbox);
                 }
@@ -591,23 +400,7 @@ impl Inboxes {
         url: Option<&str>,
     ) -> Result<Inbox, Error> {
         let url = valid_url(PATCH.name, url)?.map(str::to_owned);
-        if self.variant() == ApiVariant::ByName {
-            return Err(unsupported(
-                PATCH.name,
-                "the by-name API variant documents no update endpoint; set notification_url when ensuring the inbox",
-            ));
-        }
-        let label = inbox.to_string();
-        let result = async {
-            let id = self.client.inbox_id(inbox).await?;
-            self.client
-                .inner
-                .call(&PATCH, Some(&label), move |api| {
-                    wire::patch_by_id(api, &PATCH, id, url.clone())
-                })
-                .await
-        }
-        .await;
+        let result = self.api().patch(&self.client, inbox, url).await;
         self.client.forget_on_not_found(inbox, result)
     }
 
@@ -635,8 +428,7 @@ impl Inboxes {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn pause(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        self.transition(inbox, Transition::Pause, &PAUSE_BY_ID, &PAUSE_BY_NAME)
-            .await
+        self.transition(inbox, Transition::Pause).await
     }
 
     /// Resumes a paused inbox; it goes back through `initializing` (wait with
@@ -664,8 +456,7 @@ impl Inboxes {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn resume(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        self.transition(inbox, Transition::Resume, &RESUME_BY_ID, &RESUME_BY_NAME)
-            .await
+        self.transition(inbox, Transition::Resume).await
     }
 
     /// Marks an inbox for deletion (asynchronous: the answer shows it `deleting`). Idempotent
@@ -691,9 +482,7 @@ impl Inboxes {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn delete(&self, inbox: &InboxRef) -> Result<Inbox, Error> {
-        let result = self
-            .transition(inbox, Transition::Delete, &DELETE_BY_ID, &DELETE_BY_NAME)
-            .await;
+        let result = self.transition(inbox, Transition::Delete).await;
         // The name is freed on delete: a later inbox of the same name gets a new id.
         self.client.inner.resolver.forget(inbox);
         if let Ok(deleted) = &result {
@@ -702,39 +491,8 @@ impl Inboxes {
         result
     }
 
-    async fn transition(
-        &self,
-        inbox: &InboxRef,
-        transition: Transition,
-        by_id: &'static Operation,
-        by_name: &'static Operation,
-    ) -> Result<Inbox, Error> {
-        let label = inbox.to_string();
-        let result = async {
-            match self.client.target(inbox).await? {
-                InboxRef::Id(id) => {
-                    self.client
-                        .inner
-                        .call(by_id, Some(&label), move |api| {
-                            wire::transition_by_id(api, by_id, id, transition)
-                        })
-                        .await
-                }
-                InboxRef::Name(name) => {
-                    self.client
-                        .inner
-                        .call(by_name, Some(&label), move |api| {
-                            wire::transition_by_name(api, by_name, name.clone(), transition)
-                        })
-                        .await
-                }
-                other => Err(unsupported(
-                    by_id.name,
-                    &format!("cannot address inbox {other}"),
-                )),
-            }
-        }
-        .await;
+    async fn transition(&self, inbox: &InboxRef, transition: Transition) -> Result<Inbox, Error> {
+        let result = self.api().transition(&self.client, inbox, transition).await;
         self.client.forget_on_not_found(inbox, result)
     }
 
@@ -790,7 +548,7 @@ impl Inboxes {
         let mut step = 0u32;
         loop {
             let current = self.get(inbox).await.map_err(|mut e| {
-                if matches!(e, Error::NotFound { .. }) {
+                if e.is_not_found() {
                     e.context_mut().operation = WAIT.into();
                 }
                 e
@@ -830,49 +588,5 @@ impl Inboxes {
             step = step.saturating_add(1);
             tokio::time::sleep(delay).await;
         }
-    }
-}
-
-/// An operation the configured variant lacks, refused before sending.
-pub(crate) fn unsupported(operation: &'static str, why: &str) -> Error {
-    Error::Configuration {
-        context: Box::new(ErrorContext::new(operation).with_detail(why)),
-    }
-}
-
-fn valid_name(operation: &'static str, name: &str) -> Result<InboxName, Error> {
-    InboxName::new(name).map_err(|e| {
-        Error::validation(
-            operation,
-            vec![FieldError::new(
-                "name",
-                FieldProblem::Invalid(e.to_string()),
-            )],
-        )
-    })
-}
-
-fn valid_url<'a>(operation: &'static str, url: Option<&'a str>) -> Result<Option<&'a str>, Error> {
-    let Some(raw) = url else { return Ok(None) };
-    let problem = if raw.chars().count() > MAX_NOTIFICATION_URL_CHARS {
-        Some(format!(
-            "longer than {MAX_NOTIFICATION_URL_CHARS} characters"
-        ))
-    } else {
-        match url::Url::parse(raw) {
-            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => None,
-            Ok(_) => Some("must be an absolute http(s) URL".to_owned()),
-            Err(e) => Some(format!("not a URL: {e}")),
-        }
-    };
-    match problem {
-        Some(why) => Err(Error::validation(
-            operation,
-            vec![FieldError::new(
-                "notification_url",
-                FieldProblem::Invalid(why),
-            )],
-        )),
-        None => Ok(Some(raw)),
     }
 }

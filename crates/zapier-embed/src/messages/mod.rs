@@ -3,16 +3,19 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use chrono::Utc;
 use futures::stream::{self, Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::call::Operation;
 use crate::paginate::{self, Position};
-use crate::retry::Idempotency;
 use crate::sse::Parser;
-use crate::wire::{self, EventBytes, Settle, Settled};
+use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
+use crate::wire::{self, EventBytes, Settle, SettleRequest};
+mod report;
+
+use report::outcome_of;
+pub use report::{AckOutcome, AckReport};
+
 pub use zapier_embed_domain::{
     AckHandle, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage, LeasedUntilSource,
     MAX_IDS_PER_REQUEST, Message, MessageAttributes, MessageId, MessageStatus,
@@ -20,191 +23,6 @@ pub use zapier_embed_domain::{
 };
 
 use crate::{AckPlan, AckRequest, Client, Error, FieldError, FieldProblem, InboxRef};
-
-const LEASE_BY_ID: Operation = Operation {
-    id: "lease_trigger_inbox_messages",
-    name: "lease messages",
-    idempotency: Idempotency::NotIdempotent,
-};
-const LEASE_BY_NAME: Operation = Operation {
-    id: "lease_messages",
-    name: "lease messages",
-    idempotency: Idempotency::NotIdempotent,
-};
-const ACK_BY_ID: Operation = Operation {
-    id: "acknowledge_trigger_inbox_messages",
-    name: "ack messages",
-    idempotency: Idempotency::Idempotent,
-};
-const ACK_BY_NAME: Operation = Operation {
-    id: "acknowledge_messages",
-    name: "ack messages",
-    idempotency: Idempotency::Idempotent,
-};
-const RELEASE_BY_ID: Operation = Operation {
-    id: "release_trigger_inbox_messages",
-    name: "release messages",
-    idempotency: Idempotency::Idempotent,
-};
-const RELEASE_BY_NAME: Operation = Operation {
-    id: "release_messages",
-    name: "release messages",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_ID: Operation = Operation {
-    id: "list_trigger_inbox_messages",
-    name: "list messages",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST_BY_NAME: Operation = Operation {
-    id: "list_messages",
-    name: "list messages",
-    idempotency: Idempotency::Idempotent,
-};
-const EVENTS: Operation = Operation {
-    id: "get_trigger_inbox_events",
-    name: "subscribe to inbox events",
-    idempotency: Idempotency::Idempotent,
-};
-
-/// What happened to one leased message in an ack or release call.
-///
-/// ```
-/// use zapier_embed::messages::AckOutcome;
-/// assert!(AckOutcome::Acked.is_settled());
-/// assert!(!AckOutcome::LeaseExpired.is_settled());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum AckOutcome {
-    /// The server acknowledged the message: it is removed from the inbox.
-    Acked,
-    /// The server released the message: it is available again (the lease still counted as one
-    /// of its five attempts).
-    Released,
-    /// The lease had expired (400 `lease_expired`): the message went back to the pool and will
-    /// be delivered again, so its processing may run twice.
-    LeaseExpired,
-    /// The server settled nothing for this message: it was already acked or released, or is
-    /// not held under this lease.
-    NotHeld,
-    /// Variant B only: the server settled some of the request's tokens but its answer (message
-    /// ids, not tokens) does not say which.
-    Unconfirmed,
-}
-
-impl AckOutcome {
-    /// Whether the ack or release took effect for this message.
-    ///
-    /// ```
-    /// assert!(zapier_embed::messages::AckOutcome::Released.is_settled());
-    /// ```
-    pub fn is_settled(self) -> bool {
-        matches!(self, AckOutcome::Acked | AckOutcome::Released)
-    }
-}
-
-/// The outcome of an ack or release call: one [`AckOutcome`] per distinct handle, in the order
-/// given, and the number of requests sent.
-///
-/// A `lease_expired` answer marks its request's handles [`AckOutcome::LeaseExpired`]; it is
-/// counted and returned here, never swallowed, and never fails the whole call.
-///
-/// ```
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-/// # let emulator = zapier_embed_emulator::Emulator::builder()
-/// #     .activation_delay(std::time::Duration::ZERO)
-/// #     .action_run_delay(std::time::Duration::ZERO)
-/// #     .start().await.unwrap();
-/// # let host = emulator.addr().to_string();
-/// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-/// # let hook = zapier_embed::Subscription::new("webhook", "hook_v2")
-/// #     .with_input("_zap_static_hook_code", "a1b2c3d4e5f6")
-/// #     .with_input("_zap_static_hook_seed", "0f1e2d3c4b5a");
-/// # let inbox: zapier_embed::InboxRef = "hooks".parse().unwrap();
-/// # client.inboxes().ensure("hooks", &hook, None).await?;
-/// # client.inboxes().wait_until_active(&inbox, std::time::Duration::from_secs(5)).await?;
-/// # emulator.emulator().emit(serde_json::from_value(serde_json::json!(
-/// #     {"app": "webhook", "action": "hook_v2", "payload": {"n": 1}, "count": 2})).unwrap()).unwrap();
-/// # let messages = client.messages(inbox.clone());
-/// # let lease = messages.lease(zapier_embed::LeaseOptions::default()).await?;
-/// let report = messages.ack(lease.handles().cloned()).await?;
-/// println!("{} acked in {} request(s)", report.settled(), report.requests());
-/// for handle in report.lease_expired() {
-///     eprintln!("lease expired before the ack; expect a redelivery: {handle:?}");
-/// }
-/// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct AckReport {
-    outcomes: Vec<(AckHandle, AckOutcome)>,
-    requests: usize,
-}
-
-impl AckReport {
-    /// Every handle with its outcome.
-    ///
-    /// ```
-    /// assert!(zapier_embed::messages::AckReport::default().outcomes().is_empty());
-    /// ```
-    pub fn outcomes(&self) -> &[(AckHandle, AckOutcome)] {
-        &self.outcomes
-    }
-
-    /// The outcome for one handle, if it was part of the call.
-    ///
-    /// ```
-    /// # use zapier_embed::{messages::AckHandle, messages::AckReport, InboxName};
-    /// let h = AckHandle::ByName { inbox: InboxName::new("o").unwrap(), lease_token: "t".into() };
-    /// assert_eq!(AckReport::default().outcome(&h), None);
-    /// ```
-    pub fn outcome(&self, handle: &AckHandle) -> Option<AckOutcome> {
-        self.outcomes
-            .iter()
-            .find(|(h, _)| h == handle)
-            .map(|(_, o)| *o)
-    }
-
-    /// How many ack / release requests were sent (retries of one request not counted).
-    ///
-    /// ```
-    /// assert_eq!(zapier_embed::messages::AckReport::default().requests(), 0);
-    /// ```
-    pub fn requests(&self) -> usize {
-        self.requests
-    }
-
-    /// How many messages were acked or released.
-    ///
-    /// ```
-    /// assert_eq!(zapier_embed::messages::AckReport::default().settled(), 0);
-    /// ```
-    pub fn settled(&self) -> usize {
-        self.outcomes.iter().filter(|(_, o)| o.is_settled()).count()
-    }
-
-    /// The handles whose lease had expired (their messages will be redelivered).
-    ///
-    /// ```
-    /// assert_eq!(zapier_embed::messages::AckReport::default().lease_expired().count(), 0);
-    /// ```
-    pub fn lease_expired(&self) -> impl Iterator<Item = &AckHandle> {
-        self.outcomes
-            .iter()
-            .filter(|(_, o)| *o == AckOutcome::LeaseExpired)
-            .map(|(h, _)| h)
-    }
-
-    /// Whether every handle was acked or released.
-    ///
-    /// ```
-    /// assert!(zapier_embed::messages::AckReport::default().is_complete());
-    /// ```
-    pub fn is_complete(&self) -> bool {
-        self.outcomes.iter().all(|(_, o)| o.is_settled())
-    }
-}
 
 /// A wake-up from the inbox's event stream: `count` notifications (new messages) were
 /// coalesced into this frame. It carries no message content: lease to get it.
@@ -332,42 +150,12 @@ impl Messages {
     /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
     /// ```
     pub async fn lease(&self, options: LeaseOptions) -> Result<Lease, Error> {
-        let label = self.inbox.to_string();
-        let result = async {
-            let target = self.client.target(&self.inbox).await?;
-            // Taken before sending, so a computed expiry is never later than the server's.
-            let requested_at = Utc::now();
-            let body = match &target {
-                InboxRef::Id(id) => {
-                    let id = *id;
-                    let body = by_id_body(options);
-                    self.client
-                        .inner
-                        .call(&LEASE_BY_ID, Some(&label), move |api| {
-                            wire::lease_by_id(api, &LEASE_BY_ID, id, body)
-                        })
-                        .await?
-                }
-                InboxRef::Name(name) => {
-                    let body = by_name_body(options);
-                    let name = name.clone();
-                    self.client
-                        .inner
-                        .call(&LEASE_BY_NAME, Some(&label), move |api| {
-                            wire::lease_by_name(api, &LEASE_BY_NAME, name.clone(), body)
-                        })
-                        .await?
-                }
-                other => {
-                    return Err(crate::inboxes::unsupported(
-                        LEASE_BY_ID.name,
-                        &format!("cannot address inbox {other}"),
-                    ));
-                }
-            };
-            Lease::from_response(&target, body, requested_at, options.lease_seconds)
-        }
-        .await;
+        let result = self
+            .client
+            .inner
+            .inbox_api
+            .lease(&self.client, &self.inbox, options)
+            .await;
         self.client.forget_on_not_found(&self.inbox, result)
     }
 
@@ -543,54 +331,7 @@ impl Messages {
             let covered: Vec<&AckHandle> = handles.iter().filter(|h| request.covers(h)).collect();
             report.requests += 1;
             let label = request.inbox().to_string();
-            let answer = match wire_request {
-                WireSettle::ById {
-                    inbox,
-                    lease_id,
-                    message_ids,
-                } => {
-                    let op = if settle == Settle::Ack {
-                        &ACK_BY_ID
-                    } else {
-                        &RELEASE_BY_ID
-                    };
-                    self.client
-                        .inner
-                        .call(op, Some(&label), move |api| {
-                            wire::settle_by_id(
-                                api,
-                                op,
-                                settle,
-                                inbox,
-                                lease_id,
-                                message_ids.clone(),
-                            )
-                        })
-                        .await
-                }
-                WireSettle::ByName {
-                    inbox,
-                    lease_tokens,
-                } => {
-                    let op = if settle == Settle::Ack {
-                        &ACK_BY_NAME
-                    } else {
-                        &RELEASE_BY_NAME
-                    };
-                    self.client
-                        .inner
-                        .call(op, Some(&label), move |api| {
-                            wire::settle_by_name(
-                                api,
-                                op,
-                                settle,
-                                inbox.clone(),
-                                lease_tokens.clone(),
-                            )
-                        })
-                        .await
-                }
-            };
+            let answer = wire_request.send(&self.client, settle, &label).await;
             match answer {
                 Ok(settled) => {
                     for handle in covered {
@@ -650,7 +391,7 @@ impl Messages {
         let client = self.client.clone();
         let max_pages = client.inner.transport.config.limits.max_pages;
         let inbox = self.inbox.clone();
-        paginate::pages(LIST_BY_ID.name, max_pages, move |position| {
+        paginate::pages(LIST_MESSAGES_BY_ID.name, max_pages, move |position| {
             let client = client.clone();
             let inbox = inbox.clone();
             async move {
@@ -658,36 +399,11 @@ impl Messages {
                     Position::Cursor(c) => Some(c),
                     _ => None,
                 };
-                let label = inbox.to_string();
-                let target = client.target(&inbox).await;
-                let target = client.forget_on_not_found(&inbox, target)?;
-                let page = match target {
-                    InboxRef::Id(id) => {
-                        client
-                            .inner
-                            .call(&LIST_BY_ID, Some(&label), move |api| {
-                                wire::list_messages_by_id(api, &LIST_BY_ID, id, cursor.clone())
-                            })
-                            .await
-                    }
-                    InboxRef::Name(name) => {
-                        client
-                            .inner
-                            .call(&LIST_BY_NAME, Some(&label), move |api| {
-                                wire::list_messages_by_name(
-                                    api,
-                                    &LIST_BY_NAME,
-                                    name.clone(),
-                                    cursor.clone(),
-                                )
-                            })
-                            .await
-                    }
-                    other => Err(crate::inboxes::unsupported(
-                        LIST_BY_ID.name,
-                        &format!("cannot address inbox {other}"),
-                    )),
-                };
+                let page = client
+                    .inner
+                    .inbox_api
+                    .list_messages(&client, &inbox, cursor)
+                    .await;
                 let page = client.forget_on_not_found(&inbox, page)?;
                 let next = paginate::next_cursor(page.next.as_deref());
                 Ok((page.items, next))
@@ -808,44 +524,10 @@ impl Messages {
     }
 }
 
-fn by_id_body(options: LeaseOptions) -> crate::LeaseBodyById {
-    match options.to_body(crate::ApiVariant::ById) {
-        crate::LeaseBody::ById(body) => body,
-        // `to_body(ById)` always answers the by-id shape; build it anyway rather than panic.
-        _ => crate::LeaseBodyById {
-            lease_seconds: options.lease_seconds.get(),
-            lease_limit: options.limit.get(),
-        },
-    }
-}
-
-fn by_name_body(options: LeaseOptions) -> crate::LeaseBodyByName {
-    match options.to_body(crate::ApiVariant::ByName) {
-        crate::LeaseBody::ByName(body) => body,
-        _ => crate::LeaseBodyByName {
-            lease_seconds: options.lease_seconds.get(),
-            max_messages: options.limit.get(),
-        },
-    }
-}
-
-/// One planned request in the form the wire needs.
-enum WireSettle {
-    ById {
-        inbox: Uuid,
-        lease_id: Uuid,
-        message_ids: Option<Vec<Uuid>>,
-    },
-    ByName {
-        inbox: crate::InboxName,
-        lease_tokens: Vec<String>,
-    },
-}
-
 fn prepare(
     operation: &'static str,
     request: AckRequest,
-) -> Result<(AckRequest, WireSettle), Error> {
+) -> Result<(AckRequest, SettleRequest), Error> {
     let wire = match &request {
         AckRequest::ById {
             inbox,
@@ -860,7 +542,7 @@ fn prepare(
                         .collect::<Result<Vec<_>, _>>()?,
                 ),
             };
-            WireSettle::ById {
+            SettleRequest::ById {
                 inbox: *inbox,
                 lease_id: *lease_id,
                 message_ids: ids,
@@ -869,7 +551,7 @@ fn prepare(
         AckRequest::ByName {
             inbox,
             lease_tokens,
-        } => WireSettle::ByName {
+        } => SettleRequest::ByName {
             inbox: inbox.clone(),
             lease_tokens: lease_tokens.clone(),
         },
@@ -895,43 +577,4 @@ fn uuid_of(operation: &'static str, id: &MessageId) -> Result<Uuid, Error> {
             )],
         )
     })
-}
-
-/// The outcome of one handle, from the answer to the request that covered it.
-fn outcome_of(
-    settle: Settle,
-    request: &AckRequest,
-    settled: &Settled,
-    handle: &AckHandle,
-) -> AckOutcome {
-    let done = match settle {
-        Settle::Ack => AckOutcome::Acked,
-        Settle::Release => AckOutcome::Released,
-    };
-    if settled.message_ids.is_empty() {
-        // 201 without a list still means "settled"; 200 means "nothing was".
-        return if settled.status == 201 {
-            done
-        } else {
-            AckOutcome::NotHeld
-        };
-    }
-    match handle {
-        AckHandle::ById { message_id, .. } => {
-            let listed = settled.message_ids.iter().any(|id| same_id(id, message_id));
-            if listed { done } else { AckOutcome::NotHeld }
-        }
-        _ => match request.len() {
-            Some(sent) if settled.message_ids.len() >= sent => done,
-            _ => AckOutcome::Unconfirmed,
-        },
-    }
-}
-
-/// Message ids compare as uuids when both are (case and hyphenation may differ), else as text.
-fn same_id(a: &MessageId, b: &MessageId) -> bool {
-    match (a.as_uuid(), b.as_uuid()) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
-    }
 }

@@ -1,0 +1,130 @@
+//! How an unsuccessful HTTP answer (status, `Retry-After`, body) becomes an [`Error`].
+
+use super::*;
+
+/// OAuth error codes that mean "these credentials / this grant are no good".
+const OAUTH_AUTH_CODES: &[&str] = &[
+    "invalid_client",
+    "invalid_grant",
+    "unauthorized_client",
+    "access_denied",
+    "invalid_token",
+];
+
+impl Error {
+    /// Maps an unsuccessful HTTP response to an error.
+    ///
+    /// * `operation` names the call (`"lease messages"`, `"ensure inbox"`…);
+    /// * `retry_after` is the parsed `Retry-After` header, if any (see
+    ///   [`parse_retry_after`](crate::parse_retry_after));
+    /// * `body` is the raw body (any bytes; never panics).
+    ///
+    /// Mapping, first match wins: code `unauthenticated` → [`Unauthenticated`](Error::Unauthenticated);
+    /// `lease_expired` → [`LeaseExpired`](Error::LeaseExpired); `invalid_audience` →
+    /// [`InvalidAudience`](Error::InvalidAudience); 429 or `rate_limited` →
+    /// [`RateLimited`](Error::RateLimited); 5xx → [`Server`](Error::Server); 401, code
+    /// `authentication_failed`, or an OAuth `invalid_client`/`invalid_grant`/… →
+    /// [`AuthenticationFailed`](Error::AuthenticationFailed); 403 →
+    /// [`PermissionDenied`](Error::PermissionDenied); 404 / `not_found` →
+    /// [`NotFound`](Error::NotFound); 409 with `inbox_attributes` →
+    /// [`InboxPaused`](Error::InboxPaused) (or [`InitializationFailed`](Error::InitializationFailed)
+    /// when the status says so); other 409 / `conflict` → [`Conflict`](Error::Conflict); 408 →
+    /// [`Timeout`](Error::Timeout); 400 / 422 / `validation_error` →
+    /// [`Validation`](Error::Validation); anything else → [`Server`](Error::Server).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use zapier_embed_domain::Error;
+    /// let expired = Error::from_response("list inboxes", 400, None,
+    ///     br#"{"errors":[{"code":"unauthenticated","detail":"Token has expired.","status":400,"title":"Authentication error"}]}"#);
+    /// assert!(matches!(expired, Error::Unauthenticated { .. }));
+    /// assert!(expired.should_refresh_token());
+    /// assert_eq!(expired.to_string(),
+    ///     "list inboxes: access token expired or invalid (HTTP 400, code unauthenticated): Token has expired.");
+    ///
+    /// let limited = Error::from_response("lease messages", 429, Some(Duration::from_secs(60)), b"");
+    /// assert_eq!(limited.retry_after(), Some(Duration::from_secs(60)));
+    /// ```
+    pub fn from_response(
+        operation: impl Into<Cow<'static, str>>,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Error {
+        let parsed = error_body::parse(body);
+        let mut context = ErrorContext::new(operation)
+            .with_status(status)
+            .with_body(body);
+        context.code = parsed.code.as_deref().map(|c| bounded_one_line(c, 100));
+        context.title = parsed.title.as_deref().map(clean_detail);
+        context.detail = parsed.detail.as_deref().map(clean_detail);
+        let code = parsed.code.as_deref().unwrap_or("");
+        let context = Box::new(context);
+        let client_error = (400..500).contains(&status);
+
+        if client_error {
+            match code {
+                "unauthenticated" => return Error::Unauthenticated { context },
+                "lease_expired" => return Error::LeaseExpired { context },
+                "invalid_audience" => return Error::InvalidAudience { context },
+                _ => {}
+            }
+        }
+        if status == 429 || (client_error && code == "rate_limited") {
+            return Error::RateLimited {
+                context,
+                retry_after,
+            };
+        }
+        if !client_error {
+            return Error::Server {
+                context,
+                retry_after,
+            };
+        }
+        if status == 401
+            || code == "authentication_failed"
+            || (parsed.oauth && OAUTH_AUTH_CODES.contains(&code))
+        {
+            return Error::AuthenticationFailed { context };
+        }
+        if status == 403 || code == "permission_denied" {
+            return Error::PermissionDenied { context };
+        }
+        if status == 404 || code == "not_found" {
+            return Error::NotFound { context };
+        }
+        if status == 409 {
+            if let Some(attrs) = parsed.inbox_attributes {
+                if attrs.status == InboxStatus::InitializationFailure {
+                    return Error::InitializationFailed {
+                        context,
+                        reason: attrs.paused_reason,
+                    };
+                }
+                return Error::InboxPaused {
+                    context,
+                    reason: attrs.paused_reason,
+                    paused_at: attrs.paused_at,
+                };
+            }
+            return Error::Conflict { context };
+        }
+        if code == "conflict" {
+            return Error::Conflict { context };
+        }
+        if status == 408 {
+            return Error::Timeout { context };
+        }
+        if matches!(status, 400 | 422) || code == "validation_error" {
+            return Error::Validation {
+                context,
+                fields: parsed.fields,
+            };
+        }
+        Error::Server {
+            context,
+            retry_after,
+        }
+    }
+}

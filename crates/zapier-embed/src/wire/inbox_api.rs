@@ -1,0 +1,243 @@
+//! The variant seam: one private trait for the Trigger Inbox API, implemented once per
+//! documented variant (`by_id.rs`, `by_name.rs`) and chosen once, when the client is built.
+//!
+//! The facade (`inboxes.rs`, `messages.rs`) validates arguments and calls this trait; it never
+//! asks which variant it talks to. Each implementation resolves the inbox reference into the
+//! form its paths need (an id or a name), picks its operation from [`ops`], and sends the
+//! request through the client's retrying, rate-gated, scrubbing [`call`](crate::client::Inner::call).
+//!
+//! Modelled on a stub between a hand-written client and its generated transport: a new
+//! operation is one trait method, one implementation per variant, and one row in [`ops`].
+
+use futures::future::BoxFuture;
+use uuid::Uuid;
+
+use super::{InboxQuery, Page, Settle, Settled, Transition};
+use crate::Subscription;
+use crate::messages::Lease;
+use crate::{ApiVariant, Client, Error, Inbox, InboxName, InboxRef, LeaseOptions, Message};
+
+/// The Trigger Inbox API as the facade sees it, whatever the variant.
+///
+/// Every method takes the facade's [`Client`] (token cache, resolver, transport) and answers
+/// domain types; the variant's wire shapes stay inside its implementation.
+pub(crate) trait InboxApi: Send + Sync {
+    /// `POST /inboxes` (variant A); variant B has no create endpoint and refuses before sending.
+    fn create<'a>(
+        &'a self,
+        client: &'a Client,
+        name: Option<InboxName>,
+        subscription: &'a Subscription,
+        notification_url: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+
+    /// Ensure by name: the inbox, and whether it was created (201) rather than found.
+    fn ensure<'a>(
+        &'a self,
+        client: &'a Client,
+        name: InboxName,
+        subscription: &'a Subscription,
+        notification_url: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(Inbox, bool), Error>>;
+
+    /// The inbox named `name`, looked up to learn its id (the event stream is addressed by id
+    /// in both variants); [`Error::NotFound`] when there is none.
+    fn find_by_name<'a>(
+        &'a self,
+        client: &'a Client,
+        name: &'a InboxName,
+    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+
+    /// One inbox.
+    fn get<'a>(
+        &'a self,
+        client: &'a Client,
+        inbox: &'a InboxRef,
+    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+
+    /// One page of the inbox list.
+    fn list<'a>(
+        &'a self,
+        client: &'a Client,
+        query: InboxQuery,
+    ) -> BoxFuture<'a, Result<Page<Inbox>, Error>>;
+
+    /// Sets or clears the notification URL (variant A); variant B documents no update endpoint
+    /// and refuses before sending.
+    fn patch<'a>(
+        &'a self,
+        client: &'a Client,
+        inbox: &'a InboxRef,
+        notification_url: Option<String>,
+    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+
+    /// Pause, resume or delete.
+    fn transition<'a>(
+        &'a self,
+        client: &'a Client,
+        inbox: &'a InboxRef,
+        transition: Transition,
+    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+
+    /// Leases messages.
+    fn lease<'a>(
+        &'a self,
+        client: &'a Client,
+        inbox: &'a InboxRef,
+        options: LeaseOptions,
+    ) -> BoxFuture<'a, Result<Lease, Error>>;
+
+    /// One page of the inbox's messages, from `cursor`.
+    fn list_messages<'a>(
+        &'a self,
+        client: &'a Client,
+        inbox: &'a InboxRef,
+        cursor: Option<String>,
+    ) -> BoxFuture<'a, Result<Page<Message>, Error>>;
+}
+
+/// The implementation of `variant`, chosen once by `ClientBuilder::build`.
+pub(crate) fn for_variant(variant: ApiVariant) -> &'static dyn InboxApi {
+    match variant {
+        ApiVariant::ByName => &super::by_name::ByName,
+        // `ApiVariant` is `#[non_exhaustive]` for users; every other value is variant A.
+        _ => &super::by_id::ById,
+    }
+}
+
+/// One planned ack or release request, in the form its variant's endpoint takes. The plan
+/// (`AckPlan`) already carries the variant, so the request knows where it goes.
+pub(crate) enum SettleRequest {
+    /// Variant A: one lease, optionally some of its messages.
+    ById {
+        inbox: Uuid,
+        lease_id: Uuid,
+        message_ids: Option<Vec<Uuid>>,
+    },
+    /// Variant B: lease tokens of one inbox.
+    ByName {
+        inbox: InboxName,
+        lease_tokens: Vec<String>,
+    },
+}
+
+impl SettleRequest {
+    /// Sends the ack or release through the client.
+    pub(crate) async fn send(
+        self,
+        client: &Client,
+        settle: Settle,
+        label: &str,
+    ) -> Result<Settled, Error> {
+        match self {
+            SettleRequest::ById {
+                inbox,
+                lease_id,
+                message_ids,
+            } => {
+                let op = ops::settle_by_id(settle);
+                client
+                    .inner
+                    .call(op, Some(label), move |api| {
+                        super::settle_by_id(api, op, settle, inbox, lease_id, message_ids.clone())
+                    })
+                    .await
+            }
+            SettleRequest::ByName {
+                inbox,
+                lease_tokens,
+            } => {
+                let op = ops::settle_by_name(settle);
+                client
+                    .inner
+                    .call(op, Some(label), move |api| {
+                        super::settle_by_name(api, op, settle, inbox.clone(), lease_tokens.clone())
+                    })
+                    .await
+            }
+        }
+    }
+}
+
+/// Every Trigger Inbox operation of both variants: its generated id, the name errors use, and
+/// its class for the retry rule, declared once.
+pub(crate) mod ops {
+    use crate::call::Operation;
+    use crate::retry::Idempotency::{Idempotent, NotIdempotent};
+
+    use super::{Settle, Transition};
+
+    macro_rules! operations {
+        ($($const:ident = $id:literal, $name:literal, $class:ident;)+) => {$(
+            pub(crate) const $const: Operation = Operation {
+                id: $id,
+                name: $name,
+                idempotency: $class,
+            };
+        )+};
+    }
+
+    operations! {
+        CREATE = "create_trigger_inbox", "create inbox", NotIdempotent;
+        ENSURE_BY_ID = "ensure_trigger_inbox", "ensure inbox", Idempotent;
+        ENSURE_BY_NAME = "upsert_inbox", "ensure inbox", Idempotent;
+        GET_BY_ID = "get_trigger_inbox", "get inbox", Idempotent;
+        GET_BY_NAME = "get_inbox", "get inbox", Idempotent;
+        LIST_BY_ID = "list_trigger_inboxes", "list inboxes", Idempotent;
+        LIST_BY_NAME = "list_inboxes", "list inboxes", Idempotent;
+        PATCH = "patch_trigger_inbox", "update inbox", Idempotent;
+        PAUSE_BY_ID = "pause_trigger_inbox", "pause inbox", Idempotent;
+        PAUSE_BY_NAME = "pause_inbox", "pause inbox", Idempotent;
+        RESUME_BY_ID = "resume_trigger_inbox", "resume inbox", Idempotent;
+        RESUME_BY_NAME = "resume_inbox", "resume inbox", Idempotent;
+        DELETE_BY_ID = "delete_trigger_inbox", "delete inbox", Idempotent;
+        DELETE_BY_NAME = "delete_inbox", "delete inbox", Idempotent;
+        LEASE_BY_ID = "lease_trigger_inbox_messages", "lease messages", NotIdempotent;
+        LEASE_BY_NAME = "lease_messages", "lease messages", NotIdempotent;
+        ACK_BY_ID = "acknowledge_trigger_inbox_messages", "ack messages", Idempotent;
+        ACK_BY_NAME = "acknowledge_messages", "ack messages", Idempotent;
+        RELEASE_BY_ID = "release_trigger_inbox_messages", "release messages", Idempotent;
+        RELEASE_BY_NAME = "release_messages", "release messages", Idempotent;
+        LIST_MESSAGES_BY_ID = "list_trigger_inbox_messages", "list messages", Idempotent;
+        LIST_MESSAGES_BY_NAME = "list_messages", "list messages", Idempotent;
+        EVENTS = "get_trigger_inbox_events", "subscribe to inbox events", Idempotent;
+        // Resolving a reference (`resolve.rs` and `InboxApi::find_by_name`).
+        RESOLVE_ID_BY_LIST = "list_trigger_inboxes", "resolve inbox name", Idempotent;
+        RESOLVE_ID_BY_GET = "get_inbox", "resolve inbox name", Idempotent;
+        RESOLVE_NAME = "get_trigger_inbox", "resolve inbox id", Idempotent;
+    }
+
+    /// Ack or release, variant A.
+    pub(crate) fn settle_by_id(settle: Settle) -> &'static Operation {
+        match settle {
+            Settle::Ack => &ACK_BY_ID,
+            Settle::Release => &RELEASE_BY_ID,
+        }
+    }
+
+    /// Ack or release, variant B.
+    pub(crate) fn settle_by_name(settle: Settle) -> &'static Operation {
+        match settle {
+            Settle::Ack => &ACK_BY_NAME,
+            Settle::Release => &RELEASE_BY_NAME,
+        }
+    }
+
+    /// Pause, resume or delete, variant A.
+    pub(crate) fn transition_by_id(transition: Transition) -> &'static Operation {
+        match transition {
+            Transition::Pause => &PAUSE_BY_ID,
+            Transition::Resume => &RESUME_BY_ID,
+            Transition::Delete => &DELETE_BY_ID,
+        }
+    }
+
+    /// Pause, resume or delete, variant B.
+    pub(crate) fn transition_by_name(transition: Transition) -> &'static Operation {
+        match transition {
+            Transition::Pause => &PAUSE_BY_NAME,
+            Transition::Resume => &RESUME_BY_NAME,
+            Transition::Delete => &DELETE_BY_NAME,
+        }
+    }
+}
