@@ -48,10 +48,10 @@ pub struct GlobalArgs {
     /// Log what the client does (requests, retries, token refreshes) to stderr; twice for more.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// API base URL, e.g. https://api.zapier.com.
+    /// API base URL, e.g. `https://api.zapier.com`.
     #[arg(long, global = true, env = ENV_API_URL, hide_env_values = true, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Base URL of the OAuth token endpoint, e.g. https://zapier.com.
+    /// Base URL of the OAuth token endpoint, e.g. `https://zapier.com`.
     #[arg(long, global = true, env = ENV_AUTH_URL, hide_env_values = true, value_name = "URL")]
     pub auth_url: Option<String>,
     /// host:port (or URL) of a zapier-embed emulator; points the API, token and Connect URLs at it.
