@@ -261,13 +261,19 @@ mod tests {
             br#"{"errors":[{"code":"validation_error","detail":"data.authentication: required for Slack.",
                  "source":{"pointer":"/data/authentication"}}]}"#,
         );
-        assert_eq!(p.fields[0].to_string(), "authentication: required for Slack.");
+        assert_eq!(
+            p.fields[0].to_string(),
+            "authentication: required for Slack."
+        );
         // A detail naming another field is kept whole.
         let p = parse(
             br#"{"errors":[{"code":"validation_error","detail":"inputs.channel: missing.",
                  "source":{"parameter":"connection"}}]}"#,
         );
-        assert_eq!(p.fields[0].to_string(), "connection: inputs.channel: missing.");
+        assert_eq!(
+            p.fields[0].to_string(),
+            "connection: inputs.channel: missing."
+        );
     }
 
     #[test]
