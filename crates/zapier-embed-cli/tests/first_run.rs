@@ -8,24 +8,33 @@ use common::{TestEmulator, ensure_active_inbox, fails, ok, ok_json, stdout, zemb
 
 const CHANNEL: &str = "C0123ABC456";
 
-#[test]
-fn emit_puts_n_events_into_the_subscribed_inbox() {
-    let emu = TestEmulator::start();
-    let inbox = ensure_active_inbox(&emu, &[], "first-run");
-    let out = ok(&emu.zembed(&[
+/// `emulator emit` of Slack's `channel_message` trigger, then `flags`.
+fn emit_args<'a>(flags: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
         "emulator",
         "emit",
         "--app",
         "slack",
         "--trigger",
         "channel_message",
+    ];
+    args.extend_from_slice(flags);
+    args
+}
+
+#[test]
+fn emit_puts_n_events_into_the_subscribed_inbox() {
+    let emu = TestEmulator::start();
+    let inbox = ensure_active_inbox(&emu, &[], "first-run");
+    let input = format!("channel={CHANNEL}");
+    let out = ok(&emu.zembed(&emit_args(&[
         "--input",
-        &format!("channel={CHANNEL}"),
+        &input,
         "--payload",
         r#"{"text":"hello","user":"U1"}"#,
         "--count",
         "7",
-    ]));
+    ])));
     assert_eq!(
         out.trim(),
         "emitted 7 event(s) to 1 inbox(es) subscribed to slack channel_message"
@@ -35,19 +44,13 @@ fn emit_puts_n_events_into_the_subscribed_inbox() {
     assert_eq!(listed.len(), 7, "{listed:?}");
 
     // An array payload is one event per element, `count` times; --json is the emulator's answer.
-    let answer = ok_json(&emu.zembed(&[
-        "emulator",
-        "emit",
-        "--app",
-        "slack",
-        "--trigger",
-        "channel_message",
+    let answer = ok_json(&emu.zembed(&emit_args(&[
         "--payload",
         r#"[{"text":"a"},{"text":"b"}]"#,
         "--count",
         "2",
         "--json",
-    ]));
+    ])));
     assert_eq!(answer, serde_json::json!({"delivered": 1}));
     let leased = ok_json(&emu.zembed(&["messages", "lease", &inbox, "--limit", "100", "--json"]));
     let mut texts: Vec<&str> = leased["messages"]
@@ -65,16 +68,7 @@ fn emit_puts_n_events_into_the_subscribed_inbox() {
 #[test]
 fn emit_fails_when_no_inbox_receives_the_events() {
     let emu = TestEmulator::start();
-    let out = emu.zembed(&[
-        "emulator",
-        "emit",
-        "--app",
-        "slack",
-        "--trigger",
-        "channel_message",
-        "--payload",
-        "{}",
-    ]);
+    let out = emu.zembed(&emit_args(&["--payload", "{}"]));
     let line = fails(&out, 1);
     assert!(
         line.contains("no active inbox is subscribed to slack channel_message"),
@@ -89,34 +83,10 @@ fn emit_fails_when_no_inbox_receives_the_events() {
         (&["--payload", "{}", "--count", "0"], "--count"),
         (&["--payload", "{}", "--count", "100001"], "--count"),
     ] {
-        let mut args = vec![
-            "emulator",
-            "emit",
-            "--app",
-            "slack",
-            "--trigger",
-            "channel_message",
-        ];
-        args.extend_from_slice(flags);
-        let line = fails(&emu.zembed(&args), 2);
+        let line = fails(&emu.zembed(&emit_args(flags)), 2);
         assert!(line.contains(field), "{flags:?}: {line}");
     }
-    let line = fails(
-        &zembed(
-            &[
-                "emulator",
-                "emit",
-                "--app",
-                "slack",
-                "--trigger",
-                "channel_message",
-                "--payload",
-                "{}",
-            ],
-            &[],
-        ),
-        2,
-    );
+    let line = fails(&zembed(&emit_args(&["--payload", "{}"]), &[]), 2);
     assert!(line.contains("--emulator-host"), "{line}");
 }
 
