@@ -630,7 +630,7 @@ impl ClientBuilder {
     }
 
     /// The most bytes of a successful answer read (default 16 MiB). A longer body fails the call
-    /// with [`Error::LimitExceeded`] instead of being held in
+    /// with [`Error::LimitExceeded`](crate::Error::LimitExceeded) instead of being held in
     /// memory; zero is refused by [`build`](ClientBuilder::build).
     ///
     /// ```
@@ -656,7 +656,7 @@ impl ClientBuilder {
 
     /// The most bytes of one server-sent event of [`Messages::events`](crate::messages::Messages::events)
     /// (its `data:` lines together, default 64 KiB). A larger event ends the stream with
-    /// [`Error::LimitExceeded`]. Zero is refused by
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded). Zero is refused by
     /// [`build`](ClientBuilder::build).
     ///
     /// ```
@@ -669,7 +669,7 @@ impl ClientBuilder {
     }
 
     /// The most pages one listing follows (default 10 000). Past it the listing ends with
-    /// [`Error::LimitExceeded`]. Independently, a listing stops at
+    /// [`Error::LimitExceeded`](crate::Error::LimitExceeded). Independently, a listing stops at
     /// an empty page (even one that carries a `next` link) and fails on a repeated position.
     /// Zero is refused by [`build`](ClientBuilder::build).
     ///
@@ -683,7 +683,7 @@ impl ClientBuilder {
     }
 
     /// Validates the settings and builds the client. Fails with
-    /// [`Error::Configuration`] naming the bad setting: a URL that
+    /// [`Error::Configuration`](crate::Error::Configuration) naming the bad setting: a URL that
     /// is not absolute `http(s)` (or has a query, fragment or user info), a path prefix that does
     /// not start with `/`, a zero timeout or limit, or missing credentials.
     ///
