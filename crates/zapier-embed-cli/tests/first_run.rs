@@ -164,6 +164,20 @@ fn no_credentials_against_an_emulator_with_fixed_clients_names_the_variables() {
         "{line}"
     );
     assert!(!line.contains("Unknown client"), "{line}");
+    // The demo pointed at that emulator says the same at its token step.
+    let out = emu.zembed(&["demo"]);
+    let token_step = stdout(&out)
+        .lines()
+        .chain(common::stderr(&out).lines())
+        .find(|l| l.contains("token") && l.contains("error"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("no token step: {}", stdout(&out)));
+    assert!(
+        token_step.contains("no credentials are configured"),
+        "{token_step}"
+    );
+    assert!(!token_step.contains("Unknown client"), "{token_step}");
+    assert_eq!(out.status.code(), Some(1));
     // Wrong credentials the user did give keep the server's answer.
     let line = fails(
         &emu.zembed_env(
