@@ -8,9 +8,12 @@ use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
 use zapier_embed::{
-    ApiVariant, Client, ClientBuilder, client::ENV_API_URL, client::ENV_API_VARIANT,
-    client::ENV_AUTH_URL, client::ENV_EMULATOR_HOST,
+    ApiVariant, Client, ClientBuilder, client::ENV_ACCESS_TOKEN, client::ENV_API_URL,
+    client::ENV_API_VARIANT, client::ENV_AUTH_URL, client::ENV_CLIENT_ID,
+    client::ENV_CLIENT_SECRET, client::ENV_EMULATOR_HOST,
 };
+
+use crate::failure;
 
 /// The `User-Agent` of every request the CLI makes.
 pub const USER_AGENT: &str = concat!("zembed/", env!("CARGO_PKG_VERSION"));
@@ -48,10 +51,10 @@ pub struct GlobalArgs {
     /// Log what the client does (requests, retries, token refreshes) to stderr; twice for more.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
-    /// API base URL, e.g. https://api.zapier.com.
+    /// API base URL, e.g. `https://api.zapier.com`.
     #[arg(long, global = true, env = ENV_API_URL, hide_env_values = true, value_name = "URL")]
     pub api_url: Option<String>,
-    /// Base URL of the OAuth token endpoint, e.g. https://zapier.com.
+    /// Base URL of the OAuth token endpoint, e.g. `https://zapier.com`.
     #[arg(long, global = true, env = ENV_AUTH_URL, hide_env_values = true, value_name = "URL")]
     pub auth_url: Option<String>,
     /// host:port (or URL) of a zapier-embed emulator; points the API, token and Connect URLs at it.
@@ -96,12 +99,53 @@ impl GlobalArgs {
         Ok(builder)
     }
 
+    /// The base URL of the emulator these flags name (`--emulator-host`, else `--api-url`), for
+    /// its control API; `None` when they name no server.
+    pub fn emulator_url(&self) -> Option<String> {
+        let set = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        match (set(&self.emulator_host), set(&self.api_url)) {
+            (Some(host), _) if host.contains("://") => Some(host),
+            (Some(host), _) => Some(format!("http://{host}")),
+            (None, url) => url,
+        }
+    }
+
+    /// `err` explained when it is the emulator refusing the facade's placeholder client: with an
+    /// emulator host and no credentials the facade asks for a token as a placeholder client,
+    /// which an emulator started with `--client ID:SECRET` rejects ("Unknown client or wrong
+    /// secret", though the user gave none). A usage error (exit 2) naming the variables.
+    pub fn explain(&self, err: anyhow::Error) -> anyhow::Error {
+        let refused = err.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<zapier_embed::Error>(),
+                Some(zapier_embed::Error::AuthenticationFailed { context })
+                    if context.code.as_deref() == Some("invalid_client")
+            )
+        });
+        if !refused || credentials_configured() || self.emulator_host.is_none() {
+            return err;
+        }
+        failure::usage(format!(
+            "no credentials are configured, and the emulator at {} accepts only the clients it \
+             was started with (--client ID:SECRET): set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} \
+             to one of them (or {ENV_ACCESS_TOKEN} to a token it issued)",
+            self.emulator_url().unwrap_or_default()
+        ))
+    }
+
     /// The configured client.
     pub fn client(&self) -> Result<Client, zapier_embed::Error> {
         let client = self.builder()?.build()?;
         tracing::debug!(api_url = client.api_url(), variant = %client.variant(), "client configured");
         Ok(client)
     }
+}
+
+/// Whether the environment holds credentials (a token, or a client id or secret).
+fn credentials_configured() -> bool {
+    [ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET]
+        .iter()
+        .any(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()))
 }
 
 /// Turns on tracing output on stderr for `--verbose` (`-v`: debug, `-vv`: trace).

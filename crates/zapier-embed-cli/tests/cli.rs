@@ -22,6 +22,7 @@ fn help_is_available_on_every_command() {
         &[],
         &["emulator"],
         &["emulator", "serve"],
+        &["emulator", "emit"],
         &["token"],
         &["connections"],
         &["connections", "ls"],

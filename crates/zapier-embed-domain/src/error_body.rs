@@ -111,7 +111,12 @@ fn parse_envelope(errors: &[Value], parsed: &mut ParsedBody) {
         }
         let from_source = entry.get("source").and_then(field_from_source);
         let field = match from_source {
-            Some(field) => Some((field, detail.clone())),
+            // A detail that names the field itself (`connection: required for Slack.`) keeps
+            // only its message: the field is shown once, in front of it.
+            Some(field) => {
+                let why = detail.as_deref().map(|d| without_field_name(d, &field));
+                Some((field, why))
+            }
             // `field: message` → the field, and the message without the repeated name.
             None => detail
                 .as_deref()
@@ -205,6 +210,15 @@ fn field_from_pointer(pointer: &str) -> Option<String> {
     })
 }
 
+/// `detail` without a leading `field: ` naming `field` (also as its pointer's full path, e.g.
+/// `data.authentication` for the field `authentication` of the pointer `/data/authentication`).
+fn without_field_name(detail: &str, field: &str) -> String {
+    match field_from_detail(detail) {
+        Some((named, rest)) if named.strip_prefix("data.").unwrap_or(&named) == field => rest,
+        _ => detail.to_owned(),
+    }
+}
+
 /// `app_key: No app matches.` → (`app_key`, `No app matches.`) (the errors guide says `detail`
 /// names the field).
 fn field_from_detail(detail: &str) -> Option<(String, String)> {
@@ -234,6 +248,32 @@ mod tests {
         );
         assert_eq!(p.code.as_deref(), Some("invalid"));
         assert_eq!(p.fields[0].field, "inputs.channel");
+    }
+
+    #[test]
+    fn a_field_named_by_source_and_detail_is_named_once() {
+        let p = parse(
+            br#"{"errors":[{"code":"validation_error","detail":"connection: required for Slack.",
+                 "source":{"parameter":"connection"}}]}"#,
+        );
+        assert_eq!(p.fields[0].to_string(), "connection: required for Slack.");
+        let p = parse(
+            br#"{"errors":[{"code":"validation_error","detail":"data.authentication: required for Slack.",
+                 "source":{"pointer":"/data/authentication"}}]}"#,
+        );
+        assert_eq!(
+            p.fields[0].to_string(),
+            "authentication: required for Slack."
+        );
+        // A detail naming another field is kept whole.
+        let p = parse(
+            br#"{"errors":[{"code":"validation_error","detail":"inputs.channel: missing.",
+                 "source":{"parameter":"connection"}}]}"#,
+        );
+        assert_eq!(
+            p.fields[0].to_string(),
+            "connection: inputs.channel: missing."
+        );
     }
 
     #[test]

@@ -29,10 +29,14 @@ async fn require_python_requests() {
     match out {
         Ok(o) if o.status.success() => {}
         Ok(o) => panic!(
-            "python3 cannot import `requests` (pip install requests): {}",
+            "python3 cannot import `requests`: install it with `python3 -m pip install 'requests>=2.31'` \
+             (.ci/run does): {}",
             String::from_utf8_lossy(&o.stderr)
         ),
-        Err(e) => panic!("python3 is required to run the seed examples: {e}"),
+        Err(e) => panic!(
+            "python3 with `requests` is required to run the seed examples \
+             (e.g. `apt-get install -y python3 python3-requests`): {e}"
+        ),
     }
 }
 

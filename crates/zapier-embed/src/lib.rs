@@ -84,6 +84,8 @@
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, nightly): badges on items that need a crate feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(
     not(test),
     deny(
@@ -103,6 +105,7 @@ mod checks;
 pub mod client;
 pub mod connections;
 #[cfg(feature = "consumer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "consumer")))]
 pub mod consumer;
 mod env;
 pub mod error;

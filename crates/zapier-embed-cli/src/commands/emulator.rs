@@ -6,9 +6,33 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use zapier_embed_emulator::Emulator;
+use serde_json::Value;
+use zapier_embed_emulator::models::control::EmitRequest;
+use zapier_embed_emulator::{ControlClient, Emulator};
 
+use crate::args::{self, Checked};
+use crate::config::GlobalArgs;
+use crate::failure::{self, Reported};
+use crate::output;
 use crate::signals::StopSignals;
+
+/// The most events one `emit` asks for (the emulator's own limit on count × payloads).
+pub const MAX_EMIT_COUNT: usize = 100_000;
+
+/// `zembed emulator emit --help`.
+pub const EMIT_HELP: &str = "\
+Put trigger events into the inboxes of a running emulator, through its control API
+(POST /_emulator/events; no credentials needed). Every active inbox subscribed to the app's
+trigger whose inputs contain all of the --input pairs receives each event, as Zapier would
+deliver a new Slack message to every inbox watching its channel.
+
+The emulator is the one --emulator-host (ZAPIER_EMULATOR_HOST) names, else --api-url.
+Create the inbox first (zembed inboxes ensure) and let it become active (zembed inboxes wait):
+events emitted while no inbox is subscribed are dropped, and emit then fails (exit 1).
+
+Example:
+  zembed emulator emit --app slack --trigger channel_message --input channel=C1 \\
+    --payload '{\"text\":\"hello\",\"user\":\"U1\"}' --count 3";
 
 /// `zembed emulator`.
 #[derive(Debug, Args)]
@@ -23,6 +47,58 @@ pub struct EmulatorCommand {
 pub enum EmulatorAction {
     /// Serve the emulator until interrupted; prints `listening on http://HOST:PORT` once bound.
     Serve(ServeArgs),
+    /// Put trigger events into the inboxes of a running emulator (its control API).
+    #[command(long_about = EMIT_HELP)]
+    Emit(EmitArgs),
+}
+
+/// Flags of `zembed emulator emit`.
+#[derive(Debug, Args)]
+pub struct EmitArgs {
+    /// App key or slug, e.g. `slack`.
+    #[arg(long, value_parser = Checked(args::key))]
+    pub app: String,
+    /// Trigger key, e.g. `channel_message`.
+    #[arg(long, value_parser = Checked(args::key))]
+    pub trigger: String,
+    /// Only inboxes whose inputs include KEY=VALUE receive the events (repeatable).
+    #[arg(long = "input", value_name = "KEY=VALUE", value_parser = Checked(args::key_value))]
+    pub inputs: Vec<(String, String)>,
+    /// The event: a JSON object, or a JSON array of objects (one event each).
+    #[arg(long, value_name = "JSON", value_parser = Checked(payload))]
+    pub payload: Value,
+    /// How many times to deliver the payload(s) (at most 100000 events in all).
+    #[arg(long, value_name = "N", default_value = "1", value_parser = Checked(count))]
+    pub count: usize,
+    /// Print the emulator's answer as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `--payload`: a JSON object or an array of objects (message payloads are JSON objects).
+fn payload(raw: &str) -> Result<Value, String> {
+    let value: Value = serde_json::from_str(raw)
+        .map_err(|e| format!("{} is not JSON: {e}", args::excerpt(raw)))?;
+    let objects = match &value {
+        Value::Object(_) => true,
+        Value::Array(items) => !items.is_empty() && items.iter().all(Value::is_object),
+        _ => false,
+    };
+    if !objects {
+        return Err(format!(
+            "{} must be a JSON object or a non-empty array of objects",
+            args::excerpt(raw)
+        ));
+    }
+    Ok(value)
+}
+
+/// `--count`: 1..=[`MAX_EMIT_COUNT`].
+fn count(raw: &str) -> Result<usize, String> {
+    match args::positive_count(raw)? {
+        n if n > MAX_EMIT_COUNT => Err(format!("must be at most {MAX_EMIT_COUNT}")),
+        n => Ok(n),
+    }
 }
 
 /// Flags of `zembed emulator serve`.
@@ -55,10 +131,51 @@ fn parse_client(raw: &str) -> Result<(String, String), String> {
 }
 
 /// Runs an emulator subcommand.
-pub async fn run(cmd: EmulatorCommand) -> anyhow::Result<()> {
+pub async fn run(global: &GlobalArgs, cmd: EmulatorCommand) -> anyhow::Result<()> {
     match cmd.action {
         EmulatorAction::Serve(args) => serve(args).await,
+        EmulatorAction::Emit(args) => emit(global, args).await,
     }
+}
+
+async fn emit(global: &GlobalArgs, args: EmitArgs) -> anyhow::Result<()> {
+    let Some(base) = global.emulator_url() else {
+        return Err(failure::usage(
+            "emit needs an emulator: name it with --emulator-host HOST:PORT (or ZAPIER_EMULATOR_HOST)",
+        ));
+    };
+    let events = match &args.payload {
+        Value::Array(items) => items.len().saturating_mul(args.count),
+        _ => args.count,
+    };
+    let request = EmitRequest {
+        app: args.app.clone(),
+        action: args.trigger.clone(),
+        inputs: (!args.inputs.is_empty()).then(|| args::inputs_map(&args.inputs)),
+        payload: args.payload,
+        count: Some(args.count as u64),
+    };
+    let control = ControlClient::new(&base)
+        .with_context(|| format!("building the control client of the emulator at {base}"))?;
+    let answer = control.emit(&request).await.with_context(|| {
+        format!("emit events through the control API of the emulator at {base}")
+    })?;
+    if args.json {
+        output::json(&answer)?;
+    } else if answer.delivered > 0 {
+        output::line(&format!(
+            "emitted {events} event(s) to {} inbox(es) subscribed to {} {}",
+            answer.delivered, args.app, args.trigger
+        ))?;
+    }
+    if answer.delivered == 0 {
+        return Err(anyhow::Error::new(Reported(format!(
+            "no active inbox is subscribed to {} {} with these inputs: the events were dropped \
+             (create one with `zembed inboxes ensure`, then `zembed inboxes wait`)",
+            args.app, args.trigger
+        ))));
+    }
+    Ok(())
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -87,6 +204,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::parse_client;
+
+    #[test]
+    fn payloads_are_objects_and_counts_bounded() {
+        assert!(super::payload(r#"{"text":"hi"}"#).is_ok());
+        assert!(super::payload(r#"[{"a":1},{"b":2}]"#).is_ok());
+        for bad in ["[]", "[1]", "\"text\"", "{", "42"] {
+            assert!(super::payload(bad).is_err(), "{bad}");
+        }
+        assert_eq!(super::count("3"), Ok(3));
+        assert!(super::count("0").is_err());
+        assert!(super::count("100001").is_err());
+    }
 
     #[test]
     fn client_flag_needs_both_parts() {

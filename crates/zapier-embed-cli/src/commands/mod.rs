@@ -6,6 +6,7 @@ pub mod consume;
 pub mod demo;
 pub mod emulator;
 pub mod inboxes;
+pub mod manual;
 pub mod messages;
 mod process_group;
 pub mod runs;
@@ -59,7 +60,7 @@ pub enum Command {
     /// Runs, pause/drain/resume, delete) on an in-process emulator.
     #[command(long_about = demo::DEMO_HELP)]
     Demo(demo::DemoArgs),
-    /// Run the local Zapier emulator.
+    /// Run the local Zapier emulator, or put trigger events into its inboxes.
     Emulator(emulator::EmulatorCommand),
     /// Print an access token from the configured credentials (for scripts).
     #[command(long_about = token::TOKEN_HELP)]
@@ -80,6 +81,12 @@ pub enum Command {
     /// Check a server (Zapier or an emulator) against the documented API behaviours.
     #[command(long_about = conformance::CONFORMANCE_HELP)]
     Conformance(conformance::ConformanceArgs),
+    /// Print shell completions for zembed (bash, zsh, fish, elvish, powershell) on stdout.
+    #[command(hide = true)]
+    Completions(manual::CompletionsArgs),
+    /// Print zembed's manual page (roff, for `man -l -`) on stdout.
+    #[command(hide = true)]
+    Man,
 }
 
 /// Runs `operation` within the caller's `--timeout`, hanging requests included: when the budget
@@ -101,9 +108,9 @@ pub async fn within<T>(
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
-    match cli.command {
+    let outcome = match cli.command {
         Command::Demo(args) => demo::run(&global, args).await,
-        Command::Emulator(cmd) => emulator::run(cmd).await,
+        Command::Emulator(cmd) => emulator::run(&global, cmd).await,
         Command::Token(args) => token::run(&global, args).await,
         Command::Connections(cmd) => connections::run(&global, cmd).await,
         Command::Triggers(cmd) => triggers::run(&global, cmd).await,
@@ -112,5 +119,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Consume(args) => consume::run(&global, args).await,
         Command::Runs(cmd) => runs::run(&global, cmd).await,
         Command::Conformance(args) => conformance::run(&global, args).await,
-    }
+        Command::Completions(args) => manual::completions(args),
+        Command::Man => manual::man(),
+    };
+    outcome.map_err(|err| global.explain(err))
 }

@@ -37,8 +37,9 @@ pub struct CreateArgs {
     /// An action input as KEY=VALUE (repeatable), e.g. `--input channel=C0123ABC456`.
     #[arg(long = "input", value_name = "KEY=VALUE", value_parser = args::Checked(args::key_value))]
     pub inputs: Vec<(String, String)>,
-    /// Connection id (the `authentication` of the run).
-    #[arg(long)]
+    /// Connection id, the run's `authentication` (see `zembed connections ls --app APP`):
+    /// required for apps that need an account, such as Slack.
+    #[arg(long, value_name = "ID")]
     pub connection: Option<String>,
     /// Wait for the run to finish and print its results (exit 1 when it fails).
     #[arg(long)]

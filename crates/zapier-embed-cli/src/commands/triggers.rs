@@ -45,8 +45,9 @@ pub struct FieldsArgs {
     /// Trigger key, e.g. `channel_message` (see `zembed triggers ls`).
     #[arg(long, value_parser = args::Checked(args::key))]
     pub trigger: String,
-    /// Connection id: lets Zapier load dynamic fields and choices for that account.
-    #[arg(long)]
+    /// Connection id (see `zembed connections ls --app APP`): required for apps that need an
+    /// account, such as Slack; lets Zapier load dynamic fields and choices for that account.
+    #[arg(long, value_name = "ID")]
     pub connection: Option<String>,
     /// Print JSON instead of a table.
     #[arg(long)]

@@ -2,7 +2,7 @@
 //! the logic behind `zembed inboxes apply`, for programs that keep their inboxes in a file.
 //!
 //! Each declared inbox is ensured by name
-//! ([`Inboxes::ensure_validated`](crate::Inboxes::ensure_validated)): created when absent, left
+//! ([`Inboxes::ensure_validated`](crate::inboxes::Inboxes::ensure_validated)): created when absent, left
 //! alone when it exists with the same subscription, and reported as a conflict when the name
 //! holds a different one (an inbox's subscription cannot be changed in place, so there is no
 //! "update"). Inputs are validated against the trigger's input fields and defaults filled in

@@ -88,6 +88,7 @@ pub use report::{DeliveryOutcome, ShutdownReport, StoppedInbox};
 pub use stream::Deliveries;
 pub use wake::WakeHandle;
 #[cfg(feature = "webhook")]
+#[cfg_attr(docsrs, doc(cfg(feature = "webhook")))]
 pub use webhook::webhook_router;
 
 use handler_pool::{Handler, HandlerContext};

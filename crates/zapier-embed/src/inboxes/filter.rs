@@ -2,7 +2,7 @@
 
 use crate::inboxes::InboxStatus;
 
-/// Filters of [`Inboxes::list`].
+/// Filters of [`Inboxes::list`](super::Inboxes::list).
 ///
 /// ```
 /// use zapier_embed::{inboxes::InboxFilter, inboxes::InboxStatus};
@@ -49,7 +49,7 @@ impl InboxFilter {
     }
 
     /// Inboxes per request (1..=1000 is sensible; the server may cap it). A page size of 0 makes
-    /// [`Inboxes::list`] fail with [`Error::Validation`] naming `page_size` before any request.
+    /// [`Inboxes::list`](super::Inboxes::list) fail with [`Error::Validation`](crate::Error::Validation) naming `page_size` before any request.
     ///
     /// ```
     /// let f = zapier_embed::inboxes::InboxFilter::new().page_size(25);

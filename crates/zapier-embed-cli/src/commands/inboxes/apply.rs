@@ -27,7 +27,7 @@ The file (`-` for stdin; `.json` is read as JSON, anything else as YAML):
     - name: support-messages
       app: slack
       trigger: channel_message
-      connection: CONNECTION_ID        # optional
+      connection: CONNECTION_ID        # required for apps with accounts (Slack)
       inputs: {channel: C0123ABC456}   # optional
       notification_url: https://example.com/hook   # optional
 

@@ -87,8 +87,9 @@ pub struct SubscriptionArgs {
     /// Trigger key, e.g. `channel_message`.
     #[arg(long, value_parser = args::Checked(args::key))]
     pub trigger: String,
-    /// Connection id (see `zembed connections ls`).
-    #[arg(long)]
+    /// Connection id (see `zembed connections ls --app APP`): required for apps that need an
+    /// account, such as Slack; apps without accounts (e.g. Webhooks by Zapier) take none.
+    #[arg(long, value_name = "ID")]
     pub connection: Option<String>,
     /// A trigger input as KEY=VALUE (repeatable), e.g. `--input channel=C0123ABC456`.
     #[arg(long = "input", value_name = "KEY=VALUE", value_parser = args::Checked(args::key_value))]
