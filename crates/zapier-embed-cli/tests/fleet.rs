@@ -232,3 +232,102 @@ fn a_worker_killed_mid_batch_loses_nothing_and_the_effects_it_repeats_are_counte
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `GET /metrics` over plain HTTP/1.0; the body.
+fn scrape(addr: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).expect("connect to the metrics server");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(stream, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"), "{answer}");
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+/// The value of the sample `series` (name and labels exactly as rendered), if present.
+fn sample(body: &str, series: &str) -> Option<f64> {
+    body.lines()
+        .find_map(|line| line.strip_prefix(series)?.trim().parse().ok())
+}
+
+#[test]
+fn consume_serves_its_metrics_for_prometheus() {
+    let emu = TestEmulator::start();
+    ensure_active_inbox(&emu, &[], "fleet");
+    emit(&emu, &texts("counted", 5), false);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zembed"));
+    for var in common::ZAPIER_VARS {
+        command.env_remove(var);
+    }
+    let mut worker = command
+        .args(["consume", "fleet", "--exec", "exit 0", "--metrics-addr", "127.0.0.1:0"])
+        .env("ZAPIER_EMULATOR_HOST", &emu.host)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn zembed consume");
+
+    // The bound address is on stderr; read it from a thread so a silent process cannot hang us.
+    let stderr = worker.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let addr = loop {
+        match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => {
+                if let Some(rest) = line.strip_prefix("serving metrics on http://") {
+                    break rest.trim_end_matches("/metrics").to_owned();
+                }
+                seen.push(line);
+            }
+            Err(e) => {
+                let _ = worker.kill();
+                panic!("no metrics address announced ({e}): {seen:#?}");
+            }
+        }
+    };
+
+    let acked = r#"zapier_embed_consumer_settled_total{outcome="acked"}"#;
+    let counted = eventually(Duration::from_secs(60), || {
+        sample(&scrape(&addr), acked) == Some(5.0)
+    });
+    let body = scrape(&addr);
+    let _ = Command::new("kill")
+        .args(["-TERM", &worker.id().to_string()])
+        .status();
+    let exited = eventually(Duration::from_secs(60), || {
+        matches!(worker.try_wait(), Ok(Some(_)))
+    });
+    if !exited {
+        let _ = worker.kill();
+    }
+    let _ = worker.wait();
+
+    assert!(counted, "{body}");
+    assert_eq!(emu.emulator.stats().messages_acked, 5);
+    assert_eq!(
+        sample(&body, r#"zapier_embed_consumer_leased_total{inbox="fleet"}"#),
+        Some(5.0),
+        "{body}"
+    );
+    assert_eq!(
+        sample(&body, r#"zapier_embed_consumer_handler_seconds_count{inbox="fleet"}"#),
+        Some(5.0),
+        "{body}"
+    );
+    assert!(body.contains("# TYPE zapier_embed_consumer_settled_total counter"), "{body}");
+}
