@@ -42,24 +42,39 @@ async fn claims_are_shared_by_every_store_and_only_the_owner_releases_its_own() 
     let id = MessageId::new("019ce303-cf30-7efb-aa91-89488a407dc2");
 
     assert_eq!(a.claim("orders", &id, TTL).await.unwrap(), Claim::Granted);
-    assert_eq!(b.claim("orders", &id, TTL).await.unwrap(), Claim::HeldElsewhere);
+    assert_eq!(
+        b.claim("orders", &id, TTL).await.unwrap(),
+        Claim::HeldElsewhere
+    );
     // Keys are namespaced per inbox, and `a:b` + `c` never collides with `a` + `b:c`.
     assert_eq!(b.claim("invoices", &id, TTL).await.unwrap(), Claim::Granted);
     let tricky = MessageId::new("b:c");
-    assert_eq!(a.claim("a:b", &MessageId::new("c"), TTL).await.unwrap(), Claim::Granted);
+    assert_eq!(
+        a.claim("a:b", &MessageId::new("c"), TTL).await.unwrap(),
+        Claim::Granted
+    );
     assert_eq!(a.claim("a", &tricky, TTL).await.unwrap(), Claim::Granted);
 
     // B cannot release A's claim; A can.
     b.release_claim("orders", &id).await.unwrap();
-    assert_eq!(b.claim("orders", &id, TTL).await.unwrap(), Claim::HeldElsewhere);
+    assert_eq!(
+        b.claim("orders", &id, TTL).await.unwrap(),
+        Claim::HeldElsewhere
+    );
     a.release_claim("orders", &id).await.unwrap();
     assert_eq!(b.claim("orders", &id, TTL).await.unwrap(), Claim::Granted);
 
     // Done wins over the claim, for everyone, and survives a release.
     b.mark_done("orders", &id).await.unwrap();
     b.release_claim("orders", &id).await.unwrap();
-    assert_eq!(a.claim("orders", &id, TTL).await.unwrap(), Claim::AlreadyDone);
-    assert_eq!(b.claim("orders", &id, TTL).await.unwrap(), Claim::AlreadyDone);
+    assert_eq!(
+        a.claim("orders", &id, TTL).await.unwrap(),
+        Claim::AlreadyDone
+    );
+    assert_eq!(
+        b.claim("orders", &id, TTL).await.unwrap(),
+        Claim::AlreadyDone
+    );
 }
 
 #[tokio::test]
@@ -69,7 +84,10 @@ async fn a_crashed_workers_claim_lapses_by_itself() {
     let survivor = RedisDedup::connect(&redis.url()).await.expect("connect");
     let id = MessageId::new("m1");
     let short = Duration::from_millis(200);
-    assert_eq!(crashed.claim("orders", &id, short).await.unwrap(), Claim::Granted);
+    assert_eq!(
+        crashed.claim("orders", &id, short).await.unwrap(),
+        Claim::Granted
+    );
     drop(crashed); // never marks done nor releases
     let taken = eventually(Duration::from_secs(30), || async {
         survivor.claim("orders", &id, TTL).await.unwrap() == Claim::Granted
@@ -81,7 +99,9 @@ async fn a_crashed_workers_claim_lapses_by_itself() {
 #[tokio::test]
 async fn connecting_to_a_closed_port_fails_with_the_cause() {
     let url = format!("redis://127.0.0.1:{}", free_port());
-    let error = RedisDedup::connect(&url).await.expect_err("nothing listens");
+    let error = RedisDedup::connect(&url)
+        .await
+        .expect_err("nothing listens");
     assert!(!error.to_string().is_empty());
 }
 
@@ -135,8 +155,16 @@ async fn when_redis_goes_away_no_handler_runs_and_nothing_is_acked() {
         .expect("shutdown within a minute")
         .expect("consumer task");
 
-    assert!(reported, "no DedupFailed events: {:?}", events.lock().unwrap());
-    assert_eq!(ran.load(Ordering::SeqCst), 0, "a handler ran without a claim");
+    assert!(
+        reported,
+        "no DedupFailed events: {:?}",
+        events.lock().unwrap()
+    );
+    assert_eq!(
+        ran.load(Ordering::SeqCst),
+        0,
+        "a handler ran without a claim"
+    );
     assert_eq!(report.acked, 0, "{report}");
     assert!(report.dedup_failures >= 5, "{report}");
     assert!(report.is_balanced(), "{report}");

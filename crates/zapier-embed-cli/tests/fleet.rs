@@ -64,7 +64,12 @@ fn spawn_worker(emu: &TestEmulator, redis: &RedisServer, effects: &Path, linger:
     }
     command
         .args(["consume", "fleet", "--exec", &exec, "--dedup", &redis.url()])
-        .args(["--lease-seconds", "2", "--concurrency", &CONCURRENCY.to_string()])
+        .args([
+            "--lease-seconds",
+            "2",
+            "--concurrency",
+            &CONCURRENCY.to_string(),
+        ])
         .env("ZAPIER_EMULATOR_HOST", &emu.host)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -170,10 +175,19 @@ fn redelivered_and_possible_duplicate_messages_run_their_effect_exactly_once() {
 
     let counts = effects(&log);
     let twice: Vec<_> = counts.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(redelivering, "no forced redeliveries: {stats:?}\n{reports:#?}");
-    assert!(acked, "not every message was acked: {stats:?}\n{reports:#?}");
+    assert!(
+        redelivering,
+        "no forced redeliveries: {stats:?}\n{reports:#?}"
+    );
+    assert!(
+        acked,
+        "not every message was acked: {stats:?}\n{reports:#?}"
+    );
     assert_eq!(counts.len(), total, "{counts:?}");
-    assert!(twice.is_empty(), "effects not run exactly once: {twice:?}\n{reports:#?}");
+    assert!(
+        twice.is_empty(),
+        "effects not run exactly once: {twice:?}\n{reports:#?}"
+    );
     assert_eq!(stats.messages_quarantined, 0, "{stats:?}");
     let skipped: u64 = reports.iter().map(|r| duplicates_skipped(r)).sum();
     assert!(
@@ -218,8 +232,15 @@ fn a_worker_killed_mid_batch_loses_nothing_and_the_effects_it_repeats_are_counte
     let counts = effects(&log);
     let twice = counts.values().filter(|n| **n > 1).count();
 
-    assert!(done, "messages lost after the kill: {stats:?}\n{reports:#?}");
-    assert_eq!(counts.len(), total, "every message's effect ran: {counts:?}");
+    assert!(
+        done,
+        "messages lost after the kill: {stats:?}\n{reports:#?}"
+    );
+    assert_eq!(
+        counts.len(),
+        total,
+        "every message's effect ran: {counts:?}"
+    );
     assert_eq!(stats.messages_quarantined, 0, "{stats:?}");
     // Only what the victim held between an effect and its done mark can run again.
     assert!(
@@ -243,7 +264,10 @@ fn scrape(addr: &str) -> String {
     write!(stream, "GET /metrics HTTP/1.0\r\nHost: {addr}\r\n\r\n").expect("request");
     let mut answer = String::new();
     stream.read_to_string(&mut answer).expect("answer");
-    assert!(answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "{answer}"
+    );
     answer
         .split_once("\r\n\r\n")
         .map(|(_, body)| body.to_owned())
@@ -266,7 +290,14 @@ fn consume_serves_its_metrics_for_prometheus() {
         command.env_remove(var);
     }
     let mut worker = command
-        .args(["consume", "fleet", "--exec", "exit 0", "--metrics-addr", "127.0.0.1:0"])
+        .args([
+            "consume",
+            "fleet",
+            "--exec",
+            "exit 0",
+            "--metrics-addr",
+            "127.0.0.1:0",
+        ])
         .env("ZAPIER_EMULATOR_HOST", &emu.host)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -279,7 +310,10 @@ fn consume_serves_its_metrics_for_prometheus() {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         use std::io::BufRead;
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if tx.send(line).is_err() {
                 break;
             }
@@ -320,14 +354,23 @@ fn consume_serves_its_metrics_for_prometheus() {
     assert!(counted, "{body}");
     assert_eq!(emu.emulator.stats().messages_acked, 5);
     assert_eq!(
-        sample(&body, r#"zapier_embed_consumer_leased_total{inbox="fleet"}"#),
+        sample(
+            &body,
+            r#"zapier_embed_consumer_leased_total{inbox="fleet"}"#
+        ),
         Some(5.0),
         "{body}"
     );
     assert_eq!(
-        sample(&body, r#"zapier_embed_consumer_handler_seconds_count{inbox="fleet"}"#),
+        sample(
+            &body,
+            r#"zapier_embed_consumer_handler_seconds_count{inbox="fleet"}"#
+        ),
         Some(5.0),
         "{body}"
     );
-    assert!(body.contains("# TYPE zapier_embed_consumer_settled_total counter"), "{body}");
+    assert!(
+        body.contains("# TYPE zapier_embed_consumer_settled_total counter"),
+        "{body}"
+    );
 }

@@ -18,7 +18,9 @@ pub async fn serve(addr: SocketAddr) -> anyhow::Result<SocketAddr> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("--metrics-addr: cannot listen on {addr}"))?;
-    let bound = listener.local_addr().context("--metrics-addr: local address")?;
+    let bound = listener
+        .local_addr()
+        .context("--metrics-addr: local address")?;
     let handle = PrometheusBuilder::new()
         .install_recorder()
         .context("installing the Prometheus metrics recorder")?;

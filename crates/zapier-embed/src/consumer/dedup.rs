@@ -215,7 +215,9 @@ impl InMemoryDedup {
         if recent.claims.len() >= self.capacity {
             recent.claims.retain(|_, until| *until > now);
         }
-        let until = now.checked_add(ttl).unwrap_or(now + Duration::from_secs(86_400));
+        let until = now
+            .checked_add(ttl)
+            .unwrap_or(now + Duration::from_secs(86_400));
         recent.claims.insert(key, until);
         Claim::Granted
     }
@@ -265,7 +267,10 @@ mod tests {
     const TTL: Duration = Duration::from_secs(60);
 
     async fn claim(dedup: &InMemoryDedup, id: &str) -> Claim {
-        dedup.claim("inbox", &MessageId::new(id), TTL).await.unwrap()
+        dedup
+            .claim("inbox", &MessageId::new(id), TTL)
+            .await
+            .unwrap()
     }
 
     #[tokio::test]

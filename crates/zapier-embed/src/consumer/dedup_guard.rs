@@ -4,8 +4,8 @@
 
 use crate::LeasedMessage;
 
-use super::dedup::Claim;
 use super::deadline::Deadline;
+use super::dedup::Claim;
 use super::event::{self, ConsumerEvent};
 use super::handler_pool::HandlerContext;
 use super::report::Counters;

@@ -171,7 +171,9 @@ impl RedisDedup {
 
 /// Milliseconds for `PX`: at least one (Redis refuses zero), at most what fits.
 fn millis(ttl: Duration) -> u64 {
-    u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX / 2).max(1)
+    u64::try_from(ttl.as_millis())
+        .unwrap_or(u64::MAX / 2)
+        .max(1)
 }
 
 impl Dedup for RedisDedup {
