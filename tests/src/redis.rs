@@ -30,10 +30,16 @@ impl RedisServer {
     /// When the binary is missing ("redis-server not found: install it with `apt-get install
     /// redis-server`") or no server came up.
     pub fn start() -> Self {
+        Self::start_program("redis-server")
+    }
+
+    /// [`start`](Self::start) with another binary (a path, or a name looked up on `PATH`), such
+    /// as a locally built Redis or Valkey.
+    pub fn start_program(program: &str) -> Self {
         let mut last = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port();
-            let spawned = Command::new("redis-server")
+            let spawned = Command::new(program)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no"])
                 .stdin(Stdio::null())

@@ -96,6 +96,12 @@ async fn a_crashed_workers_claim_lapses_by_itself() {
     assert!(taken, "the lapsed claim was never granted again");
 }
 
+#[test]
+#[should_panic(expected = "redis-server not found: install it with `apt-get install redis-server`")]
+fn a_missing_redis_server_fails_the_test_saying_how_to_install_it() {
+    RedisServer::start_program("redis-server-that-is-not-installed");
+}
+
 #[tokio::test]
 async fn connecting_to_a_closed_port_fails_with_the_cause() {
     let url = format!("redis://127.0.0.1:{}", free_port());

@@ -374,3 +374,32 @@ fn consume_serves_its_metrics_for_prometheus() {
         "{body}"
     );
 }
+
+#[test]
+fn consume_rejects_a_bad_dedup_url_and_fails_when_redis_is_unreachable() {
+    let emu = TestEmulator::start();
+    ensure_active_inbox(&emu, &[], "fleet");
+    let out = emu.zembed(&[
+        "consume",
+        "fleet",
+        "--exec",
+        "true",
+        "--dedup",
+        "http://user:hunter2@h:1",
+    ]);
+    let line = common::fails(&out, 2);
+    assert!(line.contains("--dedup"), "{line}");
+    assert!(
+        !common::stderr(&out).contains("hunter2"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    let closed = format!(
+        "redis://127.0.0.1:{}",
+        zapier_embed_tests::redis::free_port()
+    );
+    let out = emu.zembed(&["consume", "fleet", "--exec", "true", "--dedup", &closed]);
+    let line = common::fails(&out, 1);
+    assert!(line.contains("--dedup: cannot reach Redis"), "{line}");
+}

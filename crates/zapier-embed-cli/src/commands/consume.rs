@@ -115,13 +115,6 @@ impl Commands {
 pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
     let client = global.client()?;
     let signals = StopSignals::install()?;
-    // Fail fast, with the server's answer, on an inbox that cannot be consumed.
-    let inbox = client.inboxes().get(&args.inbox).await?;
-    eprintln!(
-        "consuming inbox {} ({}), status {}; Ctrl-C drains and stops",
-        args.inbox, inbox.id, inbox.status
-    );
-
     if let Some(addr) = args.metrics_addr {
         let bound = consume_metrics::serve(addr).await?;
         eprintln!("serving metrics on http://{bound}/metrics");
@@ -135,6 +128,13 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
         ),
         None => None,
     };
+
+    // Fail fast, with the server's answer, on an inbox that cannot be consumed.
+    let inbox = client.inboxes().get(&args.inbox).await?;
+    eprintln!(
+        "consuming inbox {} ({}), status {}; Ctrl-C drains and stops",
+        args.inbox, inbox.id, inbox.status
+    );
 
     let token = CancellationToken::new();
     let handled = Arc::new(AtomicU64::new(0));
