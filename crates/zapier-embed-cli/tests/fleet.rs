@@ -16,7 +16,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -58,24 +58,19 @@ fn spawn_worker(emu: &TestEmulator, redis: &RedisServer, effects: &Path, linger:
         "echo \"$ZEMBED_MESSAGE_ID\" >> '{}'; sleep {linger}",
         effects.display()
     );
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zembed"));
-    for var in common::ZAPIER_VARS {
-        command.env_remove(var);
-    }
-    command
-        .args(["consume", "fleet", "--exec", &exec, "--dedup", &redis.url()])
-        .args([
+    spawn_consume(
+        emu,
+        &[
+            "--exec",
+            &exec,
+            "--dedup",
+            &redis.url(),
             "--lease-seconds",
             "2",
             "--concurrency",
             &CONCURRENCY.to_string(),
-        ])
-        .env("ZAPIER_EMULATOR_HOST", &emu.host)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zembed consume")
+        ],
+    )
 }
 
 /// How many times each message's effect ran.
@@ -129,18 +124,42 @@ fn duplicates_skipped(stderr: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// An emulator with the active inbox `fleet`, a Redis, and an empty effects log in a fresh
+/// directory (answered too, to remove at the end).
+fn fleet(tag: &str) -> (TestEmulator, RedisServer, PathBuf, PathBuf) {
+    let emu = TestEmulator::start();
+    let redis = RedisServer::start();
+    ensure_active_inbox(&emu, &[], "fleet");
+    let dir = temp_dir(tag);
+    let log = dir.join("effects.log");
+    let _ = std::fs::remove_file(&log);
+    (emu, redis, dir, log)
+}
+
+/// `zembed consume fleet ARGS` against `emu`, stdout discarded, stderr piped.
+fn spawn_consume(emu: &TestEmulator, args: &[&str]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_zembed"));
+    for var in common::ZAPIER_VARS {
+        command.env_remove(var);
+    }
+    command
+        .args(["consume", "fleet"])
+        .args(args)
+        .env("ZAPIER_EMULATOR_HOST", &emu.host)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn zembed consume")
+}
+
 fn texts(prefix: &str, n: usize) -> Vec<String> {
     (0..n).map(|i| format!("{prefix} {i}")).collect()
 }
 
 #[test]
 fn redelivered_and_possible_duplicate_messages_run_their_effect_exactly_once() {
-    let emu = TestEmulator::start();
-    let redis = RedisServer::start();
-    ensure_active_inbox(&emu, &[], "fleet");
-    let dir = temp_dir("fleet-redelivery");
-    let log = dir.join("effects.log");
-    let _ = std::fs::remove_file(&log);
+    let (emu, redis, dir, log) = fleet("fleet-redelivery");
 
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let control = ControlClient::new(&emu.url).expect("control client");
@@ -203,12 +222,7 @@ fn redelivered_and_possible_duplicate_messages_run_their_effect_exactly_once() {
 
 #[test]
 fn a_worker_killed_mid_batch_loses_nothing_and_the_effects_it_repeats_are_counted() {
-    let emu = TestEmulator::start();
-    let redis = RedisServer::start();
-    ensure_active_inbox(&emu, &[], "fleet");
-    let dir = temp_dir("fleet-kill");
-    let log = dir.join("effects.log");
-    let _ = std::fs::remove_file(&log);
+    let (emu, redis, dir, log) = fleet("fleet-kill");
 
     let total = 60;
     emit(&emu, &texts("work", total), false);
@@ -285,25 +299,7 @@ fn consume_serves_its_metrics_for_prometheus() {
     let emu = TestEmulator::start();
     ensure_active_inbox(&emu, &[], "fleet");
     emit(&emu, &texts("counted", 5), false);
-    let mut command = Command::new(env!("CARGO_BIN_EXE_zembed"));
-    for var in common::ZAPIER_VARS {
-        command.env_remove(var);
-    }
-    let mut worker = command
-        .args([
-            "consume",
-            "fleet",
-            "--exec",
-            "exit 0",
-            "--metrics-addr",
-            "127.0.0.1:0",
-        ])
-        .env("ZAPIER_EMULATOR_HOST", &emu.host)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn zembed consume");
+    let mut worker = spawn_consume(&emu, &["--exec", "exit 0", "--metrics-addr", "127.0.0.1:0"]);
 
     // The bound address is on stderr; read it from a thread so a silent process cannot hang us.
     let stderr = worker.stderr.take().expect("stderr");
