@@ -726,7 +726,10 @@ async fn claims_guard_every_handler_and_store_answers_are_honoured() {
     assert_eq!(report.abandoned, 1, "{report}");
     // A failed handler gives its claim up, so its redelivery runs at once.
     assert_eq!(runs.get(&failing), Some(&2), "{runs:?}");
-    assert_eq!(dedup.released.lock().unwrap().as_slice(), [failing.clone()]);
+    assert_eq!(
+        dedup.released.lock().unwrap().as_slice(),
+        std::slice::from_ref(&failing)
+    );
     // A failed mark still acks, and is reported.
     assert_eq!(runs.get(&unmarkable), Some(&1), "{runs:?}");
     assert_eq!(report.dedup_failures, 1, "{report}");
