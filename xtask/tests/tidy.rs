@@ -209,13 +209,13 @@ const SERVER_AND_CLI_CRATES: &[&str] = &[
 ];
 
 /// Architecture Invariant: the facade's default build pulls in no server, CLI or consumer-only
-/// crate; the `consumer` feature adds the consumer's own (metrics) and still no server; only
-/// `webhook` brings axum.
+/// crate; the `consumer` feature adds the consumer's own (metrics) and still no server nor Redis
+/// client; only `webhook` brings axum, and only `redis` the Redis client.
 #[test]
 fn the_facade_default_tree_has_no_server_cli_or_consumer_crates() {
     let default = facade_tree(&[]);
     // tokio-util comes with the HTTP stack (h2) anyway; `metrics` only with the consumer.
-    let consumer_only = ["metrics"];
+    let consumer_only = ["metrics", "redis"];
     let unwanted: Vec<&&str> = SERVER_AND_CLI_CRATES
         .iter()
         .chain(consumer_only.iter())
@@ -233,6 +233,7 @@ fn the_facade_default_tree_has_no_server_cli_or_consumer_crates() {
     );
     let unwanted: Vec<&&str> = SERVER_AND_CLI_CRATES
         .iter()
+        .chain(["redis"].iter())
         .filter(|name| consumer.contains(**name))
         .collect();
     assert!(

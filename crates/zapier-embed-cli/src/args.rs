@@ -174,6 +174,19 @@ pub fn duration(raw: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// A Redis URL: `redis://HOST:PORT[/DB]` or `rediss://` (TLS). The value is never repeated in the
+/// message: it may hold a password.
+pub fn redis_url(raw: &str) -> Result<String, String> {
+    let rest = raw
+        .strip_prefix("redis://")
+        .or_else(|| raw.strip_prefix("rediss://"))
+        .ok_or_else(|| "must be a redis://HOST:PORT or rediss://HOST:PORT URL".to_owned())?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err("names no host (e.g. redis://127.0.0.1:6379)".into());
+    }
+    Ok(raw.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +206,18 @@ mod tests {
         assert!(lease_seconds("0").unwrap_err().contains("1..=3600"));
         assert!(lease_seconds("3601").unwrap_err().contains("1..=3600"));
         assert!(lease_seconds("ten").is_err());
+    }
+
+    #[test]
+    fn redis_urls_need_the_scheme_and_a_host_and_are_never_echoed() {
+        assert_eq!(
+            redis_url("redis://127.0.0.1:6379").as_deref(),
+            Ok("redis://127.0.0.1:6379")
+        );
+        assert!(redis_url("rediss://cache.internal:6380/2").is_ok());
+        assert!(redis_url("redis://").unwrap_err().contains("no host"));
+        let secret = redis_url("http://user:hunter2@host:6379").unwrap_err();
+        assert!(!secret.contains("hunter2"), "{secret}");
     }
 
     #[test]

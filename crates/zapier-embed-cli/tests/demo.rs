@@ -137,6 +137,7 @@ async fn quickstart_example_runs_against_the_emulator() {
             inputs: Some(inputs),
             payload: serde_json::json!([{"text": "hello"}, {"text": "world"}]),
             count: None,
+            possible_duplicate_data: false,
         })
         .expect("emit");
     assert_eq!(delivered, 1);

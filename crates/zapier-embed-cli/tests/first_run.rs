@@ -66,6 +66,35 @@ fn emit_puts_n_events_into_the_subscribed_inbox() {
 }
 
 #[test]
+fn emit_can_mark_events_as_possible_duplicates() {
+    let emu = TestEmulator::start();
+    let inbox = ensure_active_inbox(&emu, &[], "first-run-dup");
+    ok(&emu.zembed(&emit_args(&["--payload", r#"{"n":1}"#])));
+    ok(&emu.zembed(&emit_args(&[
+        "--payload",
+        r#"{"n":2}"#,
+        "--possible-duplicate",
+    ])));
+    let leased = ok_json(&emu.zembed(&["messages", "lease", &inbox, "--json"]));
+    let mut flags: Vec<(i64, bool)> = leased["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| {
+            let n = m["payload"]["n"].as_i64().expect("n");
+            (
+                n,
+                m["message_attributes"]["possible_duplicate_data"]
+                    .as_bool()
+                    .unwrap_or_else(|| panic!("{m}")),
+            )
+        })
+        .collect();
+    flags.sort_unstable();
+    assert_eq!(flags, [(1, false), (2, true)], "{leased}");
+}
+
+#[test]
 fn emit_fails_when_no_inbox_receives_the_events() {
     let emu = TestEmulator::start();
     let out = emu.zembed(&emit_args(&["--payload", "{}"]));

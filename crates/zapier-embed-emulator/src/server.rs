@@ -51,6 +51,7 @@ pub enum StartError {
 ///         inputs: None,
 ///         payload: serde_json::json!({"text": "hi"}),
 ///         count: None,
+///         possible_duplicate_data: false,
 ///     })
 ///     .unwrap_err();
 /// assert_eq!(err.status(), 400);
@@ -185,6 +186,7 @@ impl Emulator {
     ///         inputs: None,
     ///         payload: serde_json::json!({"text": "hi", "user": "U1", "channel": "C1"}),
     ///         count: Some(3),
+    ///         possible_duplicate_data: false,
     ///     })
     ///     .unwrap();
     /// assert_eq!(delivered, 0); // no inbox subscribes to the trigger yet

@@ -72,6 +72,30 @@ async fn events_reach_active_inboxes_whose_inputs_match() {
 }
 
 #[tokio::test]
+async fn events_can_be_flagged_as_possible_duplicates() {
+    let env = start().await;
+    let token = env.token("ctl-dup").await;
+    let inbox = env.active_inbox(&token, "dup", "C1").await;
+    env.emit("C1", 1).await;
+    let (_, body) = env.control("/_emulator/events", json!({"app": "slack", "action": "channel_message", "inputs": {"channel": "C1"}, "payload": {"n": 2}, "possible_duplicate_data": true})).await;
+    assert_eq!(body["delivered"], 1);
+    let (_, lease) = env
+        .post(
+            &format!("{A}/inboxes/{inbox}/messages/lease"),
+            &token,
+            json!({"lease_limit": 10}),
+        )
+        .await;
+    let flags: Vec<&Value> = lease["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["message_attributes"]["possible_duplicate_data"])
+        .collect();
+    assert_eq!(flags, [&json!(false), &json!(true)], "{lease}");
+}
+
+#[tokio::test]
 async fn catch_hook_delivers_to_matching_webhook_inboxes() {
     let env = start().await;
     let token = env.token("hooks").await;

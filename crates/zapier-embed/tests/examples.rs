@@ -59,6 +59,7 @@ fn emit(handle: &EmulatorHandle, channel: &str, payload: serde_json::Value) -> u
             inputs: Some(inputs),
             payload,
             count: None,
+            possible_duplicate_data: false,
         })
         .expect("emit")
 }

@@ -9,12 +9,13 @@ use anyhow::Context;
 use clap::Args;
 use tokio::io::AsyncWriteExt;
 use tokio_util::sync::CancellationToken;
-use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received};
+use zapier_embed::consumer::{Consumer, ConsumerEvent, Failure, Received, RedisDedup};
 use zapier_embed::{
     InboxRef, client::ENV_ACCESS_TOKEN, client::ENV_CLIENT_SECRET, messages::LeaseSeconds,
     messages::LeasedMessage,
 };
 
+use super::consume_metrics;
 use super::process_group::Groups;
 use crate::args;
 use crate::config::GlobalArgs;
@@ -47,6 +48,16 @@ pub struct ConsumeArgs {
     /// left to the server's quarantine.
     #[arg(long, value_name = "CMD")]
     pub dead_letter_exec: Option<String>,
+    /// Idempotency store shared by every `zembed consume` of the inbox, on any machine
+    /// (`redis://HOST:PORT[/DB]`, `rediss://` for TLS): a message redelivered to another process
+    /// does not run its command again once it succeeded. Without it, each process remembers its
+    /// own messages in memory.
+    #[arg(long, value_name = "URL", value_parser = args::Checked(args::redis_url))]
+    pub dedup: Option<String>,
+    /// Serve the consumer's metrics in Prometheus format on http://HOST:PORT/metrics (port 0
+    /// picks a free port; the address is printed on stderr).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 /// The long help of `zembed consume`.
@@ -64,6 +75,12 @@ Ctrl-C (or SIGTERM) stops leasing and drains: commands already running finish an
 messages are settled. A second Ctrl-C kills every running command's process group, releases \
 the messages held (best effort, for at most 10 seconds) and exits with status 130. A report \
 (acked, released, dead-lettered) is printed on stderr at the end.
+
+Several `zembed consume` processes, on one machine or many, can share an inbox: leases spread \
+the messages, and --dedup redis://HOST:PORT shares what was done, so that a message delivered \
+again (its ack lost, its lease lapsed, or flagged as a possible duplicate) does not run its \
+command twice. When Redis cannot be reached, a message's command is not run: the message is \
+left to its lease and comes back after it. --metrics-addr serves Prometheus metrics.
 
 Exit status: 0 after a clean drain (released messages are not an error), 1 when the inbox \
 cannot be consumed (unknown inbox, credentials, API failure), 2 for bad flags.";
@@ -98,6 +115,20 @@ impl Commands {
 pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
     let client = global.client()?;
     let signals = StopSignals::install()?;
+    if let Some(addr) = args.metrics_addr {
+        let bound = consume_metrics::serve(addr).await?;
+        eprintln!("serving metrics on http://{bound}/metrics");
+    }
+    // Connect before leasing: an unreachable store fails the command instead of every message.
+    let dedup = match &args.dedup {
+        Some(url) => Some(
+            RedisDedup::connect(url)
+                .await
+                .map_err(|e| anyhow::anyhow!("--dedup: cannot reach Redis: {e}"))?,
+        ),
+        None => None,
+    };
+
     // Fail fast, with the server's answer, on an inbox that cannot be consumed.
     let inbox = client.inboxes().get(&args.inbox).await?;
     eprintln!(
@@ -151,6 +182,9 @@ pub async fn run(global: &GlobalArgs, args: ConsumeArgs) -> anyhow::Result<()> {
         });
     if let Some(seconds) = args.lease_seconds {
         builder = builder.lease_seconds(seconds);
+    }
+    if let Some(dedup) = dedup {
+        builder = builder.dedup(dedup);
     }
     let consumer = builder.handler(handler);
     let report = match args.dead_letter_exec.clone() {
@@ -238,6 +272,14 @@ fn notice(event: &ConsumerEvent) -> Option<String> {
             error,
         } => Some(format!(
             "the dead-letter command failed for message {message_id} of {inbox}: {error}"
+        )),
+        ConsumerEvent::DedupFailed {
+            inbox,
+            message_id,
+            operation,
+            error,
+        } => Some(format!(
+            "the dedup store failed ({operation}) for message {message_id} of {inbox}: {error}"
         )),
         _ => None,
     }

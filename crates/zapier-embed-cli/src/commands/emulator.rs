@@ -70,6 +70,10 @@ pub struct EmitArgs {
     /// How many times to deliver the payload(s) (at most 100000 events in all).
     #[arg(long, value_name = "N", default_value = "1", value_parser = Checked(count))]
     pub count: usize,
+    /// Mark the messages `possible_duplicate_data: true`, as Zapier does when a trigger may have
+    /// delivered the same data before (consumers check their dedup store for these).
+    #[arg(long)]
+    pub possible_duplicate: bool,
     /// Print the emulator's answer as JSON.
     #[arg(long)]
     pub json: bool,
@@ -154,6 +158,7 @@ async fn emit(global: &GlobalArgs, args: EmitArgs) -> anyhow::Result<()> {
         inputs: (!args.inputs.is_empty()).then(|| args::inputs_map(&args.inputs)),
         payload: args.payload,
         count: Some(args.count as u64),
+        possible_duplicate_data: args.possible_duplicate,
     };
     let control = ControlClient::new(&base)
         .with_context(|| format!("building the control client of the emulator at {base}"))?;

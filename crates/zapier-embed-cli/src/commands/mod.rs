@@ -3,6 +3,7 @@
 pub mod conformance;
 pub mod connections;
 pub mod consume;
+mod consume_metrics;
 pub mod demo;
 pub mod emulator;
 pub mod inboxes;

@@ -103,6 +103,7 @@ impl TestEmulator {
                 inputs: Some(inputs),
                 payload: Value::Array(payloads),
                 count: Some(1),
+                possible_duplicate_data: false,
             })
             .expect("emit")
     }

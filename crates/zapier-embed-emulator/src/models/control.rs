@@ -50,6 +50,10 @@ pub struct EmitRequest {
     #[serde(default, deserialize_with = "crate::extract::optional_whole")]
     #[schema(minimum = 1, maximum = 100_000)]
     pub count: Option<u64>,
+    /// Marks the messages `possible_duplicate_data: true`, as Zapier does when the trigger's
+    /// dedupe key changed and the event may repeat earlier data (default false).
+    #[serde(default)]
+    pub possible_duplicate_data: bool,
 }
 
 /// Result of an emit: how many inboxes received the event(s).

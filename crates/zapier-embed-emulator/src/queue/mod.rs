@@ -307,6 +307,29 @@ impl MessageQueue {
         id
     }
 
+    /// Adds one available message flagged `possible_duplicate_data` (the event may repeat
+    /// earlier data) and returns its id.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// let now = chrono::Utc::now();
+    /// let mut q = MessageQueue::new(100);
+    /// let id = q.enqueue_possible_duplicate(now, Arc::new(serde_json::json!({"text": "hi"})));
+    /// assert!(q.get(&id).unwrap().possible_duplicate_data);
+    /// ```
+    pub fn enqueue_possible_duplicate(
+        &mut self,
+        now: DateTime<Utc>,
+        payload: Arc<serde_json::Value>,
+    ) -> Uuid {
+        let id = self.enqueue(now, payload);
+        if let Some(message) = self.ids.get(&id).and_then(|seq| self.messages.get_mut(seq)) {
+            message.possible_duplicate_data = true;
+        }
+        id
+    }
+
     /// Returns every lease whose deadline is `<= now` to the pool. Pops only expired heap entries,
     /// so the cost is proportional to the work done, not to the backlog. Every other method calls it
     /// first.

@@ -74,6 +74,7 @@ pub(crate) fn emit(state: &AppState, req: EmitRequest) -> ApiResult<EmitResponse
         action: &req.action,
         filter: &filter,
         owner: None,
+        possible_duplicate: req.possible_duplicate_data,
     };
     let notices = state
         .store()
@@ -267,6 +268,7 @@ fn catch(state: &AppState, account: &str, code: &str, body: &[u8]) -> ApiResult<
                 action,
                 filter: &filter,
                 owner: Some(owner),
+                possible_duplicate: false,
             };
             notices.extend(
                 state

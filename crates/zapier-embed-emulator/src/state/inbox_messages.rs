@@ -139,6 +139,7 @@ impl Store {
             action,
             filter,
             owner,
+            possible_duplicate,
         } = target;
         let ids: Vec<Uuid> = self.inboxes.keys().copied().collect();
         let per_inbox = payloads.len() as u64 * count;
@@ -163,7 +164,11 @@ impl Store {
                 InboxStatus::Active => {
                     for _ in 0..count {
                         for p in payloads {
-                            rec.queue.enqueue(now, Arc::clone(p));
+                            if possible_duplicate {
+                                rec.queue.enqueue_possible_duplicate(now, Arc::clone(p));
+                            } else {
+                                rec.queue.enqueue(now, Arc::clone(p));
+                            }
                         }
                     }
                     stats.add_queue(rec.queue.take_counters());

@@ -162,6 +162,8 @@ pub(crate) struct EventTarget<'a> {
     pub filter: &'a Map<String, Value>,
     /// Only this account's inboxes (catch hooks); `None`: every account's (control events).
     pub owner: Option<Uuid>,
+    /// Whether the messages are flagged `possible_duplicate_data`.
+    pub possible_duplicate: bool,
 }
 
 /// A lease call's result.

@@ -275,7 +275,8 @@ impl ConsumerBuilder {
         self
     }
 
-    /// The idempotency store (default: [`InMemoryDedup`]).
+    /// The idempotency store every message is claimed in before its handler runs (default:
+    /// [`InMemoryDedup`], per process; a fleet of processes shares `RedisDedup`, feature `redis`).
     ///
     /// ```
     /// # use std::time::Duration;

@@ -1,46 +1,184 @@
-//! Idempotency: remembering which messages were already processed.
+//! Idempotency: making sure a message's handler succeeds at most once, even when the message is
+//! delivered again.
 //!
 //! Delivery is at least once: a message whose ack was lost, or whose lease lapsed just as its
-//! handler finished, comes back with a higher `lease_count`; and `possible_duplicate_data` flags
-//! events that may repeat earlier data. The runtime consults a [`Dedup`] for exactly those
-//! messages and acks them without running the handler when they were already processed.
+//! handler finished, comes back with a higher `lease_count`, possibly to another consumer process;
+//! and `possible_duplicate_data` flags events that may repeat earlier data. The runtime therefore
+//! *claims* every message in a [`Dedup`] store before running its handler, *marks it done* after
+//! the handler succeeded (before the ack is sent), and *releases the claim* when the handler
+//! failed. A message already marked done is acked without running the handler; one claimed by
+//! another worker is left to its lease (see [`Claim::HeldElsewhere`]).
+//!
+//! A claim lives for a time-to-live the runtime chooses longer than what is left of the message's
+//! lease, so that a worker that crashes between the claim and the mark leaves a claim that lapses
+//! by itself, and the message is processed again by the next delivery after.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::error::Error as StdError;
+use std::fmt;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use crate::MessageId;
 use futures::future::BoxFuture;
 
-/// A store of processed message ids (bring your own for a shared store such as Redis or SQL).
+/// What [`Dedup::claim`] found.
 ///
 /// ```
-/// use zapier_embed::consumer::{Dedup, InMemoryDedup};
+/// use zapier_embed::consumer::Claim;
+/// assert_ne!(Claim::Granted, Claim::AlreadyDone);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The caller now holds the claim: run the handler, then [`Dedup::mark_done`] or
+    /// [`Dedup::release_claim`].
+    Granted,
+    /// The message's handler succeeded before: ack it without running the handler again.
+    AlreadyDone,
+    /// Someone holds a live claim on the message (another worker whose handler is still running,
+    /// or one that crashed and whose claim has not lapsed yet). The runtime leaves the message to
+    /// its lease: it comes back after the lease, by when the claim is done or gone.
+    HeldElsewhere,
+}
+
+/// A [`Dedup`] store that could not answer (Redis unreachable, a timeout, a bad reply).
+///
+/// ```
+/// use zapier_embed::consumer::DedupError;
+/// let error = DedupError::new("connection refused");
+/// assert_eq!(error.to_string(), "connection refused");
+/// ```
+#[derive(Debug)]
+pub struct DedupError(Box<dyn StdError + Send + Sync + 'static>);
+
+impl DedupError {
+    /// Wraps the store's error.
+    ///
+    /// ```
+    /// let error = zapier_embed::consumer::DedupError::new(std::io::Error::other("timed out"));
+    /// assert!(error.to_string().contains("timed out"));
+    /// ```
+    pub fn new(error: impl Into<Box<dyn StdError + Send + Sync + 'static>>) -> Self {
+        DedupError(error.into())
+    }
+}
+
+impl fmt::Display for DedupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl StdError for DedupError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
+}
+
+/// A store of claimed and processed messages, keyed by inbox and message id (bring your own for
+/// another shared store, such as SQL or DynamoDB).
+///
+/// `inbox` is the consumer's label of the inbox (its id or its name, as configured); every
+/// method of one message gets the same label, so a store keeps one namespace per inbox.
+///
+/// What the runtime does with each answer, and when a method fails (returns [`DedupError`]):
+///
+/// - `claim` failing: the handler is **not** run unguarded; the message is left to its lease and
+///   comes back after it (paced by the lease, so a long outage does not burn its attempts in a
+///   burst), and a [`ConsumerEvent::DedupFailed`](super::ConsumerEvent::DedupFailed) is emitted.
+/// - `mark_done` failing: the message is acked anyway (its handler succeeded); the claim lapses
+///   by itself. Only a lost ack on top of it would run the handler again.
+/// - `release_claim` failing: the claim lapses by itself; the message's redelivery before that is
+///   left to its lease again.
+///
+/// ```
+/// use std::time::Duration;
+/// use zapier_embed::consumer::{Claim, Dedup, InMemoryDedup};
 /// use zapier_embed::messages::MessageId;
 ///
 /// # futures::executor::block_on(async {
 /// let dedup = InMemoryDedup::with_capacity(2);
 /// let id = MessageId::new("msg_1");
-/// assert!(!dedup.is_processed(&id).await);
-/// dedup.mark_processed(&id).await;
-/// assert!(dedup.is_processed(&id).await);
+/// let ttl = Duration::from_secs(60);
+/// assert_eq!(dedup.claim("orders", &id, ttl).await.unwrap(), Claim::Granted);
+/// assert_eq!(dedup.claim("orders", &id, ttl).await.unwrap(), Claim::HeldElsewhere);
+/// dedup.mark_done("orders", &id).await.unwrap();
+/// assert_eq!(dedup.claim("orders", &id, ttl).await.unwrap(), Claim::AlreadyDone);
+/// assert_eq!(dedup.claim("invoices", &id, ttl).await.unwrap(), Claim::Granted, "per inbox");
 /// # });
 /// ```
 pub trait Dedup: Send + Sync + 'static {
-    /// Whether `id` was processed successfully before.
-    fn is_processed<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, bool>;
+    /// Claims message `id` of `inbox` for `ttl` unless it is done or claimed already.
+    fn claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, DedupError>>;
 
-    /// Records that `id` was processed successfully (called before the ack is sent).
-    fn mark_processed<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, ()>;
+    /// Records that the handler of `id` succeeded (called before the ack is sent); replaces the
+    /// claim.
+    fn mark_done<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> BoxFuture<'a, Result<(), DedupError>>;
+
+    /// Gives up this process's claim on `id` (its handler failed), so that a redelivery can run
+    /// it at once. A claim held by someone else, or a done mark, stays.
+    fn release_claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> BoxFuture<'a, Result<(), DedupError>>;
 }
 
-/// The default [`Dedup`]: the most recent `capacity` processed ids, in memory.
+/// A shared store is a store: one `Arc` of it can serve several consumers of one process.
+///
+/// ```
+/// use std::sync::Arc;
+/// use zapier_embed::consumer::{Dedup, InMemoryDedup};
+/// fn takes(_: impl Dedup) {}
+/// let shared = Arc::new(InMemoryDedup::default());
+/// takes(shared.clone());
+/// takes(shared);
+/// ```
+impl<D: Dedup + ?Sized> Dedup for std::sync::Arc<D> {
+    fn claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, DedupError>> {
+        (**self).claim(inbox, id, ttl)
+    }
+
+    fn mark_done<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> BoxFuture<'a, Result<(), DedupError>> {
+        (**self).mark_done(inbox, id)
+    }
+
+    fn release_claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> BoxFuture<'a, Result<(), DedupError>> {
+        (**self).release_claim(inbox, id)
+    }
+}
+
+/// The default [`Dedup`]: claims and the most recent `capacity` done messages, in memory.
 ///
 /// It protects one process against redeliveries of its own work; several consumer processes of
-/// one inbox need a shared store.
+/// one inbox need a shared store such as `RedisDedup` (feature `redis`).
 ///
 /// ```
 /// use zapier_embed::consumer::InMemoryDedup;
-/// let dedup = InMemoryDedup::default(); // the last 100,000 processed ids
+/// let dedup = InMemoryDedup::default(); // the last 100,000 done messages
 /// # let _ = dedup;
 /// ```
 #[derive(Debug)]
@@ -49,10 +187,29 @@ pub struct InMemoryDedup {
     inner: Mutex<Recent>,
 }
 
+/// A message's key: its inbox label and id.
+type Key = (Box<str>, MessageId);
+
 #[derive(Debug, Default)]
 struct Recent {
-    ids: HashSet<MessageId>,
-    order: VecDeque<MessageId>,
+    done: HashSet<Key>,
+    order: VecDeque<Key>,
+    /// Live claims and when they lapse.
+    claims: HashMap<Key, Instant>,
+}
+
+impl Recent {
+    fn mark_done(&mut self, key: Key, capacity: usize) {
+        self.claims.remove(&key);
+        if self.done.insert(key.clone()) {
+            self.order.push_back(key);
+            while self.order.len() > capacity {
+                if let Some(old) = self.order.pop_front() {
+                    self.done.remove(&old);
+                }
+            }
+        }
+    }
 }
 
 impl InMemoryDedup {
@@ -63,7 +220,8 @@ impl InMemoryDedup {
     /// ```
     pub const DEFAULT_CAPACITY: usize = 100_000;
 
-    /// Remembers the most recent `capacity` ids (at least one).
+    /// Remembers the most recent `capacity` done messages (at least one); live claims are few
+    /// (one per running handler) and forgotten once they lapse.
     ///
     /// ```
     /// let dedup = zapier_embed::consumer::InMemoryDedup::with_capacity(50_000);
@@ -79,6 +237,27 @@ impl InMemoryDedup {
     fn lock(&self) -> std::sync::MutexGuard<'_, Recent> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn try_claim(&self, inbox: &str, id: &MessageId, ttl: Duration) -> Claim {
+        let key: Key = (inbox.into(), id.clone());
+        let now = Instant::now();
+        let mut recent = self.lock();
+        if recent.done.contains(&key) {
+            return Claim::AlreadyDone;
+        }
+        if recent.claims.get(&key).is_some_and(|until| *until > now) {
+            return Claim::HeldElsewhere;
+        }
+        // Detached handlers' claims are never released: drop the lapsed ones now and then.
+        if recent.claims.len() >= self.capacity {
+            recent.claims.retain(|_, until| *until > now);
+        }
+        let until = now
+            .checked_add(ttl)
+            .unwrap_or(now + Duration::from_secs(86_400));
+        recent.claims.insert(key, until);
+        Claim::Granted
+    }
 }
 
 impl Default for InMemoryDedup {
@@ -88,24 +267,33 @@ impl Default for InMemoryDedup {
 }
 
 impl Dedup for InMemoryDedup {
-    fn is_processed<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, bool> {
-        let seen = self.lock().ids.contains(id);
-        Box::pin(async move { seen })
+    fn claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<Claim, DedupError>> {
+        let claim = self.try_claim(inbox, id, ttl);
+        Box::pin(async move { Ok(claim) })
     }
 
-    fn mark_processed<'a>(&'a self, id: &'a MessageId) -> BoxFuture<'a, ()> {
-        {
-            let mut recent = self.lock();
-            if recent.ids.insert(id.clone()) {
-                recent.order.push_back(id.clone());
-                while recent.order.len() > self.capacity {
-                    if let Some(old) = recent.order.pop_front() {
-                        recent.ids.remove(&old);
-                    }
-                }
-            }
-        }
-        Box::pin(async {})
+    fn mark_done<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> BoxFuture<'a, Result<(), DedupError>> {
+        self.lock()
+            .mark_done((inbox.into(), id.clone()), self.capacity);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn release_claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> BoxFuture<'a, Result<(), DedupError>> {
+        self.lock().claims.remove(&(inbox.into(), id.clone()));
+        Box::pin(async { Ok(()) })
     }
 }
 
@@ -113,14 +301,56 @@ impl Dedup for InMemoryDedup {
 mod tests {
     use super::*;
 
+    const TTL: Duration = Duration::from_secs(60);
+
+    async fn claim(dedup: &InMemoryDedup, id: &str) -> Claim {
+        dedup
+            .claim("inbox", &MessageId::new(id), TTL)
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
-    async fn forgets_the_oldest_beyond_capacity() {
+    async fn forgets_the_oldest_done_beyond_capacity() {
         let dedup = InMemoryDedup::with_capacity(2);
         for id in ["a", "b", "c"] {
-            dedup.mark_processed(&MessageId::new(id)).await;
+            dedup.mark_done("inbox", &MessageId::new(id)).await.unwrap();
         }
-        assert!(!dedup.is_processed(&MessageId::new("a")).await);
-        assert!(dedup.is_processed(&MessageId::new("b")).await);
-        assert!(dedup.is_processed(&MessageId::new("c")).await);
+        assert_eq!(claim(&dedup, "a").await, Claim::Granted);
+        assert_eq!(claim(&dedup, "b").await, Claim::AlreadyDone);
+        assert_eq!(claim(&dedup, "c").await, Claim::AlreadyDone);
+    }
+
+    #[tokio::test]
+    async fn a_released_claim_can_be_taken_again() {
+        let dedup = InMemoryDedup::default();
+        assert_eq!(claim(&dedup, "a").await, Claim::Granted);
+        assert_eq!(claim(&dedup, "a").await, Claim::HeldElsewhere);
+        dedup
+            .release_claim("inbox", &MessageId::new("a"))
+            .await
+            .unwrap();
+        assert_eq!(claim(&dedup, "a").await, Claim::Granted);
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_claim_can_be_taken_again() {
+        let dedup = InMemoryDedup::default();
+        let id = MessageId::new("a");
+        assert_eq!(
+            dedup.claim("inbox", &id, Duration::ZERO).await.unwrap(),
+            Claim::Granted
+        );
+        assert_eq!(claim(&dedup, "a").await, Claim::Granted);
+    }
+
+    #[tokio::test]
+    async fn releasing_does_not_forget_a_done_mark() {
+        let dedup = InMemoryDedup::default();
+        let id = MessageId::new("a");
+        assert_eq!(claim(&dedup, "a").await, Claim::Granted);
+        dedup.mark_done("inbox", &id).await.unwrap();
+        dedup.release_claim("inbox", &id).await.unwrap();
+        assert_eq!(claim(&dedup, "a").await, Claim::AlreadyDone);
     }
 }

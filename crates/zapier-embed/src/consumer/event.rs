@@ -87,6 +87,20 @@ pub enum ConsumerEvent {
         /// The hook's error.
         error: String,
     },
+    /// The idempotency store ([`Dedup`](super::Dedup)) failed. After a failed `claim` the
+    /// handler was not run and the message is left to its lease (it comes back after it); after
+    /// a failed `mark_done` the message was acked anyway; after a failed `release_claim` the
+    /// claim lapses by itself.
+    DedupFailed {
+        /// The inbox label.
+        inbox: String,
+        /// The message id.
+        message_id: String,
+        /// `claim`, `mark_done` or `release_claim`.
+        operation: String,
+        /// The store's error.
+        error: String,
+    },
     /// The inbox's notification stream failed; the runtime reconnects and keeps its safety poll.
     WakeupStreamFailed {
         /// The inbox label.

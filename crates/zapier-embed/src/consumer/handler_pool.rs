@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use super::deadline::Deadline;
 use super::dedup::Dedup;
+use super::dedup_guard;
 use super::delivery::{Delivery, SettleToken};
 use super::event::{self, ConsumerEvent, EventSink};
 use super::lifecycle::Runtime;
@@ -214,16 +215,14 @@ async fn process(
     hard_stop: CancellationToken,
 ) {
     let counters = &context.counters;
-    let suspicious = message.possible_duplicate() || message.attempts() > 1;
-    if suspicious && context.dedup.is_processed(&message.id).await {
-        tracing::debug!("already processed: acking without running the handler");
-        Counters::add(&counters.duplicates_skipped, 1);
-        token.settle_detached(Settlement::Ack);
+    if let Some(settlement) = dedup_guard::claim(&context, &inbox, &message, deadline).await {
+        token.settle_detached(settlement);
         return;
     }
     if deadline.remaining() < context.options.min_start_budget {
         tracing::debug!("too little lease time left to start: releasing");
         Counters::add(&counters.released_unstarted, 1);
+        dedup_guard::release_claim(&context, &inbox, &message).await;
         token.settle_detached(Settlement::Release);
         return;
     }
@@ -240,6 +239,7 @@ async fn process(
         _ = tokio::time::sleep_until(deadline.instant()) => None,
         _ = hard_stop.cancelled() => {
             tracing::info!("shutdown cut the handler off: releasing");
+            dedup_guard::release_claim(&context, &inbox, &message).await;
             token.settle_detached(Settlement::Release);
             return;
         }
@@ -249,12 +249,13 @@ async fn process(
 
     let failure = match result {
         Some(Ok(())) => {
-            context.dedup.mark_processed(&message.id).await;
+            dedup_guard::mark_done(&context, &inbox, &message).await;
             token.settle_detached(Settlement::Ack);
             return;
         }
         Some(Err(error)) => {
             Counters::add(&counters.handler_errors, 1);
+            dedup_guard::release_claim(&context, &inbox, &message).await;
             tracing::info!(%error, "handler failed");
             Failure::Handler(Arc::from(error))
         }
@@ -262,9 +263,13 @@ async fn process(
             Counters::add(&counters.deadline_exceeded, 1);
             tracing::warn!("handler still running at its deadline");
             if context.options.deadline_policy == DeadlinePolicy::ReleaseAndDetach {
+                // The detached handler keeps its claim until it lapses: no other worker starts
+                // the message while this one may still be running it.
                 tokio::spawn(async move {
                     let _ = running.await;
                 });
+            } else {
+                dedup_guard::release_claim(&context, &inbox, &message).await;
             }
             Failure::DeadlineExceeded
         }

@@ -22,8 +22,12 @@
 //!   ([`DeliveryOutcome`], [`ShutdownReport::lease_expired`]), never swallowed.
 //! - **Poison messages are seen.** On a message's final attempt a failure goes to the dead-letter
 //!   hook, which then acks it, instead of the message disappearing into quarantine.
-//! - **Idempotency.** Messages flagged `possible_duplicate_data` or delivered more than once are
-//!   checked against a [`Dedup`] store and acked without re-running the handler when already done.
+//! - **Idempotency.** Every message is claimed in a [`Dedup`] store before its handler runs and
+//!   marked done after it succeeded, so a redelivered message (lease lapsed, ack lost, or flagged
+//!   `possible_duplicate_data`) is acked without re-running the handler, and one another worker is
+//!   running is left alone. The default store is in memory, per process; a fleet of consumer
+//!   processes shares `RedisDedup` (feature `redis`). A store failure never runs a handler
+//!   unguarded: the message is left to its lease and [`ConsumerEvent::DedupFailed`] is emitted.
 //! - **It never dies silently.** Paused inboxes, transient failures and unrecoverable errors are
 //!   reported as [`ConsumerEvent`]s and in the [`ShutdownReport`]. A lease answer that does not
 //!   decode (a proxy's error page with status 200, a truncated body) is transient: retried with
@@ -43,8 +47,11 @@
 //!
 //! Every handler runs in a `tracing` span `zapier_embed.message` (inbox, message id, attempt,
 //! milliseconds to the deadline). Metrics go through the vendor-neutral [`metrics`] facade (install
-//! any recorder): `zapier_embed_consumer_leased_total{inbox}`,
-//! `zapier_embed_consumer_settled_total{outcome}`, and the histograms
+//! any recorder, for example `metrics-exporter-prometheus`): the counters
+//! `zapier_embed_consumer_leased_total{inbox}`, `zapier_embed_consumer_settled_total{outcome}`,
+//! `zapier_embed_consumer_duplicates_skipped_total{inbox}`,
+//! `zapier_embed_consumer_claims_held_elsewhere_total{inbox}` and
+//! `zapier_embed_consumer_dedup_failures_total{inbox,operation}`, and the histograms
 //! `zapier_embed_consumer_lease_seconds{inbox}` and `zapier_embed_consumer_handler_seconds{inbox}`.
 //!
 //! # Attempts
@@ -58,6 +65,9 @@ mod backoff;
 mod builder;
 mod deadline;
 mod dedup;
+mod dedup_guard;
+#[cfg(feature = "redis")]
+mod dedup_redis;
 mod delivery;
 mod event;
 mod handler_pool;
@@ -79,7 +89,9 @@ use tokio_util::sync::CancellationToken;
 
 pub use builder::ConsumerBuilder;
 pub use deadline::Deadline;
-pub use dedup::{Dedup, InMemoryDedup};
+pub use dedup::{Claim, Dedup, DedupError, InMemoryDedup};
+#[cfg(feature = "redis")]
+pub use dedup_redis::RedisDedup;
 pub use delivery::{AckReceipt, Delivery};
 pub use event::ConsumerEvent;
 pub use handler_pool::{Failure, HandlerError, Received};

@@ -77,6 +77,8 @@ pub(crate) struct Counters {
     pub released_unstarted: AtomicU64,
     pub dead_lettered: AtomicU64,
     pub duplicates_skipped: AtomicU64,
+    pub claims_held_elsewhere: AtomicU64,
+    pub dedup_failures: AtomicU64,
     pub surplus_released: AtomicU64,
     pub lease_duplicates: AtomicU64,
 }
@@ -118,6 +120,8 @@ impl Counters {
             abandoned: g(&self.abandoned),
             dead_lettered: g(&self.dead_lettered),
             duplicates_skipped: g(&self.duplicates_skipped),
+            claims_held_elsewhere: g(&self.claims_held_elsewhere),
+            dedup_failures: g(&self.dedup_failures),
             surplus_released: g(&self.surplus_released),
             lease_duplicates: g(&self.lease_duplicates),
             handler_errors: g(&self.handler_errors),
@@ -183,8 +187,15 @@ pub struct ShutdownReport {
     pub abandoned: u64,
     /// Messages handed to the dead-letter hook on their final attempt (then acked).
     pub dead_lettered: u64,
-    /// Messages acked without running the handler because [`Dedup`](super::Dedup) had seen them.
+    /// Messages acked without running the handler because [`Dedup`](super::Dedup) had them done.
     pub duplicates_skipped: u64,
+    /// Messages left to their lease without running the handler because another worker held a
+    /// claim on them ([`Claim::HeldElsewhere`](super::Claim::HeldElsewhere)).
+    pub claims_held_elsewhere: u64,
+    /// Failed [`Dedup`](super::Dedup) calls (each also a
+    /// [`ConsumerEvent::DedupFailed`](super::ConsumerEvent::DedupFailed)); a failed claim leaves
+    /// its message to its lease.
+    pub dedup_failures: u64,
     /// Messages a lease answer held beyond what was asked for (a misbehaving server), released
     /// at once without running, so no more handlers run than `max_in_flight` allows. Counted in
     /// `leased` and settled like any other message.
@@ -239,7 +250,8 @@ impl fmt::Display for ShutdownReport {
             f,
             "leased {}: acked {}, released {}, lease expired {}, settle failed {}, not held {}, \
              unconfirmed {}, abandoned {} \
-             (dead-lettered {}, duplicates skipped {}, handler errors {}, deadline exceeded {}, \
+             (dead-lettered {}, duplicates skipped {}, claimed elsewhere {}, dedup failures {}, \
+             handler errors {}, deadline exceeded {}, \
              surplus released {}, duplicates in leases {}); \
              {} lease requests ({} non-empty), {} ack requests, {} release requests in {:.1?}",
             self.leased,
@@ -252,6 +264,8 @@ impl fmt::Display for ShutdownReport {
             self.abandoned,
             self.dead_lettered,
             self.duplicates_skipped,
+            self.claims_held_elsewhere,
+            self.dedup_failures,
             self.handler_errors,
             self.deadline_exceeded,
             self.surplus_released,

@@ -634,3 +634,118 @@ async fn an_absurd_retry_after_holds_the_inbox_back_at_most_an_hour_and_panics_n
         "{events:?}"
     );
 }
+
+/// A [`Dedup`] over [`InMemoryDedup`] with scripted answers: `held` messages are claimed by
+/// someone else on their first claim; marking `unmarkable` ones done fails; releases are recorded.
+struct ScriptedDedup {
+    inner: InMemoryDedup,
+    held: Mutex<Vec<MessageId>>,
+    unmarkable: Vec<MessageId>,
+    released: Mutex<Vec<MessageId>>,
+}
+
+impl Dedup for ScriptedDedup {
+    fn claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+        ttl: Duration,
+    ) -> futures::future::BoxFuture<'a, Result<Claim, DedupError>> {
+        let mut held = self.held.lock().unwrap();
+        if let Some(at) = held.iter().position(|h| h == id) {
+            held.remove(at);
+            return Box::pin(async { Ok(Claim::HeldElsewhere) });
+        }
+        self.inner.claim(inbox, id, ttl)
+    }
+
+    fn mark_done<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> futures::future::BoxFuture<'a, Result<(), DedupError>> {
+        if self.unmarkable.contains(id) {
+            return Box::pin(async { Err(DedupError::new("the store is read-only")) });
+        }
+        self.inner.mark_done(inbox, id)
+    }
+
+    fn release_claim<'a>(
+        &'a self,
+        inbox: &'a str,
+        id: &'a MessageId,
+    ) -> futures::future::BoxFuture<'a, Result<(), DedupError>> {
+        self.released.lock().unwrap().push(id.clone());
+        self.inner.release_claim(inbox, id)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn claims_guard_every_handler_and_store_answers_are_honoured() {
+    let inbox = FakeInbox::with_messages(3);
+    let (held, unmarkable, failing) = (
+        MessageId::new("m00000"),
+        MessageId::new("m00001"),
+        MessageId::new("m00002"),
+    );
+    let dedup = Arc::new(ScriptedDedup {
+        inner: InMemoryDedup::default(),
+        held: Mutex::new(vec![held.clone()]),
+        unmarkable: vec![unmarkable.clone()],
+        released: Mutex::new(Vec::new()),
+    });
+    let runs = Arc::new(Mutex::new(HashMap::<MessageId, u32>::new()));
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let shutdown = CancellationToken::new();
+    let watched = inbox.clone();
+    cancel_when(&shutdown, move || watched.snapshot().0 == 3);
+
+    let (r, e, f) = (runs.clone(), events.clone(), failing.clone());
+    let report = builder(&inbox)
+        .dedup(dedup.clone())
+        .on_event(move |event| e.lock().unwrap().push(event.clone()))
+        .handler(move |msg: Received| {
+            *r.lock().unwrap().entry(msg.id.clone()).or_insert(0) += 1;
+            let fail = msg.id == f && msg.attempts() == 1;
+            async move {
+                if fail {
+                    Err("first attempt fails".to_owned())
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .run(shutdown)
+        .await;
+
+    assert!(report.is_balanced(), "{report}");
+    let runs = runs.lock().unwrap().clone();
+    // Held elsewhere: left to its lease, run once on its redelivery.
+    assert_eq!(runs.get(&held), Some(&1), "{runs:?}");
+    assert_eq!(report.claims_held_elsewhere, 1, "{report}");
+    assert_eq!(report.abandoned, 1, "{report}");
+    // A failed handler gives its claim up, so its redelivery runs at once.
+    assert_eq!(runs.get(&failing), Some(&2), "{runs:?}");
+    assert_eq!(
+        dedup.released.lock().unwrap().as_slice(),
+        std::slice::from_ref(&failing)
+    );
+    // A failed mark still acks, and is reported.
+    assert_eq!(runs.get(&unmarkable), Some(&1), "{runs:?}");
+    assert_eq!(report.dedup_failures, 1, "{report}");
+    let failures: Vec<_> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|event| match event {
+            ConsumerEvent::DedupFailed {
+                message_id,
+                operation,
+                ..
+            } => Some((message_id.clone(), operation.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failures, [("m00001".to_owned(), "mark_done".to_owned())]);
+    assert_eq!(inbox.snapshot(), (3, 0, 0, inbox.snapshot().3));
+}

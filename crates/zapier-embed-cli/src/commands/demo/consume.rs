@@ -23,6 +23,7 @@ pub(super) fn emit_request(payloads: Vec<Value>) -> EmitRequest {
         inputs: Some(inputs),
         payload: Value::Array(payloads),
         count: Some(1),
+        possible_duplicate_data: false,
     }
 }
 
