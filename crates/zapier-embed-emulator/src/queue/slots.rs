@@ -42,6 +42,16 @@ struct Chunk {
     live: u32,
 }
 
+impl Chunk {
+    /// The slots of chunk number `no` with their sequence numbers (forgotten ones included).
+    fn numbered(&self, no: u64) -> impl DoubleEndedIterator<Item = (u64, &Slot)> + '_ {
+        self.slots
+            .iter()
+            .enumerate()
+            .map(move |(offset, slot)| (seq_at(no, offset), slot))
+    }
+}
+
 /// Every listable message of a queue, by sequence number.
 #[derive(Debug, Default)]
 pub(super) struct Slots {
@@ -148,13 +158,7 @@ impl Slots {
             .range(start..)
             .enumerate()
             .filter_map(move |(i, chunk)| chunk.as_ref().map(|c| (first_chunk + i as u64, c)))
-            .flat_map(|(no, chunk)| {
-                chunk
-                    .slots
-                    .iter()
-                    .enumerate()
-                    .map(move |(offset, slot)| (seq_at(no, offset), slot))
-            })
+            .flat_map(|(no, chunk)| chunk.numbered(no))
             .skip_while(move |(s, _)| *s < seq)
             .filter(|(_, slot)| slot.status.is_some())
     }
@@ -175,14 +179,7 @@ impl Slots {
             .enumerate()
             .rev()
             .filter_map(move |(i, chunk)| chunk.as_ref().map(|c| (first_chunk + i as u64, c)))
-            .flat_map(|(no, chunk)| {
-                chunk
-                    .slots
-                    .iter()
-                    .enumerate()
-                    .rev()
-                    .map(move |(offset, slot)| (seq_at(no, offset), slot))
-            })
+            .flat_map(|(no, chunk)| chunk.numbered(no).rev())
             .skip_while(move |(s, _)| *s >= seq)
             .filter(|(_, slot)| slot.status.is_some())
     }
