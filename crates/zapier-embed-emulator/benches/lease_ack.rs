@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use serde_json::json;
 use zapier_embed_emulator::queue::{MessageQueue, Payload, Settle};
 
@@ -229,4 +229,28 @@ fn http(_: &mut Criterion) {
 }
 
 criterion_group!(benches, lease_ack, memory_per_message, http);
-criterion_main!(benches);
+
+/// `LEASE_ACK_ONLY="<backlog> <iterations>"` runs just the fill and that many lease 10 + ack
+/// iterations, nothing else, for counting instructions with callgrind (stable on a shared machine,
+/// where seconds are not): the difference between two iteration counts at one backlog, divided by
+/// the difference of the counts, is the instructions per iteration. See the crate's README.
+fn main() {
+    if let Ok(spec) = std::env::var("LEASE_ACK_ONLY") {
+        let numbers: Vec<usize> = spec
+            .split_whitespace()
+            .map(|n| n.parse().expect("LEASE_ACK_ONLY: two numbers"))
+            .collect();
+        let [backlog, iterations] = numbers[..] else {
+            panic!("LEASE_ACK_ONLY: \"<backlog> <iterations>\"");
+        };
+        let mut q = queue_with_backlog(backlog);
+        let payload = Payload::from_value(&json!({"text": "hello", "user": "U1", "channel": "C1"}));
+        let now = chrono::Utc::now();
+        for _ in 0..iterations {
+            lease10_ack(&mut q, &payload, now);
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
