@@ -171,61 +171,91 @@ fn memory_per_message(_: &mut Criterion) {
     );
 }
 
-/// Lease + ack throughput over HTTP (variant A), messages per second of lease and ack calls.
-async fn http_throughput(backlog: usize, batch: u64, rounds: u32) -> f64 {
-    let env = support::start().await;
-    let token = env.token("bench").await;
-    let inbox = env.active_inbox(&token, "bench", "C1").await;
-    let mut seeded = 0;
-    while seeded < backlog as u64 {
-        let count = (backlog as u64 - seeded).min(100_000);
-        env.emit("C1", count).await;
-        seeded += count;
-    }
-    let lease_path = format!("{}/inboxes/{inbox}/messages/lease", support::A);
-    let ack_path = format!("{}/inboxes/{inbox}/messages/ack", support::A);
-    let (mut spent, mut moved) = (Duration::ZERO, 0usize);
-    for _ in 0..rounds {
-        // Keep the backlog constant (outside the timed part).
-        env.emit("C1", batch).await;
-        let start = Instant::now();
-        let (status, grant) = env
-            .post(
-                &lease_path,
-                &token,
-                json!({"lease_limit": batch, "lease_seconds": 300}),
-            )
-            .await;
-        assert_eq!(status, 201, "{grant}");
-        let (status, acked) = env
-            .post(&ack_path, &token, json!({"lease_id": grant["lease_id"]}))
-            .await;
-        spent += start.elapsed();
-        assert!(status.is_success(), "{status}: {acked}");
-        moved += grant["results"].as_array().map_or(0, Vec::len);
-    }
-    env.handle.shutdown().await;
-    moved as f64 / spent.as_secs_f64()
+/// One inbox of the HTTP measurement, and the time its lease and ack calls took.
+struct HttpInbox {
+    channel: String,
+    lease_path: String,
+    ack_path: String,
+    spent: Duration,
+    moved: usize,
 }
 
+impl HttpInbox {
+    /// An active inbox on its own channel, seeded with `backlog` messages through the control API.
+    async fn seeded(env: &support::Env, token: &str, backlog: usize) -> Self {
+        let channel = format!("C{backlog}");
+        let inbox = env
+            .active_inbox(token, &format!("bench-{backlog}"), &channel)
+            .await;
+        let mut seeded = 0;
+        while seeded < backlog as u64 {
+            let count = (backlog as u64 - seeded).min(100_000);
+            env.emit(&channel, count).await;
+            seeded += count;
+        }
+        Self {
+            channel,
+            lease_path: format!("{}/inboxes/{inbox}/messages/lease", support::A),
+            ack_path: format!("{}/inboxes/{inbox}/messages/ack", support::A),
+            spent: Duration::ZERO,
+            moved: 0,
+        }
+    }
+
+    /// Emits `batch` messages (untimed, so the backlog stays the same), then times a lease of
+    /// `batch` and the ack of that lease.
+    async fn round(&mut self, env: &support::Env, token: &str, batch: u64) {
+        env.emit(&self.channel, batch).await;
+        let start = Instant::now();
+        let lease = json!({"lease_limit": batch, "lease_seconds": 300});
+        let (status, grant) = env.post(&self.lease_path, token, lease).await;
+        assert_eq!(status, 201, "{grant}");
+        let ack = json!({"lease_id": grant["lease_id"]});
+        let (status, acked) = env.post(&self.ack_path, token, ack).await;
+        self.spent += start.elapsed();
+        assert!(status.is_success(), "{status}: {acked}");
+        self.moved += grant["results"].as_array().map_or(0, Vec::len);
+    }
+
+    /// Messages per second of lease and ack calls since the last call, and starts over.
+    fn take_rate(&mut self) -> f64 {
+        let rate = self.moved as f64 / self.spent.as_secs_f64();
+        (self.spent, self.moved) = (Duration::ZERO, 0);
+        rate
+    }
+}
+
+/// Lease + ack throughput over HTTP (variant A), one emulator with one inbox per backlog size;
+/// the rounds alternate between the two inboxes so the machine's load weighs on both alike.
 fn http(_: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    for (batch, rounds) in [(10, 2_000), (100, 400)] {
-        let rates: Vec<f64> = BACKLOGS
-            .iter()
-            .map(|backlog| rt.block_on(http_throughput(*backlog, batch, rounds)))
-            .collect();
-        println!(
-            "summary: HTTP lease {batch} + ack (variant A, loopback): {:.0} msg/s at 1k, \
-             {:.0} msg/s at 1M; 1M/1k speed ratio = {:.2}",
-            rates[0],
-            rates[1],
-            rates[1] / rates[0],
-        );
-    }
+    rt.block_on(async {
+        let env = support::start().await;
+        let token = env.token("bench").await;
+        let mut inboxes = Vec::new();
+        for backlog in BACKLOGS {
+            inboxes.push(HttpInbox::seeded(&env, &token, backlog).await);
+        }
+        for (batch, rounds) in [(10, 2_000), (100, 400)] {
+            for _ in 0..rounds {
+                for inbox in &mut inboxes {
+                    inbox.round(&env, &token, batch).await;
+                }
+            }
+            let rates: Vec<f64> = inboxes.iter_mut().map(HttpInbox::take_rate).collect();
+            println!(
+                "summary: HTTP lease {batch} + ack (variant A, loopback): {:.0} msg/s at 1k, \
+                 {:.0} msg/s at 1M; 1M/1k speed ratio = {:.2}",
+                rates[0],
+                rates[1],
+                rates[1] / rates[0],
+            );
+        }
+        env.handle.shutdown().await;
+    });
 }
 
 criterion_group!(benches, lease_ack, memory_per_message, http);
