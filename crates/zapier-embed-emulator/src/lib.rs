@@ -36,11 +36,17 @@
 //! reach it over HTTP, as a client of the real service would.
 //!
 //! # Why lease and ack do not slow down with the backlog
-//! Each inbox keeps a `BTreeMap<seq, message>` (listing order), a `HashMap<id, seq>`, a
-//! `BTreeSet<seq>` of available messages (lease pops the oldest `k`), a `HashMap<lease_id, members>`
-//! and a min-heap of lease deadlines that is popped lazily at the start of every call, so only
-//! expired leases are touched. Nothing scans the queue; costs are `O(k log n)` for a batch of `k`.
-//! `benches/lease_ack.rs` measures a 1k and a 1M backlog side by side.
+//! Each inbox stores its messages in a deque of 64-message chunks addressed by sequence number
+//! (finding one is arithmetic; a chunk is freed once none of its messages is listable), and message
+//! ids embed that number (UUIDv8: a random per-queue prefix, then the sequence number), so no
+//! per-message index exists. Never-leased messages are a range of sequence numbers; released and
+//! expired ones wait in a small ordered set and are leased again first. Live leases sit in a
+//! `HashMap<lease_id, members>`, their deadlines in a min-heap popped lazily at the start of every
+//! call, so only expired leases are touched. Payloads are stored once, as JSON text shared by
+//! every copy. Nothing scans the queue: a lease or an ack costs `O(k)` for a batch of `k`
+//! (`O(k log r)` when it hands out again some of `r` released or expired messages), whatever the
+//! backlog. `benches/lease_ack.rs` measures a 1k and a 1M backlog side by side, and the memory a
+//! queued message costs.
 //!
 //! # Control API (stable; no authentication, never faulted or rate limited)
 //! | Request | Body | Answer |

@@ -311,9 +311,8 @@ impl From<&StoredMessage> for LeasedMessage {
             status: m.status.into(),
             payload: m
                 .payload
-                .as_deref()
-                .cloned()
-                .unwrap_or(serde_json::Value::Null),
+                .as_ref()
+                .map_or(serde_json::Value::Null, crate::queue::Payload::to_value),
             message_attributes: attributes(m),
         }
     }

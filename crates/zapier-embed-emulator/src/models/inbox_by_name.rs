@@ -74,9 +74,8 @@ impl TokenLeasedMessage {
             lease_token: encode_lease_token(lease_id, m.id),
             payload: m
                 .payload
-                .as_deref()
-                .cloned()
-                .unwrap_or(serde_json::Value::Null),
+                .as_ref()
+                .map_or(serde_json::Value::Null, crate::queue::Payload::to_value),
             message_attributes: MessageAttributes {
                 lease_count: m.lease_count,
                 error_message: m.error_message.clone(),

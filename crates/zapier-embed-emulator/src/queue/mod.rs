@@ -3,51 +3,61 @@
 //!
 //! | structure | role | cost per call |
 //! |---|---|---|
-//! | `messages: BTreeMap<seq, StoredMessage>` | every message in arrival order (listing, cursor pages) | `O(log n)` per touched message |
-//! | `ids: HashMap<Uuid, seq>` | message id → sequence number (ack/release by id) | `O(1)` |
-//! | `available: BTreeSet<seq>` | leasable messages, oldest first; released messages go back in their place | lease pops `k`: `O(k log n)` |
+//! | `slots: Slots` (deque of 64-message chunks) | every listable message, addressed by sequence number | `O(1)` per touched message |
+//! | `ids: MessageIds` | message id ↔ sequence number by arithmetic (ids embed it) | `O(1)`, no memory per message |
+//! | `next_fresh` | never-leased messages are exactly `next_fresh..next_seq` | `O(1)`, no memory per message |
+//! | `returned: BTreeSet<seq>` | released or expired messages, leased again first, oldest first | `O(log r)`, `r` = returned ones |
 //! | `leases: HashMap<lease_id, Lease>` | live leases and their (≤ 100) members | `O(1)` |
 //! | `expiries: BinaryHeap<Reverse<(leased_until, lease_id)>>` | min-heap of deadlines, popped lazily | only expired leases are touched |
 //! | `expired: HashSet` + FIFO | recently expired lease ids, to answer `lease_expired` | bounded |
 //! | `acked_order: VecDeque<seq>` | acked messages kept listable, oldest forgotten first | bounded |
 //!
 //! No call scans the queue: a lease touches the `k` messages it returns plus the leases that have
-//! expired since the previous call, an ack touches its lease's members. The benchmark
-//! `benches/lease_ack.rs` compares a 1k and a 1M backlog.
+//! expired since the previous call, an ack touches its lease's members. A queued message costs
+//! its payload (shared by every copy of an event, see [`Payload`]) plus a 48-byte slot; there is
+//! no per-message index. The benchmark `benches/lease_ack.rs` compares a 1k and a 1M backlog
+//! and measures the memory per message.
 //!
 //! The emulator's routes drive one [`MessageQueue`] per inbox; it is public so that benchmarks
 //! (and curious readers) can exercise it without HTTP. Times are passed in, never read.
 //!
 //! ```
-//! use std::sync::Arc;
-//! use zapier_embed_emulator::queue::{MessageQueue, MessageStatus, Settle};
+//! use zapier_embed_emulator::queue::{MessageQueue, MessageStatus, Payload, Settle};
 //!
 //! let now = chrono::Utc::now();
 //! let mut q = MessageQueue::new(1_000);
-//! q.enqueue(now, Arc::new(serde_json::json!({"n": 1})));
+//! q.enqueue(now, Payload::from_value(&serde_json::json!({"n": 1})));
 //! let grant = q.lease(now, chrono::Duration::seconds(30), 10).unwrap();
 //! let released = q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
 //! assert_eq!(released[0].status, MessageStatus::Available);
 //! ```
 
+mod ids;
+mod payload;
+mod slots;
+#[cfg(test)]
+mod tests;
 mod views;
 
+pub use payload::Payload;
+
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
-use std::sync::Arc;
+use std::collections::{BTreeSet, BinaryHeap, HashMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use ids::MessageIds;
+use slots::{Slot, Slots};
+
 /// At this `lease_count` a message that comes back (release or expiry) is quarantined.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::MessageQueue;
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload};
 /// let now = chrono::Utc::now();
 /// let mut q = MessageQueue::new(100);
 /// use zapier_embed_emulator::queue::{MessageStatus, Settle, QUARANTINE_AFTER};
-/// let id = q.enqueue(now, Arc::new(serde_json::json!({})));
+/// let id = q.enqueue(now, Payload::from_value(&serde_json::json!({})));
 /// for _ in 0..QUARANTINE_AFTER {
 ///     let grant = q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
 ///     q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
@@ -63,12 +73,11 @@ const EXPIRED_MEMORY: usize = 100_000;
 /// Status of a message (`StatusEnum`).
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::MessageQueue;
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload};
 /// let now = chrono::Utc::now();
 /// let mut q = MessageQueue::new(100);
 /// use zapier_embed_emulator::queue::MessageStatus;
-/// let id = q.enqueue(now, Arc::new(serde_json::json!({})));
+/// let id = q.enqueue(now, Payload::from_value(&serde_json::json!({})));
 /// assert_eq!(q.get(&id).unwrap().status, MessageStatus::Available);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,14 +112,13 @@ impl MessageStatus {
 /// A message as stored (and snapshotted into responses).
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::MessageQueue;
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload};
 /// let now = chrono::Utc::now();
 /// let mut q = MessageQueue::new(100);
-/// let id = q.enqueue(now, Arc::new(serde_json::json!({"text": "hi"})));
+/// let id = q.enqueue(now, Payload::from_value(&serde_json::json!({"text": "hi"})));
 /// let msg = q.get(&id).unwrap();
 /// assert_eq!((msg.lease_count, msg.created_at), (0, now));
-/// assert_eq!(msg.payload.as_deref(), Some(&serde_json::json!({"text": "hi"})));
+/// assert_eq!(msg.payload.map(|p| p.to_value()), Some(serde_json::json!({"text": "hi"})));
 /// ```
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
@@ -125,10 +133,11 @@ pub struct StoredMessage {
     /// How many times it has been leased.
     pub lease_count: u32,
     /// Event data; `None` once acked.
-    pub payload: Option<Arc<serde_json::Value>>,
-    /// Hydration error, if any.
+    pub payload: Option<Payload>,
+    /// Hydration error, if any (the emulator's events never fail to hydrate).
     pub error_message: Option<String>,
-    /// Whether dedup was impossible for this event.
+    /// Whether Zapier could not rule out that this event repeats earlier data (the control API's
+    /// `possible_duplicate_data` sets it).
     pub possible_duplicate_data: bool,
     /// The lease holding it while `Leased`.
     pub lease: Option<Uuid>,
@@ -137,11 +146,10 @@ pub struct StoredMessage {
 /// A granted lease.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::MessageQueue;
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload};
 /// let now = chrono::Utc::now();
 /// let mut q = MessageQueue::new(100);
-/// q.enqueue(now, Arc::new(serde_json::json!({})));
+/// q.enqueue(now, Payload::from_value(&serde_json::json!({})));
 /// let grant = q.lease(now, chrono::Duration::seconds(30), 10).unwrap();
 /// assert_eq!(grant.leased_until, now + chrono::Duration::seconds(30));
 /// assert_eq!(grant.messages[0].lease, Some(grant.lease_id));
@@ -159,12 +167,11 @@ pub struct LeaseGrant {
 /// What to do with leased messages.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::MessageQueue;
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload};
 /// let now = chrono::Utc::now();
 /// let mut q = MessageQueue::new(100);
 /// use zapier_embed_emulator::queue::Settle;
-/// q.enqueue(now, Arc::new(serde_json::json!({})));
+/// q.enqueue(now, Payload::from_value(&serde_json::json!({})));
 /// let grant = q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
 /// q.settle(now, grant.lease_id, None, Settle::Release).unwrap();
 /// assert_eq!(q.available_len(), 1); // released: leasable again
@@ -180,12 +187,11 @@ pub enum Settle {
 /// Ack/release refused.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::MessageQueue;
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload};
 /// let now = chrono::Utc::now();
 /// let mut q = MessageQueue::new(100);
 /// use zapier_embed_emulator::queue::{QueueError, Settle};
-/// q.enqueue(now, Arc::new(serde_json::json!({})));
+/// q.enqueue(now, Payload::from_value(&serde_json::json!({})));
 /// let grant = q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
 /// let later = now + chrono::Duration::seconds(31);
 /// let err = q.settle(later, grant.lease_id, None, Settle::Ack).unwrap_err();
@@ -223,12 +229,11 @@ struct Lease {
 /// A single inbox's queue. See the module docs for the structure and its costs.
 ///
 /// ```
-/// use std::sync::Arc;
-/// use zapier_embed_emulator::queue::{MessageQueue, Settle};
+/// use zapier_embed_emulator::queue::{MessageQueue, Payload, Settle};
 ///
 /// let mut q = MessageQueue::new(100);
 /// let now = chrono::Utc::now();
-/// q.enqueue(now, Arc::new(serde_json::json!({"text": "hi"})));
+/// q.enqueue(now, Payload::from_value(&serde_json::json!({"text": "hi"})));
 /// let grant = q.lease(now, chrono::Duration::seconds(30), 10).expect("one message");
 /// assert_eq!(grant.messages[0].lease_count, 1);
 /// let acked = q.settle(now, grant.lease_id, None, Settle::Ack).unwrap();
@@ -237,10 +242,13 @@ struct Lease {
 /// ```
 #[derive(Debug)]
 pub struct MessageQueue {
+    ids: MessageIds,
     next_seq: u64,
-    messages: BTreeMap<u64, StoredMessage>,
-    ids: HashMap<Uuid, u64>,
-    available: BTreeSet<u64>,
+    /// Messages `next_fresh..next_seq` have never been leased (all available, in order).
+    next_fresh: u64,
+    slots: Slots,
+    /// Released or expired messages waiting to be leased again; all `< next_fresh`.
+    returned: BTreeSet<u64>,
     leases: HashMap<Uuid, Lease>,
     expiries: BinaryHeap<Reverse<(DateTime<Utc>, Uuid)>>,
     expired: HashSet<Uuid>,
@@ -259,10 +267,11 @@ impl MessageQueue {
     /// ```
     pub fn new(acked_retention: usize) -> Self {
         Self {
+            ids: MessageIds::random(),
             next_seq: 1,
-            messages: BTreeMap::new(),
-            ids: HashMap::new(),
-            available: BTreeSet::new(),
+            next_fresh: 1,
+            slots: Slots::default(),
+            returned: BTreeSet::new(),
             leases: HashMap::new(),
             expiries: BinaryHeap::new(),
             expired: HashSet::new(),
@@ -276,58 +285,66 @@ impl MessageQueue {
     /// Adds one available message and returns its id.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// use zapier_embed_emulator::queue::{MessageQueue, Payload};
     /// let now = chrono::Utc::now();
     /// let mut q = MessageQueue::new(100);
-    /// let id = q.enqueue(now, Arc::new(serde_json::json!({"text": "hi"})));
+    /// let id = q.enqueue(now, Payload::from_value(&serde_json::json!({"text": "hi"})));
     /// assert_eq!(q.get(&id).unwrap().id, id);
     /// ```
-    pub fn enqueue(&mut self, now: DateTime<Utc>, payload: Arc<serde_json::Value>) -> Uuid {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let id = Uuid::now_v7();
-        self.messages.insert(
-            seq,
-            StoredMessage {
-                id,
-                seq,
-                created_at: now,
-                status: MessageStatus::Available,
-                lease_count: 0,
-                payload: Some(payload),
-                error_message: None,
-                possible_duplicate_data: false,
-                lease: None,
-            },
-        );
-        self.ids.insert(id, seq);
-        self.available.insert(seq);
-        self.counters.enqueued += 1;
-        id
+    pub fn enqueue(&mut self, now: DateTime<Utc>, payload: Payload) -> Uuid {
+        self.push(now, payload, false)
     }
 
     /// Adds one available message flagged `possible_duplicate_data` (the event may repeat
     /// earlier data) and returns its id.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// use zapier_embed_emulator::queue::{MessageQueue, Payload};
     /// let now = chrono::Utc::now();
     /// let mut q = MessageQueue::new(100);
-    /// let id = q.enqueue_possible_duplicate(now, Arc::new(serde_json::json!({"text": "hi"})));
+    /// let id = q.enqueue_possible_duplicate(now, Payload::from_value(&serde_json::json!({"text": "hi"})));
     /// assert!(q.get(&id).unwrap().possible_duplicate_data);
     /// ```
-    pub fn enqueue_possible_duplicate(
+    pub fn enqueue_possible_duplicate(&mut self, now: DateTime<Utc>, payload: Payload) -> Uuid {
+        self.push(now, payload, true)
+    }
+
+    fn push(
         &mut self,
         now: DateTime<Utc>,
-        payload: Arc<serde_json::Value>,
+        payload: Payload,
+        possible_duplicate_data: bool,
     ) -> Uuid {
-        let id = self.enqueue(now, payload);
-        if let Some(message) = self.ids.get(&id).and_then(|seq| self.messages.get_mut(seq)) {
-            message.possible_duplicate_data = true;
-        }
-        id
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.slots.push(
+            seq,
+            Slot {
+                created_at: now,
+                payload: Some(payload),
+                lease: None,
+                status: Some(MessageStatus::Available),
+                lease_count: 0,
+                possible_duplicate_data,
+            },
+        );
+        self.counters.enqueued += 1;
+        self.ids.id(seq)
+    }
+
+    /// The public form of message `seq`.
+    fn snapshot(ids: MessageIds, seq: u64, slot: &Slot) -> Option<StoredMessage> {
+        Some(StoredMessage {
+            id: ids.id(seq),
+            seq,
+            created_at: slot.created_at,
+            status: slot.status?,
+            lease_count: slot.lease_count.into(),
+            payload: slot.payload.clone(),
+            error_message: None,
+            possible_duplicate_data: slot.possible_duplicate_data,
+            lease: slot.lease,
+        })
     }
 
     /// Returns every lease whose deadline is `<= now` to the pool. Pops only expired heap entries,
@@ -335,11 +352,10 @@ impl MessageQueue {
     /// first.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// use zapier_embed_emulator::queue::{MessageQueue, Payload};
     /// let now = chrono::Utc::now();
     /// let mut q = MessageQueue::new(100);
-    /// q.enqueue(now, Arc::new(serde_json::json!({})));
+    /// q.enqueue(now, Payload::from_value(&serde_json::json!({})));
     /// q.lease(now, chrono::Duration::seconds(30), 1).unwrap();
     /// assert_eq!(q.available_len(), 0);
     /// q.expire(now + chrono::Duration::seconds(30));
@@ -377,19 +393,19 @@ impl MessageQueue {
     /// Makes a leased message available again, or quarantines it at the threshold.
     /// Returns false when the message was not leased (nothing changed).
     fn return_to_pool(&mut self, seq: u64) -> bool {
-        let Some(msg) = self.messages.get_mut(&seq) else {
+        let Some(slot) = self.slots.get_mut(seq) else {
             return false;
         };
-        if msg.status != MessageStatus::Leased {
+        if slot.status != Some(MessageStatus::Leased) {
             return false;
         }
-        msg.lease = None;
-        if msg.lease_count >= QUARANTINE_AFTER {
-            msg.status = MessageStatus::Quarantined;
+        slot.lease = None;
+        if u32::from(slot.lease_count) >= QUARANTINE_AFTER {
+            slot.status = Some(MessageStatus::Quarantined);
             self.counters.quarantined += 1;
         } else {
-            msg.status = MessageStatus::Available;
-            self.available.insert(seq);
+            slot.status = Some(MessageStatus::Available);
+            self.returned.insert(seq);
         }
         true
     }
@@ -398,13 +414,12 @@ impl MessageQueue {
     /// Returns `None` when nothing is available.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// use zapier_embed_emulator::queue::{MessageQueue, Payload};
     /// let now = chrono::Utc::now();
     /// let mut q = MessageQueue::new(100);
     /// assert!(q.lease(now, chrono::Duration::seconds(30), 10).is_none());
     /// for n in 0..3 {
-    ///     q.enqueue(now, Arc::new(serde_json::json!({"n": n})));
+    ///     q.enqueue(now, Payload::from_value(&serde_json::json!({"n": n})));
     /// }
     /// let grant = q.lease(now, chrono::Duration::seconds(30), 2).unwrap();
     /// assert_eq!(grant.messages.len(), 2); // the two oldest
@@ -417,27 +432,34 @@ impl MessageQueue {
         limit: usize,
     ) -> Option<LeaseGrant> {
         self.expire(now);
-        if self.available.is_empty() || limit == 0 {
+        let available = self.available_len();
+        if available == 0 || limit == 0 {
             return None;
         }
         let lease_id = Uuid::now_v7();
         let leased_until = now
             .checked_add_signed(lease_for)
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        let mut members = Vec::with_capacity(limit.min(self.available.len()));
+        let mut members = Vec::with_capacity(limit.min(available));
         let mut messages = Vec::with_capacity(members.capacity());
         while members.len() < limit {
-            let Some(seq) = self.available.pop_first() else {
-                break;
+            // Returned messages are all older than the never-leased ones: they go first.
+            let seq = match self.returned.pop_first() {
+                Some(seq) => seq,
+                None if self.next_fresh < self.next_seq => {
+                    self.next_fresh += 1;
+                    self.next_fresh - 1
+                }
+                None => break,
             };
-            let Some(msg) = self.messages.get_mut(&seq) else {
+            let Some(slot) = self.slots.get_mut(seq) else {
                 continue;
             };
-            msg.status = MessageStatus::Leased;
-            msg.lease_count += 1;
-            msg.lease = Some(lease_id);
+            slot.status = Some(MessageStatus::Leased);
+            slot.lease_count = slot.lease_count.saturating_add(1);
+            slot.lease = Some(lease_id);
             members.push(seq);
-            messages.push(msg.clone());
+            messages.extend(Self::snapshot(self.ids, seq, slot));
         }
         self.counters.leased += members.len() as u64;
         self.leases.insert(lease_id, Lease { members });
@@ -453,13 +475,12 @@ impl MessageQueue {
     /// to it). Unknown leases and foreign ids settle nothing; an expired lease is an error.
     ///
     /// ```
-    /// use std::sync::Arc;
-    /// use zapier_embed_emulator::queue::MessageQueue;
+    /// use zapier_embed_emulator::queue::{MessageQueue, Payload};
     /// let now = chrono::Utc::now();
     /// let mut q = MessageQueue::new(100);
     /// use zapier_embed_emulator::queue::Settle;
-    /// let first = q.enqueue(now, Arc::new(serde_json::json!({"n": 1})));
-    /// q.enqueue(now, Arc::new(serde_json::json!({"n": 2})));
+    /// let first = q.enqueue(now, Payload::from_value(&serde_json::json!({"n": 1})));
+    /// q.enqueue(now, Payload::from_value(&serde_json::json!({"n": 2})));
     /// let grant = q.lease(now, chrono::Duration::seconds(30), 10).unwrap();
     /// let acked = q.settle(now, grant.lease_id, Some(&[first]), Settle::Ack).unwrap();
     /// assert_eq!(acked.len(), 1);
@@ -483,10 +504,7 @@ impl MessageQueue {
         let chosen: Vec<u64> = match message_ids {
             None => std::mem::take(&mut lease.members),
             Some(ids) => {
-                let wanted: HashSet<u64> = ids
-                    .iter()
-                    .filter_map(|id| self.ids.get(id).copied())
-                    .collect();
+                let wanted: HashSet<u64> = ids.iter().filter_map(|id| self.ids.seq(id)).collect();
                 let (chosen, kept) = lease.members.iter().partition(|seq| wanted.contains(seq));
                 lease.members = kept;
                 chosen
@@ -500,21 +518,21 @@ impl MessageQueue {
         for seq in chosen {
             match how {
                 Settle::Ack => {
-                    let Some(msg) = self.messages.get_mut(&seq) else {
+                    let Some(slot) = self.slots.get_mut(seq) else {
                         continue;
                     };
-                    msg.status = MessageStatus::Acked;
-                    msg.lease = None;
-                    msg.payload = None;
-                    settled.push(msg.clone());
+                    slot.status = Some(MessageStatus::Acked);
+                    slot.lease = None;
+                    slot.payload = None;
+                    settled.extend(Self::snapshot(self.ids, seq, slot));
                     self.counters.acked += 1;
                     self.acked_order.push_back(seq);
                 }
                 Settle::Release => {
                     if self.return_to_pool(seq) {
                         self.counters.released += 1;
-                        if let Some(msg) = self.messages.get(&seq) {
-                            settled.push(msg.clone());
+                        if let Some(slot) = self.slots.get(seq) {
+                            settled.extend(Self::snapshot(self.ids, seq, slot));
                         }
                     }
                 }
@@ -529,9 +547,7 @@ impl MessageQueue {
             let Some(seq) = self.acked_order.pop_front() else {
                 break;
             };
-            if let Some(msg) = self.messages.remove(&seq) {
-                self.ids.remove(&msg.id);
-            }
+            self.slots.forget(seq);
         }
     }
 }

@@ -12,7 +12,7 @@ use super::inboxes::{Cursor, EventTarget, InboxStatus, LeaseOutcome, MessagePage
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult};
 use crate::models::inbox::{LeaseConflictAttributes, LeaseConflictResponse};
-use crate::queue::{QueueError, Settle, StoredMessage};
+use crate::queue::{Payload, QueueError, Settle, StoredMessage};
 use crate::stats::Stats;
 
 impl Store {
@@ -142,6 +142,8 @@ impl Store {
             possible_duplicate,
         } = target;
         let ids: Vec<Uuid> = self.inboxes.keys().copied().collect();
+        // Each payload is serialized once; every copy in every inbox shares that text.
+        let payloads: Vec<Payload> = payloads.iter().map(|p| Payload::from_value(p)).collect();
         let per_inbox = payloads.len() as u64 * count;
         let mut notices = Vec::new();
         for id in ids {
@@ -163,11 +165,11 @@ impl Store {
             match rec.status {
                 InboxStatus::Active => {
                     for _ in 0..count {
-                        for p in payloads {
+                        for p in &payloads {
                             if possible_duplicate {
-                                rec.queue.enqueue_possible_duplicate(now, Arc::clone(p));
+                                rec.queue.enqueue_possible_duplicate(now, p.clone());
                             } else {
-                                rec.queue.enqueue(now, Arc::clone(p));
+                                rec.queue.enqueue(now, p.clone());
                             }
                         }
                     }
