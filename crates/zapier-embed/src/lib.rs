@@ -104,11 +104,13 @@ pub mod client;
 pub mod connections;
 #[cfg(feature = "consumer")]
 pub mod consumer;
+mod correlation;
 mod env;
 pub mod error;
 pub mod inboxes;
 mod limits;
 pub mod messages;
+mod pacing;
 mod paginate;
 mod resolve;
 pub mod retry;
