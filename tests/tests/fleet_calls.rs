@@ -293,3 +293,85 @@ async fn a_paced_fleet_of_one_token_stays_under_the_limit_instead_of_bouncing_of
     .await
     .expect("within the limit");
 }
+
+/// A client of `token` against a hostile server: one answer per call, a 10 s budget per call.
+fn against(
+    server: &zapier_embed_tests::hostile::HostileServer,
+    token: &str,
+) -> zapier_embed::ClientBuilder {
+    Client::builder()
+        .api_url(server.base_url())
+        .auth_url(server.base_url())
+        .variant(ApiVariant::ById)
+        .retry_policy(zapier_embed::retry::RetryPolicy::no_retries())
+        .total_timeout(Some(Duration::from_secs(10)))
+        .access_token(token)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_rate_limit_headers_are_capped_or_ignored() {
+    use zapier_embed_tests::hostile::{HostileServer, Reply};
+
+    tokio::time::timeout(LIMIT, async {
+        let path = format!("/trigger-inbox/api/v1/inboxes/{INBOX_ID}");
+        let spent = |reset: &str| {
+            Reply::error(404, "not_found", "no such inbox")
+                .header("x-ratelimit-limit", "5")
+                .header("x-ratelimit-remaining", "0")
+                .header("x-ratelimit-reset", reset)
+        };
+        // A budget spent until the end of time (a Unix time or a delta, saturated): the wait is
+        // capped at the policy's 60 s, still longer than the call's 10 s, so the next call fails
+        // at once, naming the rate limit, with nothing sent.
+        for (n, reset) in ["99999999999999999999", "4000000000", "86400"]
+            .into_iter()
+            .enumerate()
+        {
+            let server = HostileServer::start().await;
+            server.on("GET", &path, spent(reset));
+            let client = against(&server, &format!("spent-token-{n}"))
+                .build()
+                .expect("client");
+            let first = client.inboxes().get(&by_id()).await.unwrap_err();
+            assert_eq!(first.status(), Some(404), "{first}");
+            let second = client.inboxes().get(&by_id()).await.unwrap_err();
+            assert!(second.is_rate_limited(), "{reset}: {second}");
+            assert!(
+                second
+                    .retry_after()
+                    .is_some_and(|w| w <= Duration::from_secs(60)),
+                "{second:?}"
+            );
+            assert_eq!(server.requests().len(), 1, "{reset}: nothing sent");
+
+            // The same answers without pacing: every call is sent.
+            let unpaced = against(&server, &format!("unpaced-token-{n}"))
+                .without_pacing()
+                .build()
+                .expect("client");
+            for _ in 0..2 {
+                let err = unpaced.inboxes().get(&by_id()).await.unwrap_err();
+                assert_eq!(err.status(), Some(404), "{err}");
+            }
+            assert_eq!(server.requests().len(), 3);
+        }
+        // Values that are not plain numbers are ignored: nothing to pace by, every call is sent.
+        for (n, garbage) in ["-1", "NaN", "1e3", "1.5", "soon", "123456789012345678901"]
+            .into_iter()
+            .enumerate()
+        {
+            let server = HostileServer::start().await;
+            server.on("GET", &path, spent(garbage));
+            let client = against(&server, &format!("garbage-token-{n}"))
+                .build()
+                .expect("client");
+            for _ in 0..3 {
+                let err = client.inboxes().get(&by_id()).await.unwrap_err();
+                assert_eq!(err.status(), Some(404), "{garbage}: {err}");
+            }
+            assert_eq!(server.requests().len(), 3, "{garbage}");
+        }
+    })
+    .await
+    .expect("within the limit");
+}
