@@ -199,7 +199,8 @@ impl Client {
     }
 
     /// A client for another identity (one end user of a White Label integration), sharing this
-    /// client's HTTP pool and configuration but with its own token cache and inbox caches.
+    /// client's HTTP pool and configuration but with its own token cache, inbox caches and
+    /// rate-limit state (the budget of its own token); it keeps this handle's correlation ids.
     ///
     /// ```
     /// use zapier_embed::{auth::AccessToken, Client, auth::PartnerJwtExchange};
