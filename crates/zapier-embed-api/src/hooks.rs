@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
@@ -68,6 +68,7 @@ pub struct ClientState {
     bearer: Option<Arc<dyn BearerSource>>,
     capture: Option<RequestCapture>,
     handoff: Option<ResponseHandoff>,
+    headers: HeaderMap,
 }
 
 impl ClientState {
@@ -97,6 +98,22 @@ impl ClientState {
     /// ```
     pub fn with_shared_bearer(mut self, source: Arc<dyn BearerSource>) -> Self {
         self.bearer = Some(source);
+        self
+    }
+
+    /// Sends `headers` on every request too (e.g. `Zapier-Correlation-Id`); a header of the
+    /// same name set by the generated code is replaced. `Authorization` comes from the bearer
+    /// source only: it is skipped here.
+    ///
+    /// ```
+    /// use reqwest::header::{HeaderMap, HeaderValue};
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("zapier-correlation-id", HeaderValue::from_static("c-1"));
+    /// let state = zapier_embed_api::ClientState::default().with_headers(headers);
+    /// assert!(format!("{state:?}").contains("headers: 1"));
+    /// ```
+    pub fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.headers = headers;
         self
     }
 
@@ -186,6 +203,7 @@ impl fmt::Debug for ClientState {
             .field("bearer", &self.bearer.is_some())
             .field("capture", &self.capture.is_some())
             .field("handoff", &self.handoff.is_some())
+            .field("headers", &self.headers.len())
             .finish()
     }
 }
@@ -338,6 +356,11 @@ impl CapturedRequest {
 }
 
 async fn pre<E>(state: &ClientState, request: &mut reqwest::Request) -> Result<(), Error<E>> {
+    for (name, value) in &state.headers {
+        if name != AUTHORIZATION {
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
     if let Some(token) = state.bearer.as_ref().and_then(|s| s.bearer()) {
         let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose_secret()))
             // The message names the problem, never the token.

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::Clock;
 use crate::config::EmulatorConfig;
+use crate::correlations::Correlations;
 use crate::faults::Faults;
 use crate::notify::NotifyHub;
 use crate::ratelimit::RateLimiter;
@@ -22,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     pub(crate) faults: Mutex<Faults>,
     pub(crate) limiter: Mutex<RateLimiter>,
+    /// Correlation and causation ids received (control view only).
+    pub(crate) correlations: Mutex<Correlations>,
     pub(crate) hub: NotifyHub,
     pub(crate) http: reqwest::Client,
     /// `(METHOD, route template)` → canonical operation id, for fault matching.
@@ -53,6 +56,7 @@ impl AppState {
             stats: Stats::default(),
             faults: Mutex::new(Faults::new(config.fault_seed)),
             limiter: Mutex::new(RateLimiter::default()),
+            correlations: Mutex::new(Correlations::default()),
             hub: NotifyHub::default(),
             http,
             operations: OnceLock::new(),

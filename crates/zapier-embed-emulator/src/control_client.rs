@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::models::control::{
-    ClockAdvance, ClockResponse, EmitRequest, EmitResponse, FaultRequest, FaultsState,
-    HookCatchResponse, StatsSnapshot,
+    ClockAdvance, ClockResponse, CorrelationLog, EmitRequest, EmitResponse, FaultRequest,
+    FaultsState, HookCatchResponse, StatsSnapshot,
 };
 
 /// How long one control request may take, unless [`ControlClient::with_timeout`] says otherwise.
@@ -344,6 +344,22 @@ impl ControlClient {
     /// ```
     pub async fn stats(&self) -> Result<StatsSnapshot, ControlError> {
         self.send(reqwest::Method::GET, "/_emulator/stats", None::<&()>)
+            .await
+    }
+
+    /// `GET /_emulator/correlations`: the last 1000 API requests that carried
+    /// `Zapier-Correlation-Id` or `Zapier-Causation-Id`, oldest first.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder().start().await.unwrap();
+    /// # let control = zapier_embed_emulator::ControlClient::new(emulator.base_url()).unwrap();
+    /// let log = control.correlations().await.unwrap();
+    /// assert!(log.records.is_empty());
+    /// # });
+    /// ```
+    pub async fn correlations(&self) -> Result<CorrelationLog, ControlError> {
+        self.send(reqwest::Method::GET, "/_emulator/correlations", None::<&()>)
             .await
     }
 

@@ -58,6 +58,7 @@
 //! | `POST /_emulator/faults` | `{"route"?,"error_rate","error_status"(503),"drop_rate","latency_ms","rate_limit_burst","retry_after_secs"(1),"seed"?}` | `{"seed","rules":[..]}` |
 //! | `GET` / `DELETE /_emulator/faults` | | `{"seed","rules"}` |
 //! | `GET /_emulator/stats` | | [`models::control::StatsSnapshot`] |
+//! | `GET /_emulator/correlations` | | [`models::control::CorrelationLog`]: the last 1000 API requests carrying `Zapier-Correlation-Id` / `Zapier-Causation-Id` (Zapier echoes neither) |
 //! | `POST /_emulator/reset` | | `204` |
 //!
 //! Events reach every *active* inbox subscribed to the trigger (app by slug, key or versioned
@@ -90,6 +91,7 @@ mod catalog;
 mod clock;
 mod config;
 mod control_client;
+mod correlations;
 mod error;
 mod extract;
 mod faults;

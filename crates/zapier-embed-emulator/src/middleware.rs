@@ -119,6 +119,7 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
             .cloned()
     });
     let caller = caller_key(&state, req.headers());
+    let ids = crate::correlations::ReceivedIds::of(req.headers());
     let limit = shared.config.rate_limit.unwrap_or(RateLimit::UNLIMITED);
     let now = state.now();
 
@@ -177,5 +178,9 @@ pub(crate) async fn api_layer(State(state): State<AppState>, req: Request, next:
     );
     headers.insert("x-ratelimit-reset", HeaderValue::from(verdict.reset_secs));
     shared.stats.record_status(resp.status().as_str());
+    if let Some(ids) = ids {
+        let operation = operation.as_deref().or(matched.as_deref()).unwrap_or("");
+        lock(&shared.correlations).record(ids, operation, &path, resp.status().as_u16());
+    }
     resp
 }

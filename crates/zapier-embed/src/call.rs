@@ -10,6 +10,8 @@ use tracing::{Instrument, field};
 
 use crate::auth::{TokenCache, TokenEndpoint};
 use crate::client::Config;
+use crate::correlation::Correlation;
+use crate::pacing::{Pacer, Permit, ReadingSlot};
 use crate::retry::{self, Decision, Idempotency, Reach, RetryPolicy};
 use crate::wire::Api;
 use crate::{Error, ErrorContext};
@@ -58,6 +60,8 @@ impl Failure {
 #[derive(Debug, Default)]
 pub(crate) struct RateGate {
     until: std::sync::Mutex<Option<tokio::time::Instant>>,
+    /// The way to this identity's budget (`pacing.rs`), read from `X-RateLimit-*`.
+    pub(crate) pacer: Pacer,
 }
 
 impl RateGate {
@@ -81,6 +85,14 @@ impl RateGate {
     }
 }
 
+/// Who makes an authenticated call: the identity's tokens and rate state, and the ids its
+/// requests carry.
+pub(crate) struct Caller<'a> {
+    pub(crate) tokens: &'a TokenCache,
+    pub(crate) gate: &'a RateGate,
+    pub(crate) correlation: Option<Correlation>,
+}
+
 /// Configuration and HTTP pool shared by every client of one builder (tenants included).
 #[derive(Clone)]
 pub(crate) struct Transport {
@@ -101,13 +113,12 @@ impl Transport {
 
     /// Runs `attempt` until it succeeds, the retry rule gives up, or the total timeout passes.
     ///
-    /// `tokens` and `gate` are `None` for unauthenticated calls (the token endpoint itself).
+    /// `caller` is `None` for unauthenticated calls (the token endpoint itself).
     /// `inbox` names the inbox for the span.
     pub(crate) async fn call<T, F, Fut>(
         &self,
         op: &'static Operation,
-        tokens: Option<&TokenCache>,
-        gate: Option<&RateGate>,
+        caller: Option<&Caller<'_>>,
         inbox: Option<&str>,
         attempt: F,
     ) -> Result<T, Error>
@@ -122,13 +133,21 @@ impl Transport {
             variant = self.config.variant.as_str(),
             attempts = field::Empty,
             outcome = field::Empty,
+            correlation_id = field::Empty,
+            causation_id = field::Empty,
         );
         if let Some(inbox) = inbox {
             span.record("inbox", inbox);
         }
+        if let Some(ids) = caller.and_then(|c| c.correlation.as_ref()) {
+            span.record("correlation_id", ids.correlation_id());
+            if let Some(cause) = ids.causation_id() {
+                span.record("causation_id", cause);
+            }
+        }
         let total = self.config.total_timeout;
         let attempts = std::sync::atomic::AtomicU32::new(0);
-        let run = self.run(op, tokens, gate, attempt, &attempts);
+        let run = self.run(op, caller, attempt, &attempts);
         let mut result = match total {
             Some(limit) => tokio::time::timeout(limit, run)
                 .instrument(span.clone())
@@ -166,8 +185,7 @@ impl Transport {
     async fn run<T, F, Fut>(
         &self,
         op: &'static Operation,
-        tokens: Option<&TokenCache>,
-        gate: Option<&RateGate>,
+        caller: Option<&Caller<'_>>,
         mut attempt: F,
         attempts: &std::sync::atomic::AtomicU32,
     ) -> Result<T, Error>
@@ -183,7 +201,23 @@ impl Transport {
         } else {
             self.config.retry.clone()
         };
+        let tokens = caller.map(|c| c.tokens);
+        let gate = caller.map(|c| c.gate);
+        let headers = caller
+            .and_then(|c| c.correlation.as_ref())
+            .map(Correlation::headers)
+            .unwrap_or_default();
+        let pacing = self.config.pacing && !capturing;
         let started = Instant::now();
+        // Whether a wait for the rate limit fits: a wait longer than the policy allows or than
+        // the call's remaining budget fails the call at once, before anything is sent.
+        let may_wait = |wait: Duration| {
+            let left = self
+                .config
+                .total_timeout
+                .map(|limit| limit.saturating_sub(started.elapsed()));
+            wait <= policy.max_retry_after() && left.is_none_or(|left| wait < left)
+        };
         let mut retries = 0u32;
         let mut refreshed = false;
         let mut number = 0u32;
@@ -193,17 +227,12 @@ impl Transport {
             attempts.store(number, std::sync::atomic::Ordering::Relaxed);
             if let Some(wait) = gate.and_then(RateGate::pending) {
                 // A pending `Retry-After` longer than the caller can wait fails at once.
-                let left = self
-                    .config
-                    .total_timeout
-                    .map(|limit| limit.saturating_sub(started.elapsed()));
-                if wait > policy.max_retry_after() || left.is_some_and(|left| wait >= left) {
-                    return Err(Error::RateLimited {
-                        context: Box::new(ErrorContext::new(op.name).with_detail(
-                            "a Retry-After of an earlier answer is still pending; nothing was sent",
-                        )),
-                        retry_after: Some(wait),
-                    });
+                if !may_wait(wait) {
+                    return Err(rate_limited_unsent(
+                        op,
+                        wait,
+                        "a Retry-After of an earlier answer is still pending; nothing was sent",
+                    ));
                 }
                 tokio::time::sleep(wait).await;
             }
@@ -211,7 +240,30 @@ impl Transport {
                 Some(cache) => Some(cache.get(&self.token_endpoint()).await?),
                 None => None,
             };
-            let api = Api::new(self.clone(), lent.as_ref().map(|l| l.token.clone()));
+            let permit: Option<Permit> = match (gate, &lent) {
+                (Some(gate), Some(lent)) if pacing => {
+                    let bucket = gate.pacer.bucket(lent.token.expose_secret());
+                    match bucket.acquire(&may_wait).await {
+                        Ok(permit) => Some(permit),
+                        Err(wait) => {
+                            return Err(rate_limited_unsent(
+                                op,
+                                wait,
+                                "this identity's rate-limit budget (X-RateLimit-Remaining) is \
+                                 spent until its window resets; nothing was sent",
+                            ));
+                        }
+                    }
+                }
+                _ => None,
+            };
+            let reading = ReadingSlot::default();
+            let api = Api::new(
+                self.clone(),
+                lent.as_ref().map(|l| l.token.clone()),
+                headers.clone(),
+                permit.is_some().then(|| reading.clone()),
+            );
             let limit = self.config.attempt_timeout;
             // One span per attempt: its number and, when it failed with an answer, the status.
             let attempt_span = tracing::debug_span!(
@@ -222,6 +274,17 @@ impl Transport {
             let outcome = tokio::time::timeout(limit, attempt(api))
                 .instrument(attempt_span.clone())
                 .await;
+            if let Some(permit) = permit {
+                let answered = match &outcome {
+                    Ok(Ok(_)) => true,
+                    Ok(Err(failure)) => failure.error.status().is_some(),
+                    Err(_) => false,
+                };
+                if answered {
+                    let reading = reading.lock().unwrap_or_else(|e| e.into_inner()).take();
+                    permit.answered(reading, policy.max_retry_after());
+                }
+            }
             let mut failure = match outcome {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(failure)) => failure,
@@ -278,6 +341,14 @@ impl Transport {
                 Decision::GiveUp(err) => return Err(err),
             }
         }
+    }
+}
+
+/// A call refused before sending because of a rate-limit wait it cannot afford.
+fn rate_limited_unsent(op: &Operation, wait: Duration, detail: &'static str) -> Error {
+    Error::RateLimited {
+        context: Box::new(ErrorContext::new(op.name).with_detail(detail)),
+        retry_after: Some(wait),
     }
 }
 

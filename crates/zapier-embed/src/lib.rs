@@ -107,11 +107,13 @@ pub mod connections;
 #[cfg(feature = "consumer")]
 #[cfg_attr(docsrs, doc(cfg(feature = "consumer")))]
 pub mod consumer;
+mod correlation;
 mod env;
 pub mod error;
 pub mod inboxes;
 mod limits;
 pub mod messages;
+mod pacing;
 mod paginate;
 mod resolve;
 pub mod retry;

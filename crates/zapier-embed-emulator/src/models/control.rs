@@ -275,3 +275,42 @@ pub struct HookCatchResponse {
     /// Inboxes that received the body (emulator extension).
     pub delivered: u64,
 }
+
+/// One API request that carried a `Zapier-Correlation-Id` or `Zapier-Causation-Id` header, as
+/// `GET /_emulator/correlations` lists it (Zapier echoes neither header; only the emulator's
+/// control API shows what it received).
+///
+/// ```
+/// use zapier_embed_emulator::models::control::CorrelationRecord;
+/// let record: CorrelationRecord = serde_json::from_value(serde_json::json!({
+///     "operation": "create-action-run", "path": "/v2/action-runs", "status": 201,
+///     "correlation_id": "c-1", "causation_id": "msg-1"
+/// })).unwrap();
+/// assert_eq!(record.causation_id.as_deref(), Some("msg-1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CorrelationRecord {
+    /// The operation id of `/openapi.json` (or the route template when it has none).
+    pub operation: String,
+    /// The request's path (at most 512 bytes).
+    pub path: String,
+    /// The status answered.
+    pub status: u16,
+    /// `Zapier-Correlation-Id`, when it was 1 to 256 visible ASCII characters.
+    pub correlation_id: Option<String>,
+    /// `Zapier-Causation-Id`, when it was 1 to 256 visible ASCII characters.
+    pub causation_id: Option<String>,
+}
+
+/// Answer of `GET /_emulator/correlations`: the last 1000 recorded requests, oldest first.
+///
+/// ```
+/// use zapier_embed_emulator::models::control::CorrelationLog;
+/// let log: CorrelationLog = serde_json::from_value(serde_json::json!({"records": []})).unwrap();
+/// assert!(log.records.is_empty());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CorrelationLog {
+    /// The records, oldest first.
+    pub records: Vec<CorrelationRecord>,
+}

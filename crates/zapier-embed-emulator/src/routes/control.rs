@@ -31,6 +31,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_clock))
         .routes(routes!(add_fault, list_faults, clear_faults))
         .routes(routes!(get_stats))
+        .routes(routes!(get_correlations))
         .routes(routes!(reset))
         .routes(routes!(catch_hook))
         .routes(routes!(catch_hook_no_slash))
@@ -114,6 +115,7 @@ pub(crate) fn reset_all(state: &AppState) {
     state.0.stats.reset();
     *lock(&state.0.faults) = Faults::new(state.0.config.fault_seed);
     *lock(&state.0.limiter) = RateLimiter::default();
+    *lock(&state.0.correlations) = Default::default();
     state.0.clock.reset();
 }
 
@@ -207,6 +209,16 @@ pub(crate) fn stats(state: &AppState) -> StatsSnapshot {
         rate_limit_keys: lock(&state.0.limiter).tracked() as u64,
         ..state.0.stats.snapshot()
     }
+}
+
+/// The last 1000 API requests that carried `Zapier-Correlation-Id` or `Zapier-Causation-Id`,
+/// oldest first (Zapier echoes neither header: only this view shows them).
+#[utoipa::path(get, path = "/_emulator/correlations", operation_id = "emulatorCorrelations", tag = "Emulator",
+    responses((status = 200, body = CorrelationLog)))]
+async fn get_correlations(State(state): State<AppState>) -> Json<CorrelationLog> {
+    Json(CorrelationLog {
+        records: lock(&state.0.correlations).all(),
+    })
 }
 
 /// Forget all state: users, tokens, inboxes, runs, statistics, faults, clock offset.

@@ -205,7 +205,7 @@ impl TokenEndpoint {
     ) -> Result<Token, Error> {
         let grant = self
             .transport
-            .call(op, None, None, None, move |api| {
+            .call(op, None, None, move |api| {
                 wire::oauth_token(api, op, form.clone())
             })
             .await?;

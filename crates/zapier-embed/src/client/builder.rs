@@ -19,6 +19,8 @@ use super::*;
 /// | [`max_error_body_bytes`](ClientBuilder::max_error_body_bytes) | 64 KiB |
 /// | [`max_sse_event_bytes`](ClientBuilder::max_sse_event_bytes) | 64 KiB |
 /// | [`max_pages`](ClientBuilder::max_pages) | 10 000 |
+/// | [`correlation_id`](ClientBuilder::correlation_id) | none |
+/// | pacing by `X-RateLimit-*` ([`without_pacing`](ClientBuilder::without_pacing)) | on |
 ///
 /// # Redirects
 ///
@@ -58,6 +60,8 @@ pub struct ClientBuilder {
     token_source: Option<Arc<dyn TokenSource>>,
     capture: Option<RequestCapture>,
     limits: Limits,
+    pacing: bool,
+    correlation: Option<Correlation>,
 }
 
 impl Default for ClientBuilder {
@@ -76,6 +80,8 @@ impl Default for ClientBuilder {
             token_source: None,
             capture: None,
             limits: Limits::default(),
+            pacing: true,
+            correlation: None,
         }
     }
 }
@@ -317,10 +323,52 @@ impl ClientBuilder {
         self
     }
 
+    /// The correlation id every request carries (`Zapier-Correlation-Id`) unless a handle
+    /// ([`Client::with_correlation`]) or a scope ([`Correlation::scope`], e.g. the consumer's
+    /// handler call) sets others. Checked by [`build`](ClientBuilder::build): 1 to
+    /// [`MAX_CORRELATION_ID_BYTES`] bytes of visible ASCII.
+    ///
+    /// ```
+    /// let client = zapier_embed::Client::builder()
+    ///     .access_token("t")
+    ///     .correlation_id("billing-worker-3")
+    ///     .build()?;
+    /// # let _ = client;
+    /// let err = zapier_embed::Client::builder().access_token("t").correlation_id("a b").build().unwrap_err();
+    /// assert!(err.to_string().contains("correlation_id"));
+    /// # Ok::<(), zapier_embed::Error>(())
+    /// ```
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation = Some(Correlation::new(id));
+        self
+    }
+
+    /// Turns off pacing by the `X-RateLimit-*` headers (on by default).
+    ///
+    /// With pacing on, requests of one identity (access token) draw from one budget shared by
+    /// every client and handle of the process that sends that token: the first request learns
+    /// the budget from `X-RateLimit-Limit`, `-Remaining` and `-Reset`, each request takes one
+    /// unit before it is sent, and with nothing left requests wait for the window to reset
+    /// (at most the retry policy's [`max_retry_after`](RetryPolicy::with_max_retry_after);
+    /// a wait longer than that, or than the call's remaining total timeout, fails the call at
+    /// once with [`Error::RateLimited`]). So a fleet of tasks of one token stays under the limit
+    /// instead of bouncing off it with 429s. A server that sends no such headers is not paced.
+    /// Without pacing, only `Retry-After` answers hold requests back.
+    ///
+    /// ```
+    /// let b = zapier_embed::Client::builder().without_pacing();
+    /// # let _ = b;
+    /// ```
+    pub fn without_pacing(mut self) -> Self {
+        self.pacing = false;
+        self
+    }
+
     /// Validates the settings and builds the client. Fails with
     /// [`Error::Configuration`](crate::Error::Configuration) naming the bad setting: a URL that
     /// is not absolute `http(s)` (or has a query, fragment or user info), a path prefix that does
-    /// not start with `/`, a zero timeout or limit, or missing credentials.
+    /// not start with `/`, a zero timeout or limit, an invalid correlation id, or missing
+    /// credentials.
     ///
     /// ```
     /// use zapier_embed::Client;
@@ -359,6 +407,11 @@ impl ClientBuilder {
                 "{setting} must be at least 1 (a zero limit refuses every answer)"
             )));
         }
+        if let Some(ids) = &self.correlation {
+            ids.validate().map_err(|e| {
+                Error::configuration(format!("invalid correlation_id setting: {e}"))
+            })?;
+        }
         // No total timeout on the pool: the event stream stays open for as long as the token
         // lives. Per-attempt and per-operation limits are enforced by `call.rs`.
         let pool = |redirects: reqwest::redirect::Policy| {
@@ -384,6 +437,8 @@ impl ClientBuilder {
             capture: self.capture,
             limits: self.limits,
             secrets: KnownSecrets::default(),
+            pacing: self.pacing,
+            correlation: self.correlation,
         };
         let inbox_api = crate::wire::for_variant(config.variant);
         Ok(Client {
@@ -393,9 +448,10 @@ impl ClientBuilder {
                     http,
                     auth_http,
                 },
-                tokens: TokenCache::new(source),
-                resolver: Resolver::default(),
-                gate: RateGate::default(),
+                tokens: Arc::new(TokenCache::new(source)),
+                resolver: Arc::default(),
+                gate: Arc::default(),
+                correlation: None,
                 inbox_api,
             }),
         })

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use crate::correlation::{Correlation, MAX_CORRELATION_ID_BYTES};
 pub use crate::env::{
     ENV_ACCESS_TOKEN, ENV_API_URL, ENV_API_VARIANT, ENV_AUTH_URL, ENV_CLIENT_ID, ENV_CLIENT_SECRET,
     ENV_EMULATOR_HOST,
@@ -16,7 +17,7 @@ pub use zapier_embed_domain::ApiVariant;
 
 use crate::actions::Actions;
 use crate::auth::{ClientCredentials, StaticToken, TokenCache, TokenEndpoint, TokenSource};
-use crate::call::{Operation, RateGate, Transport};
+use crate::call::{Caller, Operation, RateGate, Transport};
 use crate::connections::Connections;
 use crate::inboxes::Inboxes;
 use crate::limits::Limits;
@@ -76,15 +77,22 @@ pub(crate) struct Config {
     pub(crate) limits: Limits,
     /// Every credential this client handled, scrubbed from its errors.
     pub(crate) secrets: KnownSecrets,
+    /// Whether requests are paced by the `X-RateLimit-*` headers (`pacing.rs`).
+    pub(crate) pacing: bool,
+    /// The ids of requests that have no others (checked by the builder).
+    pub(crate) correlation: Option<Correlation>,
 }
 
-/// The per-client state: shared transport, one token cache, one inbox-reference cache.
+/// The per-client state: shared transport, one token cache, one inbox-reference cache. A handle
+/// made by [`Client::with_correlation`] shares all of them and differs only in `correlation`.
 pub(crate) struct Inner {
     pub(crate) transport: Transport,
-    pub(crate) tokens: TokenCache,
-    pub(crate) resolver: Resolver,
-    /// Pending `Retry-After` of this identity.
-    pub(crate) gate: RateGate,
+    pub(crate) tokens: Arc<TokenCache>,
+    pub(crate) resolver: Arc<Resolver>,
+    /// Pending `Retry-After` and rate-limit budget of this identity.
+    pub(crate) gate: Arc<RateGate>,
+    /// The ids of this handle's requests (checked), before any scope's or the default.
+    pub(crate) correlation: Option<Correlation>,
     /// The Trigger Inbox API of the configured variant, chosen once in
     /// [`ClientBuilder::build`]: the facade calls it and never asks which variant it has.
     pub(crate) inbox_api: &'static dyn crate::wire::InboxApi,
@@ -107,9 +115,17 @@ impl Inner {
         F: FnMut(Api) -> Fut,
         Fut: std::future::Future<Output = Result<T, crate::call::Failure>>,
     {
-        self.transport
-            .call(op, Some(&self.tokens), Some(&self.gate), inbox, attempt)
-            .await
+        let correlation = self
+            .correlation
+            .clone()
+            .or_else(Correlation::scoped)
+            .or_else(|| self.transport.config.correlation.clone());
+        let caller = Caller {
+            tokens: &self.tokens,
+            gate: &self.gate,
+            correlation,
+        };
+        self.transport.call(op, Some(&caller), inbox, attempt).await
     }
 
     pub(crate) fn variant(&self) -> ApiVariant {
@@ -183,7 +199,8 @@ impl Client {
     }
 
     /// A client for another identity (one end user of a White Label integration), sharing this
-    /// client's HTTP pool and configuration but with its own token cache and inbox caches.
+    /// client's HTTP pool and configuration but with its own token cache, inbox caches and
+    /// rate-limit state (the budget of its own token); it keeps this handle's correlation ids.
     ///
     /// ```
     /// use zapier_embed::{auth::AccessToken, Client, auth::PartnerJwtExchange};
@@ -203,12 +220,45 @@ impl Client {
         Client {
             inner: Arc::new(Inner {
                 transport: self.inner.transport.clone(),
-                tokens: TokenCache::new(Arc::new(source)),
-                resolver: Resolver::default(),
-                gate: RateGate::default(),
+                tokens: Arc::new(TokenCache::new(Arc::new(source))),
+                resolver: Arc::default(),
+                gate: Arc::default(),
+                correlation: self.inner.correlation.clone(),
                 inbox_api: self.inner.inbox_api,
             }),
         }
+    }
+
+    /// A handle whose every request carries `ids` as the `Zapier-Correlation-Id` and
+    /// `Zapier-Causation-Id` headers, whatever scope it runs in; it shares everything else with
+    /// this client (pool, token cache, inbox caches, rate-limit state), so it is cheap to make
+    /// per call. Fails with [`Error::Validation`] naming the field when an id is not 1 to
+    /// [`MAX_CORRELATION_ID_BYTES`] bytes of visible ASCII. See [`Correlation`] for the
+    /// precedence of handles, scopes and the builder's default.
+    ///
+    /// ```
+    /// use zapier_embed::{Client, client::Correlation};
+    ///
+    /// let client = Client::builder().access_token("t").build()?;
+    /// let traced = client.with_correlation(Correlation::new("order-4711").caused_by("msg-1"))?;
+    /// // traced.actions().run(..) sends both headers; `client` sends neither.
+    /// assert!(client.with_correlation(Correlation::new("no spaces")).is_err());
+    /// # let _ = traced;
+    /// # Ok::<(), zapier_embed::Error>(())
+    /// ```
+    pub fn with_correlation(&self, ids: Correlation) -> Result<Client, Error> {
+        ids.validate()?;
+        let inner = &self.inner;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport: inner.transport.clone(),
+                tokens: inner.tokens.clone(),
+                resolver: inner.resolver.clone(),
+                gate: inner.gate.clone(),
+                correlation: Some(ids),
+                inbox_api: inner.inbox_api,
+            }),
+        })
     }
 
     /// The API variant this client speaks.

@@ -198,6 +198,9 @@ async fn handle(delivery: Delivery, context: Arc<HandlerContext>, hard_stop: Can
         "zapier_embed.message",
         inbox = %inbox,
         message_id = %message.id,
+        // The ids every request of the handler carries (`Correlation::scope_message`).
+        correlation_id = %message.id,
+        causation_id = %message.id,
         attempt = message.attempts(),
         ms_to_deadline = deadline.remaining().as_millis() as u64,
     );
@@ -233,7 +236,9 @@ async fn process(
         inbox: inbox.clone(),
     };
     let started = StdInstant::now();
-    let mut running = (context.handler)(received);
+    // Every request the handler makes carries the message as its correlation and cause.
+    let mut running =
+        crate::client::Correlation::scope_message(message.id.as_str(), (context.handler)(received));
     let result = tokio::select! {
         result = &mut running => Some(result),
         _ = tokio::time::sleep_until(deadline.instant()) => None,

@@ -54,6 +54,7 @@ use crate::actions::{Action, ActionType, App, Choice, OutputField, RunState};
 use crate::call::{Failure, Operation, Transport};
 use crate::connections::Connection;
 use crate::limits::Limits;
+use crate::pacing::{RateReading, ReadingSlot};
 use crate::retry::Reach;
 use crate::triggers::Trigger;
 use crate::{
@@ -111,11 +112,14 @@ generated!(
     zapier_embed_api::oauth::Client => auth_url, auth_http,
 );
 
-/// One attempt's view of the generated clients: the shared pool, the attempt's token, and the
-/// client's request capture.
+/// One attempt's view of the generated clients: the shared pool, the attempt's token, the
+/// client's request capture, the headers every request of the call adds (correlation ids), and
+/// where the answer's rate-limit reading goes (when the call is paced).
 pub(crate) struct Api {
     transport: Transport,
     token: Option<AccessToken>,
+    headers: HeaderMap,
+    reading: Option<ReadingSlot>,
 }
 
 /// A 2xx answer, not yet read.
@@ -127,8 +131,26 @@ struct Answer {
 }
 
 impl Api {
-    pub(crate) fn new(transport: Transport, token: Option<AccessToken>) -> Self {
-        Api { transport, token }
+    pub(crate) fn new(
+        transport: Transport,
+        token: Option<AccessToken>,
+        headers: HeaderMap,
+        reading: Option<ReadingSlot>,
+    ) -> Self {
+        Api {
+            transport,
+            token,
+            headers,
+            reading,
+        }
+    }
+
+    /// Keeps the answer's `X-RateLimit-*` reading for the call's pacing.
+    fn note_rate(&self, response: &reqwest::Response) {
+        if let Some(slot) = &self.reading {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) =
+                RateReading::from_headers(response.headers(), Utc::now());
+        }
     }
 
     /// The state a sending client carries: the attempt's token and the user's capture.
@@ -143,6 +165,9 @@ impl Api {
         }
         if let Some(capture) = &self.transport.config.capture {
             state = state.with_capture(capture.generated());
+        }
+        if !self.headers.is_empty() {
+            state = state.with_headers(self.headers.clone());
         }
         state
     }
@@ -173,7 +198,10 @@ impl Api {
             _ => {}
         }
         match handoff.take() {
-            Some(response) => answer(op, &self.transport.config.limits, response).await,
+            Some(response) => {
+                self.note_rate(&response);
+                answer(op, &self.transport.config.limits, response).await
+            }
             // The user's capture recorded the request and answered locally with an empty 599:
             // mapped as `from_answer` maps that answer.
             None => Err(Failure::answered(Error::from_response(
@@ -208,6 +236,7 @@ impl Api {
             return Err(Failure::answered(hook_error(op, e)));
         }
         let response = result.map_err(|e| transport_failure(op, e))?;
+        self.note_rate(&response);
         answer(op, &self.transport.config.limits, response).await
     }
 
