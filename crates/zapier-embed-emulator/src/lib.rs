@@ -80,6 +80,7 @@
 
 mod app;
 mod auth;
+mod callbacks;
 mod catalog;
 mod clock;
 mod config;
