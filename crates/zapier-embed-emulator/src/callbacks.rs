@@ -34,7 +34,7 @@ use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::guard::{FETCH_MARKER, MAX_URL_LEN, Refusal, check_fetch_target};
+use crate::guard::{FETCH_MARKER, MAX_URL_LEN, Refusal, check_fetch_target, loopback_host};
 use crate::models::partner::ActionRun;
 use crate::stats::bump;
 
@@ -207,20 +207,6 @@ fn is_public(ip: IpAddr) -> bool {
     }
 }
 
-fn is_loopback_host(url: &reqwest::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
-        }
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            d == "localhost" || d.ends_with(".localhost")
-        }
-        None => false,
-    }
-}
-
 /// Validates a run's `callback_url` (`400 validation_error` naming `data.callback_url`).
 pub(crate) fn check_callback_url(
     raw: &str,
@@ -234,7 +220,7 @@ pub(crate) fn check_callback_url(
         )),
         Refusal::ControlSurface => refuse("must not target the emulator's control API."),
     })?;
-    if allow_loopback && is_loopback_host(&url) {
+    if allow_loopback && loopback_host(&url) {
         return Ok(url);
     }
     if url.scheme() != "https" {
