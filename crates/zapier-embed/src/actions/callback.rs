@@ -11,7 +11,7 @@
 //! |---|---|
 //! | `200` | verified, and handed to the waiting [`RunHandle::wait_for_callback`] (or kept for it) |
 //! | `413` | the body is over [`CallbackReceiverBuilder::max_body_bytes`] |
-//! | `401` | the signature header is missing, or the JWT does not verify (key, algorithm, `exp`) |
+//! | `401` | the signature header is missing, or the JWT does not verify (key, algorithm RS256, `exp` required, 60 s of clock skew allowed) |
 //! | `400` | the body is not the documented JSON |
 //! | `503` | the key set cannot be fetched (Zapier then tries again) |
 //!
