@@ -267,3 +267,23 @@ async fn loopback_mode_still_keeps_the_control_api_out_of_reach() {
     let (s, body) = run_with_callback(&env, &token, &target).await;
     assert_eq!(s, 400, "{body}");
 }
+
+#[tokio::test]
+async fn each_tenants_callback_goes_only_to_the_url_of_its_own_run() {
+    let env = loopback_env().await;
+    let (alice, bob) = (env.token("alice").await, env.token("bob").await);
+    let (alice_url, mut alice_rx) = receiver(&[]).await;
+    let (bob_url, mut bob_rx) = receiver(&[]).await;
+    let (_, alice_run) = run_with_callback(&env, &alice, &alice_url).await;
+    let (_, bob_run) = run_with_callback(&env, &bob, &bob_url).await;
+    assert_eq!(
+        next(&mut alice_rx).await.body["data"]["id"],
+        alice_run["data"]["id"]
+    );
+    assert_eq!(
+        next(&mut bob_rx).await.body["data"]["id"],
+        bob_run["data"]["id"]
+    );
+    stats_until(&env, |s| s["callbacks_delivered"] == 2).await;
+    assert!(alice_rx.try_recv().is_err() && bob_rx.try_recv().is_err());
+}
