@@ -1,23 +1,7 @@
 //! A receiver for Zapier's action-run callbacks (feature `webhook`): mount its router in your axum
 //! app, start runs with its URL, and wait for their results without polling.
 //!
-//! Zapier POSTs `{"data": {"type": "run", "id", "status", "results", "errors"}}` to a run's
-//! `callback_url` once the run is terminal, with a `Zapier-Callback-Signature` header: an RS256
-//! JWT (claims `iat`, `exp`; valid five minutes) signed with a key published at
-//! [`ZAPIER_JWKS_URL`]. Zapier retries on a 5xx answer or a network error (three attempts in
-//! all, within seconds), never on a 4xx. The router answers:
-//!
-//! | answer | when |
-//! |---|---|
-//! | `200` | verified, and handed to the waiting [`RunHandle::wait_for_callback`] (or kept for it) |
-//! | `413` | the body is over [`CallbackReceiverBuilder::max_body_bytes`] |
-//! | `401` | the signature header is missing, or the JWT does not verify (key, algorithm RS256, `exp` required, 60 s of clock skew allowed) |
-//! | `400` | the body is not the documented JSON |
-//! | `503` | the key set cannot be fetched (Zapier then tries again) |
-//!
-//! Zapier documents no claim tying the signature to the body, so the signature proves that Zapier
-//! sent *a* callback within the last five minutes; the receiver accepts only the documented
-//! payload and hands out only terminal results. The signature and the key set are never logged.
+//! See [`CallbackReceiver`] for what Zapier sends and what the router answers.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -328,6 +312,25 @@ async fn receive(State(inner): State<Arc<Inner>>, headers: HeaderMap, body: Byte
 /// run id ([`RunHandle::wait_for_callback`], [`Actions::run_with_callback`]). Cheap to clone;
 /// clones share the results.
 ///
+/// Zapier POSTs `{"data": {"type": "run", "id", "status", "results", "errors"}}` to a run's
+/// `callback_url` once the run is terminal, with a `Zapier-Callback-Signature` header: an RS256
+/// JWT (claims `iat`, `exp`; valid five minutes) signed with a key published at
+/// [`ZAPIER_JWKS_URL`]. Zapier retries on a 5xx answer or a network error (three attempts in
+/// all, within seconds), never on a 4xx. The router checks in this order and answers:
+///
+/// | answer | when |
+/// |---|---|
+/// | `413` | the body is over [`CallbackReceiverBuilder::max_body_bytes`] |
+/// | `401` | the signature header is missing or empty |
+/// | `400` | the body is not the documented JSON |
+/// | `503` | the key set is needed but cannot be fetched (Zapier then tries again) |
+/// | `401` | the JWT does not verify (key, algorithm RS256, `exp` required, 60 s of clock skew allowed) |
+/// | `200` | verified, and handed to the waiting [`RunHandle::wait_for_callback`] (or kept for it) |
+///
+/// Zapier documents no claim tying the signature to the body, so the signature proves that Zapier
+/// sent *a* callback within the last five minutes; the receiver accepts only the documented
+/// payload and hands out only terminal results. The signature and the key set are never logged.
+///
 /// ```no_run
 /// # async fn example(client: zapier_embed::Client, inputs: serde_json::Map<String, serde_json::Value>) -> zapier_embed::Result<()> {
 /// use zapier_embed::actions::{CallbackReceiver, CallbackUrl};
@@ -423,7 +426,7 @@ impl CallbackReceiver {
         &self.inner.url
     }
 
-    /// A router answering `POST /` (see the [module](self) for its answers); nest it under the
+    /// A router answering `POST /` (see [`CallbackReceiver`] for its answers); nest it under the
     /// path of [`url`](CallbackReceiver::url). It limits the body itself.
     ///
     /// ```
