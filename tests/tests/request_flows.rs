@@ -192,6 +192,38 @@ async fn action_run_looks_up_a_fresh_id_creates_and_polls() {
 }
 
 #[tokio::test]
+async fn action_run_with_a_callback_sends_its_url() {
+    let recorder = Recorder::start(vec![
+        route("GET", "/v2/actions", 200, json!({"data": [
+            {"id": "core:fresh-3", "key": "send_channel_message", "app": "81f613aa-c98a-4383-a5fc-195e68647217",
+             "action_type": "WRITE", "title": "Send Channel Message", "description": "", "is_instant": false, "type": "action"}
+        ], "links": {"next": null, "prev": null}, "meta": {"count": 1, "limit": null, "offset": 0}})),
+        route("POST", "/v2/action-runs", 200, json!({"data": {"type": "run", "id": "run-2"}})),
+    ])
+    .await;
+    let client = recorder.client(ApiVariant::ById);
+    let mut inputs = Map::new();
+    inputs.insert("channel".into(), json!("C0123ABC456"));
+    inputs.insert("text".into(), json!("Hello"));
+    let callback =
+        zapier_embed::actions::CallbackUrl::new("https://app.example.com/zapier/callbacks?k=1")
+            .expect("a valid callback URL");
+    let run = client
+        .actions()
+        .start_with_callback(
+            "slack",
+            "send_channel_message",
+            Some(CONNECTION),
+            inputs,
+            &callback,
+        )
+        .await
+        .expect("run");
+    assert_eq!(run.id(), "run-2");
+    snapshot!("flow_actions_run_with_callback", recorder.take());
+}
+
+#[tokio::test]
 async fn client_credentials_token_then_call() {
     let recorder = Recorder::start(vec![
         route(

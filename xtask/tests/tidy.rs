@@ -208,9 +208,13 @@ const SERVER_AND_CLI_CRATES: &[&str] = &[
     "zapier-embed-tests",
 ];
 
+/// Crates only the `webhook` receivers need besides axum (the callback signature check).
+const WEBHOOK_ONLY_CRATES: &[&str] = &["jsonwebtoken"];
+
 /// Architecture Invariant: the facade's default build pulls in no server, CLI or consumer-only
 /// crate; the `consumer` feature adds the consumer's own (metrics) and still no server nor Redis
-/// client; only `webhook` brings axum, and only `redis` the Redis client.
+/// client; only `webhook` brings axum (and the callback receiver's JWT verification), and only
+/// `redis` the Redis client.
 #[test]
 fn the_facade_default_tree_has_no_server_cli_or_consumer_crates() {
     let default = facade_tree(&[]);
@@ -219,6 +223,7 @@ fn the_facade_default_tree_has_no_server_cli_or_consumer_crates() {
     let unwanted: Vec<&&str> = SERVER_AND_CLI_CRATES
         .iter()
         .chain(consumer_only.iter())
+        .chain(WEBHOOK_ONLY_CRATES)
         .filter(|name| default.contains(**name))
         .collect();
     assert!(
@@ -234,6 +239,7 @@ fn the_facade_default_tree_has_no_server_cli_or_consumer_crates() {
     let unwanted: Vec<&&str> = SERVER_AND_CLI_CRATES
         .iter()
         .chain(["redis"].iter())
+        .chain(WEBHOOK_ONLY_CRATES)
         .filter(|name| consumer.contains(**name))
         .collect();
     assert!(

@@ -31,6 +31,8 @@ pub(crate) struct Shared {
     pub(crate) operations: OnceLock<HashMap<(String, String), String>>,
     /// The emulator's own OpenAPI document, serialised once.
     pub(crate) openapi_json: OnceLock<String>,
+    /// The action-run callback signing key, generated on first use.
+    pub(crate) signer: OnceLock<crate::callbacks::Signer>,
 }
 
 /// Cheap-to-clone handle on [`Shared`] (the axum state).
@@ -61,6 +63,7 @@ impl AppState {
             http,
             operations: OnceLock::new(),
             openapi_json: OnceLock::new(),
+            signer: OnceLock::new(),
             config,
         }))
     }

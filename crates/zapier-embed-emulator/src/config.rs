@@ -70,6 +70,10 @@ pub struct EmulatorConfig {
     pub acked_retention: usize,
     /// Largest request body read, in bytes (default 2 MiB); larger ones answer `413`.
     pub max_body_bytes: usize,
+    /// Whether action-run `callback_url`s may name a loopback host over `http` (default `false`:
+    /// `https` and public addresses only, as Zapier requires). For tests that receive callbacks
+    /// on their own machine.
+    pub allow_loopback_callbacks: bool,
 }
 
 impl Default for EmulatorConfig {
@@ -88,6 +92,7 @@ impl Default for EmulatorConfig {
             fault_seed: 0,
             acked_retention: 10_000,
             max_body_bytes: 2 * 1024 * 1024,
+            allow_loopback_callbacks: false,
         }
     }
 }

@@ -51,7 +51,8 @@ impl Refusal {
     }
 }
 
-fn loopback_host(url: &reqwest::Url) -> bool {
+/// Whether `url` names this machine (a loopback or unspecified address, or `localhost`).
+pub(crate) fn loopback_host(url: &reqwest::Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => is_local(IpAddr::V4(ip)),
         Some(url::Host::Ipv6(ip)) => is_local(IpAddr::V6(ip)),

@@ -76,6 +76,13 @@
 //! The control routes refuse (`403`) requests the emulator sends itself, and a
 //! `notification_url` aimed at the control API is refused when the inbox is created or patched.
 //!
+//! An action run created with a `callback_url` is POSTed its result (`{"data": <the run>}`) once it
+//! settles, with a `Zapier-Callback-Signature` RS256 JWT (`iat`, `exp` five minutes later) signed
+//! by the emulator's own key, whose public half `GET /.well-known/jwks.json` serves; up to three
+//! attempts, retrying 5xx answers and network errors only. The URL must be public `https` (at most
+//! 2048 characters), as Zapier requires, unless [`EmulatorBuilder::allow_loopback_callbacks`] let
+//! loopback hosts in.
+//!
 //! # Time
 //! Every rule reads the emulator [`Clock`] (wall clock plus an offset moved by
 //! `POST /_emulator/clock/advance`); lifecycle transitions are evaluated lazily against it. The
@@ -87,6 +94,7 @@
 
 mod app;
 mod auth;
+mod callbacks;
 mod catalog;
 mod clock;
 mod config;

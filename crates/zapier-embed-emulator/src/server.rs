@@ -432,6 +432,20 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Accepts action-run `callback_url`s on a loopback host (`127.0.0.0/8`, `::1`, `localhost`),
+    /// over `http` or `https`, so that a test can receive the callbacks on its own machine. Off by
+    /// default: like Zapier, the emulator then accepts only `https` URLs that name no private,
+    /// loopback or link-local address. The control API stays out of reach either way.
+    ///
+    /// ```
+    /// let emulator = zapier_embed_emulator::Emulator::builder().allow_loopback_callbacks().build();
+    /// assert!(emulator.config().allow_loopback_callbacks);
+    /// ```
+    pub fn allow_loopback_callbacks(mut self) -> Self {
+        self.config.allow_loopback_callbacks = true;
+        self
+    }
+
     /// Fault RNG seed (default 0).
     ///
     /// ```

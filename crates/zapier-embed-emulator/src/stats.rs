@@ -23,6 +23,9 @@ pub(crate) struct Stats {
     pub(crate) early_retries: AtomicU64,
     pub(crate) notifications_sent: AtomicU64,
     pub(crate) notifications_failed: AtomicU64,
+    pub(crate) callbacks_delivered: AtomicU64,
+    pub(crate) callbacks_failed: AtomicU64,
+    pub(crate) callback_retries: AtomicU64,
     by_status: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -75,6 +78,9 @@ impl Stats {
             early_retries: get(&self.early_retries),
             notifications_sent: get(&self.notifications_sent),
             notifications_failed: get(&self.notifications_failed),
+            callbacks_delivered: get(&self.callbacks_delivered),
+            callbacks_failed: get(&self.callbacks_failed),
+            callback_retries: get(&self.callback_retries),
             rate_limit_keys: 0,
         }
     }

@@ -8,22 +8,6 @@ use support::*;
 
 const SLACK_ID: &str = "81f613aa-c98a-4383-a5fc-195e68647217";
 
-async fn action_id(env: &Env, token: &str, key: &str) -> String {
-    let (s, body) = env
-        .get("/v2/actions?app=slack&action_type=WRITE", token)
-        .await;
-    assert_eq!(s, 200, "{body}");
-    body["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|a| a["key"] == key)
-        .expect("action")["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn run(env: &Env, token: &str, action: &str, auth: &str, inputs: Value) -> (u16, Value) {
     let (s, body) = env
         .post(
@@ -158,7 +142,7 @@ async fn inputs_choices_and_outputs() {
     let env = start().await;
     let token = env.token("partner").await;
     let (conn, _) = env.slack_connections(&token).await;
-    let id = action_id(&env, &token, "send_channel_message").await;
+    let id = env.slack_action_id(&token, "send_channel_message").await;
     let body = json!({"data": {"authentication": conn, "inputs": {}}});
     let (s, inputs) = env
         .post(&format!("/v2/actions/{id}/inputs"), &token, body.clone())
@@ -214,7 +198,7 @@ async fn action_run_waits_then_succeeds() {
     let env = start().await;
     let token = env.token("partner").await;
     let (conn, _) = env.slack_connections(&token).await;
-    let action = action_id(&env, &token, "send_channel_message").await;
+    let action = env.slack_action_id(&token, "send_channel_message").await;
     let (s, created) = run(
         &env,
         &token,
@@ -248,7 +232,7 @@ async fn action_ids_are_single_use_and_must_be_known() {
     let env = start().await;
     let token = env.token("partner").await;
     let (conn, _) = env.slack_connections(&token).await;
-    let action = action_id(&env, &token, "send_channel_message").await;
+    let action = env.slack_action_id(&token, "send_channel_message").await;
     let inputs = json!({"channel": "C1", "text": "hi"});
     assert_eq!(
         run(&env, &token, &action, &conn, inputs.clone()).await.0,
@@ -277,9 +261,9 @@ async fn invalid_runs_end_in_typed_errors() {
     let env = start().await;
     let token = env.token("partner").await;
     let (conn, expired) = env.slack_connections(&token).await;
-    let a = action_id(&env, &token, "send_channel_message").await;
+    let a = env.slack_action_id(&token, "send_channel_message").await;
     let (_, missing) = run(&env, &token, &a, &conn, json!({"channel": "C1"})).await;
-    let b = action_id(&env, &token, "send_channel_message").await;
+    let b = env.slack_action_id(&token, "send_channel_message").await;
     let (_, stale) = run(
         &env,
         &token,

@@ -61,7 +61,7 @@
 //! | [`triggers`] | [`Client::triggers`] | triggers of an app and their input fields |
 //! | [`inboxes`] | [`Client::inboxes`] | create, ensure, get, list, update, pause, resume, delete, wait until active |
 //! | [`messages`] | [`Client::messages`] | lease, ack / release in the fewest requests ([`messages::AckReport`]), list, events |
-//! | [`actions`] | [`Client::actions`] | apps, actions, fields, run to completion |
+//! | [`actions`] | [`Client::actions`] | apps, actions, fields, run to completion (polling, or a callback URL; feature `webhook` adds the callback receiver) |
 //! | [`retry`] | [`retry::RetryPolicy`] | the retry rule |
 //! | [`error`] | [`Error`] | the error, its context and validation details |
 //! | `consumer` | `consumer::Consumer` | the consumer runtime (feature `consumer`; `webhook` adds a notification receiver) |

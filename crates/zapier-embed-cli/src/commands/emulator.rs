@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Delay before a created or resumed inbox becomes active, in milliseconds.
     #[arg(long, default_value_t = 300)]
     pub activation_delay_ms: u64,
+    /// Accept action-run `callback_url`s on a loopback host, over http too (for local tests;
+    /// Zapier, and the emulator by default, accept only public https URLs).
+    #[arg(long)]
+    pub allow_loopback_callbacks: bool,
 }
 
 /// Parses `ID:SECRET` (the secret may itself contain `:`).
@@ -190,6 +194,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .activation_delay(Duration::from_millis(args.activation_delay_ms));
     for (id, secret) in args.clients {
         builder = builder.client(id, secret);
+    }
+    if args.allow_loopback_callbacks {
+        builder = builder.allow_loopback_callbacks();
     }
     let mut signals = StopSignals::install()?;
     let handle = builder

@@ -246,6 +246,15 @@ pub struct StatsSnapshot {
     pub notifications_sent: u64,
     /// `notification_url` POSTs that failed (error, timeout or non-2xx).
     pub notifications_failed: u64,
+    /// Action-run callbacks answered with 2xx.
+    #[serde(default)]
+    pub callbacks_delivered: u64,
+    /// Action-run callbacks given up on: a 4xx (not retried), or every attempt failed.
+    #[serde(default)]
+    pub callbacks_failed: u64,
+    /// Callback attempts repeated after a 5xx or a network error.
+    #[serde(default)]
+    pub callback_retries: u64,
     /// Identities the rate limiter currently tracks (windows and `Retry-After` deadlines). Only
     /// issued tokens get their own; every unauthenticated request shares one, so a flood of
     /// bogus tokens leaves this flat.

@@ -289,7 +289,7 @@ pub(crate) struct RunActionParams {
     /// Inputs.
     #[schema(value_type = Object)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
-    /// HTTPS URL to call on completion (accepted, not called by the emulator).
+    /// HTTPS URL POSTed the run's result when it reaches a terminal state.
     #[serde(default)]
     pub callback_url: Option<String>,
 }

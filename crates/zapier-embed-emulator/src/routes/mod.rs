@@ -127,6 +127,11 @@ pub(crate) fn build(state: AppState) -> (Router, utoipa::openapi::OpenApi) {
             state.clone(),
             crate::middleware::api_layer,
         ))
+        // Public like zapier.com's, outside the API's rate limit and faults.
+        .route(
+            "/.well-known/jwks.json",
+            axum::routing::get(crate::callbacks::jwks),
+        )
         .fallback(fallback)
         .layer(axum::extract::DefaultBodyLimit::max(
             state.0.config.max_body_bytes,

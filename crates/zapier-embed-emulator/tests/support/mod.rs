@@ -142,6 +142,23 @@ impl Env {
         claims["sub"].as_str().expect("sub").to_owned()
     }
 
+    /// A fresh (single-use) id of the Slack write action `key`.
+    pub(crate) async fn slack_action_id(&self, token: &str, key: &str) -> String {
+        let (s, body) = self
+            .get("/v2/actions?app=slack&action_type=WRITE", token)
+            .await;
+        assert_eq!(s, 200, "{body}");
+        body["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .find(|a| a["key"] == key)
+            .expect("action")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
     /// The user's seeded Slack connections: (valid, expired).
     pub(crate) async fn slack_connections(&self, token: &str) -> (String, String) {
         let (s, body) = self.get("/v2/authentications?app=slack", token).await;

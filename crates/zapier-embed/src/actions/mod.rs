@@ -15,9 +15,18 @@ pub use zapier_embed_domain::{RunError, RunErrorCode, RunStatus};
 
 use crate::{Client, Error, InputField, wire};
 
+#[cfg(feature = "webhook")]
+mod callback;
+mod callback_url;
 mod catalogue;
 mod run;
 
+#[cfg(feature = "webhook")]
+pub use callback::{
+    CallbackReceiver, CallbackReceiverBuilder, DEFAULT_CALLBACK_FALLBACK_POLL,
+    DEFAULT_MAX_CALLBACK_BYTES, DEFAULT_MAX_JWKS_BYTES, SIGNATURE_HEADER, ZAPIER_JWKS_URL,
+};
+pub use callback_url::{CallbackUrl, MAX_CALLBACK_URL_LEN};
 pub use catalogue::{Action, ActionType, App, Choice, OutputField};
 pub(crate) use run::RunState;
 pub use run::{ActionRunResult, RunHandle};
@@ -318,6 +327,60 @@ impl Actions {
         connection: Option<&str>,
         inputs: Map<String, Value>,
     ) -> Result<RunHandle, Error> {
+        self.start_run(app, action_key, connection, inputs, None)
+            .await
+    }
+
+    /// Like [`start`](Actions::start), and asks Zapier to POST the result to `callback_url`
+    /// when the run reaches a terminal state (`callback_url` in the request body; the URL was
+    /// checked when the [`CallbackUrl`] was made). Receive it with
+    /// `actions::CallbackReceiver` (feature `webhook`), or with your own endpoint that verifies
+    /// the `Zapier-Callback-Signature` header.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// # let emulator = zapier_embed_emulator::Emulator::builder()
+    /// #     .activation_delay(std::time::Duration::ZERO)
+    /// #     .action_run_delay(std::time::Duration::ZERO)
+    /// #     .allow_loopback_callbacks()
+    /// #     .start().await.unwrap();
+    /// # let host = emulator.addr().to_string();
+    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// # let connect = client.connect_token("slack").await?;
+    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
+    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// # let mut inputs = serde_json::Map::new();
+    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
+    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// use zapier_embed::actions::CallbackUrl;
+    /// // In production: CallbackUrl::new("https://your-app.example.com/zapier/callbacks")?
+    /// let callback = CallbackUrl::loopback_for_tests("http://127.0.0.1:9/zapier/callbacks")?;
+    /// let run = client
+    ///     .actions()
+    ///     .start_with_callback("slack", "send_channel_message", Some(connection.id.as_str()), inputs, &callback)
+    ///     .await?;
+    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// ```
+    pub async fn start_with_callback(
+        &self,
+        app: &str,
+        action_key: &str,
+        connection: Option<&str>,
+        inputs: Map<String, Value>,
+        callback_url: &CallbackUrl,
+    ) -> Result<RunHandle, Error> {
+        self.start_run(app, action_key, connection, inputs, Some(callback_url))
+            .await
+    }
+
+    async fn start_run(
+        &self,
+        app: &str,
+        action_key: &str,
+        connection: Option<&str>,
+        inputs: Map<String, Value>,
+        callback_url: Option<&CallbackUrl>,
+    ) -> Result<RunHandle, Error> {
         checks::require_key(RUN, "app", app)?;
         checks::require_key(RUN, "action", action_key)?;
         let actions = self.list(app, None).await?;
@@ -332,6 +395,7 @@ impl Actions {
                 )
             })?;
         let (id, connection) = (action.id.clone(), connection.map(str::to_owned));
+        let callback_url = callback_url.map(|u| u.as_str().to_owned());
         let run_id = self
             .client
             .inner
@@ -342,6 +406,7 @@ impl Actions {
                     id.clone(),
                     connection.clone(),
                     inputs.clone(),
+                    callback_url.clone(),
                 )
             })
             .await?;

@@ -2,11 +2,33 @@
 
 use super::*;
 
-/// One poll of a run.
+/// One poll of a run, or the run a callback carried.
+#[derive(Debug, Clone)]
 pub(crate) struct RunState {
     pub(crate) status: RunStatus,
     pub(crate) results: Vec<Map<String, Value>>,
     pub(crate) errors: Vec<RunError>,
+}
+
+impl RunState {
+    /// The outcome of run `run_id` once it is terminal: its results, or
+    /// [`Error::ActionRunFailed`] with its typed errors; `None` while it is not (queued, running,
+    /// waiting, or a status this version does not know).
+    pub(crate) fn outcome(&self, run_id: &str) -> Option<Result<ActionRunResult, Error>> {
+        match &self.status {
+            RunStatus::Success => Some(Ok(ActionRunResult {
+                run_id: run_id.to_owned(),
+                results: self.results.clone(),
+            })),
+            RunStatus::Error => {
+                let mut err = Error::action_run_failed(RUN, self.errors.clone());
+                let context = err.context_mut();
+                *context = context.clone().with_detail(format!("run {run_id}"));
+                Some(Err(err))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// The result of a successful action run.
@@ -98,6 +120,12 @@ impl RunHandle {
     /// [`Error::ActionRunFailed`] with the run's typed errors; [`Error::Timeout`] after
     /// `timeout`.
     ///
+    /// The Partner API's `GET /v2/action-runs/{id}` offers no server-side long-poll (Zapier
+    /// documents a `wait_seconds` parameter only for the run endpoint of another API), so this
+    /// polls. To be told instead, start the run with a callback URL
+    /// ([`Actions::start_with_callback`]) and wait with `RunHandle::wait_for_callback`
+    /// (feature `webhook`).
+    ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
     /// # let emulator = zapier_embed_emulator::Emulator::builder()
@@ -135,7 +163,7 @@ impl RunHandle {
 
     /// The polling loop of [`wait`](RunHandle::wait); the caller bounds it, hanging requests
     /// included.
-    async fn poll(&self, timeout: Duration) -> Result<ActionRunResult, Error> {
+    pub(super) async fn poll(&self, timeout: Duration) -> Result<ActionRunResult, Error> {
         let started = Instant::now();
         let mut step = 0u32;
         loop {
@@ -147,21 +175,8 @@ impl RunHandle {
                     wire::get_run(api, &GET_RUN, id.clone())
                 })
                 .await?;
-            match &state.status {
-                RunStatus::Success => {
-                    return Ok(ActionRunResult {
-                        run_id: self.id.clone(),
-                        results: state.results,
-                    });
-                }
-                RunStatus::Error => {
-                    let mut err = Error::action_run_failed(RUN, state.errors);
-                    let context = err.context_mut();
-                    *context = context.clone().with_detail(format!("run {}", self.id));
-                    return Err(err);
-                }
-                // Queued, running, waiting, or a status this version does not know.
-                _ => {}
+            if let Some(outcome) = state.outcome(&self.id) {
+                return outcome;
             }
             let elapsed = started.elapsed();
             if elapsed >= timeout {

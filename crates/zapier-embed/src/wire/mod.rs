@@ -328,7 +328,7 @@ fn decode_answer<T: DeserializeOwned>(
 
 /// The body, read chunk by chunk; `None` as soon as it would pass `max` bytes (the rest is
 /// never read, so memory stays flat whatever the server sends).
-async fn read_at_most(
+pub(crate) async fn read_at_most(
     mut response: reqwest::Response,
     max: usize,
 ) -> Result<Option<Vec<u8>>, reqwest::Error> {

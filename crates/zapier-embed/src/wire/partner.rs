@@ -236,19 +236,25 @@ pub(crate) async fn action_outputs(
         .collect())
 }
 
-/// Creates an action run; answers its id.
+/// Creates an action run (with a `callback_url` only when one is given); answers its id.
 pub(crate) async fn create_run(
     api: Api,
     op: &Operation,
     action_id: String,
     authentication: Option<String>,
     inputs: Map<String, Value>,
+    callback_url: Option<String>,
 ) -> Result<String, Failure> {
+    // Checked already (`CallbackUrl`); the generated type checks its length again.
+    let callback_url = callback_url
+        .map(|url| url.parse::<partner::types::RunActionParamsCallbackUrl>())
+        .transpose()
+        .map_err(|e| Failure::unsent(invalid_request(op, &format!("callback_url: {e}"))))?;
     let body = partner::types::RunActionRequest {
         data: partner::types::RunActionParams {
             action: action_id,
             authentication,
-            callback_url: None,
+            callback_url,
             inputs,
         },
     };

@@ -394,14 +394,13 @@ pub(super) fn run(
     body: RunActionRequest,
 ) -> ApiResult<RunActionResponse> {
     let d = body.data;
-    if let Some(url) = &d.callback_url
-        && (url.len() > 2048 || reqwest::Url::parse(url).is_err())
-    {
-        return Err(ApiError::validation(
-            "/data/callback_url",
-            "data.callback_url: must be an absolute URL of at most 2048 characters.",
-        ));
-    }
+    let callback = d
+        .callback_url
+        .as_deref()
+        .map(|url| {
+            crate::callbacks::check_callback_url(url, state.0.config.allow_loopback_callbacks)
+        })
+        .transpose()?;
     let now = state.now();
     let id = state.store().create_run(
         caller.user,
@@ -410,6 +409,10 @@ pub(super) fn run(
         &d.inputs,
         now,
     )?;
+    // The callback goes only to the URL given with this run, and carries only this run.
+    if let Some(url) = callback {
+        crate::callbacks::schedule(state, caller.user, id.clone(), url);
+    }
     Ok(RunActionResponse {
         data: RunReference {
             kind: "run".to_owned(),
