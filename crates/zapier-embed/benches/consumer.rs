@@ -23,7 +23,8 @@
 //! To profile one contender (e.g. under `valgrind --tool=callgrind`), run the bench binary with
 //! `profile <workload> <contender> <messages>`, where workload is `no-work`, `io` or `latency` and
 //! contender `docs`, `batch`, `batch-concurrent` or `consumer-<max in flight>`: it runs once and
-//! prints the same line.
+//! prints the same line. With `BENCH_REPORT` set, each consumer run also prints its
+//! `ShutdownReport` (lease, ack and release requests, outcomes) on stderr.
 
 use std::time::{Duration, Instant};
 
@@ -208,6 +209,9 @@ async fn consumer(
         .run(shutdown)
         .await;
     assert!(report.is_balanced(), "{report}");
+    if std::env::var_os("BENCH_REPORT").is_some() {
+        eprintln!("{report}");
+    }
     report.acked
 }
 

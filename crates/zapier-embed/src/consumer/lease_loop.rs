@@ -112,7 +112,7 @@ impl Engine {
     pub(super) async fn run(
         self,
         inboxes: Vec<InboxEntry>,
-        out: mpsc::UnboundedSender<Delivery>,
+        out: mpsc::UnboundedSender<Vec<Delivery>>,
         cancel: CancellationToken,
     ) -> Vec<StoppedInbox> {
         let now = Instant::now();
@@ -255,7 +255,7 @@ impl Engine {
         &self,
         slots: &mut [Slot],
         done: Result<LeaseDone, tokio::task::JoinError>,
-        out: &mpsc::UnboundedSender<Delivery>,
+        out: &mpsc::UnboundedSender<Vec<Delivery>>,
         stopped: &mut Vec<StoppedInbox>,
     ) {
         let done = match done {
@@ -360,14 +360,17 @@ impl Engine {
             SettleToken::new(key, message.ack, self.settler.clone(), None)
                 .settle_detached(Settlement::Release);
         }
+        // The lease's deliveries travel together: one channel hop per lease, not per message.
+        let mut deliveries = Vec::with_capacity(sorted.run.len());
         for (message, permit) in sorted.run.into_iter().zip(done.permits) {
             let slot = WorkerSlot::new(permit, self.freed.clone());
             let token =
                 SettleToken::new(key, message.ack.clone(), self.settler.clone(), Some(slot));
-            // If nobody consumes deliveries any more, the send fails and dropping the delivery
-            // releases the message.
-            let _ = out.send(Delivery::new(message, deadline, label.clone(), token));
+            deliveries.push(Delivery::new(message, deadline, label.clone(), token));
         }
+        // If nobody consumes deliveries any more, the send fails and dropping the deliveries
+        // releases their messages.
+        let _ = out.send(deliveries);
     }
 
     fn on_lease_error(&self, slot: &mut Slot, error: &Error, now: Instant) {

@@ -13,8 +13,8 @@ use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
 use crate::wire::{self, EventBytes, Settle, SettleRequest};
 mod report;
 
-use report::{ListedIds, outcome_of};
 pub use report::{AckOutcome, AckReport};
+use report::{ListedIds, outcome_of};
 
 pub use zapier_embed_domain::{
     AckHandle, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage, LeasedUntilSource,

@@ -159,7 +159,11 @@ pub(super) struct ListedIds<'a> {
 impl<'a> ListedIds<'a> {
     pub(super) fn new(settled: &'a Settled) -> Self {
         ListedIds {
-            uuids: settled.message_ids.iter().filter_map(MessageId::as_uuid).collect(),
+            uuids: settled
+                .message_ids
+                .iter()
+                .filter_map(MessageId::as_uuid)
+                .collect(),
             texts: settled.message_ids.iter().map(MessageId::as_str).collect(),
         }
     }
