@@ -645,3 +645,7 @@ pub(crate) async fn watch_wakeups(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "lease_loop_tests.rs"]
+mod tests;
