@@ -1,13 +1,13 @@
-//! Messages per second of the consumer runtime against the in-process emulator, beside a
-//! hand-written raw reqwest loop (lease 100, ack the whole lease in one request, repeat) measured
-//! in the same run on the same emulator. Run with:
+//! Messages per second of the consumer runtime against the in-process emulator, beside
+//! hand-written raw reqwest loops measured in the same run on the same emulator. Run with:
 //!
 //! ```text
 //! cargo bench -p zapier-embed --bench consumer
 //! ```
 //!
 //! Each round drains a fresh inbox with each contender, alternating, and the median of the rounds
-//! is reported with the ratio to the raw batch loop. Two workloads:
+//! is reported with the ratio to the raw batch loop and the inbox requests (lease, ack, release)
+//! per message the emulator answered. Three workloads:
 //!
 //! - **no work**: handlers return at once, so the runtime's own overhead shows. The raw batch loop
 //!   (lease 100, ack the whole lease with one request) is the fastest correct thing a user could
@@ -16,6 +16,15 @@
 //! - **2 ms of I/O per message** (a `tokio::time::sleep`, like a database write): the raw loop as
 //!   the docs structure it (one message after the other), the same loop with the messages of a
 //!   lease processed concurrently, and the consumer.
+//! - **20 ms per request and 2 ms of I/O per message** (the emulator's `latency_ms` fault on the
+//!   Trigger Inbox API): a real network's round trips, where a loop that waits for each lease and
+//!   each ack before the next is bound by them, not by CPU.
+//!
+//! To profile one contender (e.g. under `valgrind --tool=callgrind`), run the bench binary with
+//! `profile <workload> <contender> <messages>`, where workload is `no-work`, `io` or `latency` and
+//! contender `docs`, `batch`, `batch-concurrent` or `consumer-<max in flight>`: it runs once and
+//! prints the same line. With `BENCH_REPORT` set, each consumer run also prints its
+//! `ShutdownReport` (lease, ack and release requests, outcomes) on stderr.
 
 use std::time::{Duration, Instant};
 
@@ -23,12 +32,9 @@ use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 use zapier_embed::consumer::{Consumer, Received};
 use zapier_embed::{Client, InboxRef, Subscription};
-use zapier_embed_emulator::models::control::EmitRequest;
+use zapier_embed_emulator::models::control::{EmitRequest, FaultRequest, FaultRule, StatsSnapshot};
 use zapier_embed_emulator::{Emulator, EmulatorHandle};
 
-const MESSAGES: u64 = 5_000;
-const IO_MESSAGES: u64 = 2_000;
-const IO_WORK: Duration = Duration::from_millis(2);
 const ROUNDS: usize = 3;
 const PREFIX: &str = "/trigger-inbox/api/v1";
 
@@ -39,6 +45,40 @@ struct Setup {
     token: String,
     connection: String,
 }
+
+#[derive(Clone, Copy)]
+struct Workload {
+    /// Its name on the command line (`profile <workload> ...`).
+    key: &'static str,
+    label: &'static str,
+    messages: u64,
+    /// The application's work per message.
+    work: Duration,
+    /// Latency the emulator adds to every Trigger Inbox request.
+    latency: Duration,
+}
+
+const NO_WORK: Workload = Workload {
+    key: "no-work",
+    label: "no work",
+    messages: 5_000,
+    work: Duration::ZERO,
+    latency: Duration::ZERO,
+};
+const IO: Workload = Workload {
+    key: "io",
+    label: "2 ms of I/O per message",
+    messages: 2_000,
+    work: Duration::from_millis(2),
+    latency: Duration::ZERO,
+};
+const LATENCY: Workload = Workload {
+    key: "latency",
+    label: "20 ms per request, 2 ms of I/O per message",
+    messages: 2_000,
+    work: Duration::from_millis(2),
+    latency: Duration::from_millis(20),
+};
 
 /// A fresh, active inbox whose subscription only matches `channel`, loaded with `count` messages.
 async fn loaded_inbox(setup: &Setup, channel: &str, count: u64) -> InboxRef {
@@ -169,6 +209,9 @@ async fn consumer(
         .run(shutdown)
         .await;
     assert!(report.is_balanced(), "{report}");
+    if std::env::var_os("BENCH_REPORT").is_some() {
+        eprintln!("{report}");
+    }
     report.acked
 }
 
@@ -177,8 +220,12 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-#[tokio::main]
-async fn main() {
+/// Lease, ack and release requests the emulator answered so far.
+fn inbox_requests(stats: &StatsSnapshot) -> u64 {
+    stats.lease_requests + stats.ack_requests + stats.release_requests
+}
+
+async fn setup() -> Setup {
     let handle = Emulator::builder()
         .activation_delay(Duration::from_millis(10))
         .start()
@@ -199,13 +246,26 @@ async fn main() {
         .expect("a seeded Slack connection")
         .connection_id()
         .to_string();
-    let setup = Setup {
+    Setup {
         handle,
         client,
         http: reqwest::Client::new(),
         token: token.expose_secret().to_owned(),
         connection,
-    };
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    // `cargo bench` passes `--bench`; anything else selects the profiling mode.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let setup = setup().await;
+    if args.first().map(String::as_str) == Some("profile") {
+        return profile(&setup, &args[1..]).await;
+    }
 
     println!("emulator on 127.0.0.1, median of {ROUNDS} rounds per contender");
     let no_work = [
@@ -214,17 +274,43 @@ async fn main() {
         Contender::Consumer { max_in_flight: 64 },
         Contender::Consumer { max_in_flight: 100 },
     ];
-    run_workload(&setup, "no work", MESSAGES, Duration::ZERO, &no_work).await;
-    let io = [
+    run_workload(&setup, NO_WORK, &no_work, ROUNDS).await;
+    let with_work = [
         Contender::RawBatch { concurrent: false },
         Contender::RawBatch { concurrent: true },
         Contender::Consumer { max_in_flight: 64 },
         Contender::Consumer { max_in_flight: 100 },
     ];
-    run_workload(&setup, "2 ms of I/O per message", IO_MESSAGES, IO_WORK, &io).await;
+    run_workload(&setup, IO, &with_work, ROUNDS).await;
+    run_workload(&setup, LATENCY, &with_work, ROUNDS).await;
 }
 
-#[derive(Clone, Copy)]
+/// `profile <workload> <contender> <messages>`: one run of one contender.
+async fn profile(setup: &Setup, args: &[String]) {
+    let usage = "profile <no-work|io|latency> <docs|batch|batch-concurrent|consumer-N> <messages>";
+    let [workload, contender, messages] = args else {
+        panic!("usage: {usage}");
+    };
+    let mut workload = [NO_WORK, IO, LATENCY]
+        .into_iter()
+        .find(|w| w.key == workload)
+        .unwrap_or_else(|| panic!("usage: {usage}"));
+    workload.messages = messages.parse().expect(usage);
+    let contender = match contender.as_str() {
+        "docs" => Contender::DocsLoop,
+        "batch" => Contender::RawBatch { concurrent: false },
+        "batch-concurrent" => Contender::RawBatch { concurrent: true },
+        other => Contender::Consumer {
+            max_in_flight: other
+                .strip_prefix("consumer-")
+                .and_then(|n| n.parse().ok())
+                .expect(usage),
+        },
+    };
+    run_workload(setup, workload, &[contender], 1).await;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Contender {
     DocsLoop,
     RawBatch { concurrent: bool },
@@ -242,44 +328,86 @@ impl Contender {
     }
 }
 
-async fn run_workload(
+/// Runs one drain of a fresh inbox; returns messages per second and requests per message.
+async fn run_once(
     setup: &Setup,
-    label: &str,
-    count: u64,
-    work: Duration,
-    contenders: &[Contender],
-) {
+    workload: Workload,
+    contender: Contender,
+    channel: &str,
+) -> (f64, f64) {
+    let count = workload.messages;
+    let inbox = loaded_inbox(setup, channel, count).await;
+    let before = inbox_requests(&setup.handle.emulator().stats());
+    let started = Instant::now();
+    let done = match contender {
+        Contender::DocsLoop => raw_per_message_loop(setup, &inbox).await,
+        Contender::RawBatch { concurrent } => {
+            raw_batch_loop(setup, &inbox, workload.work, concurrent).await
+        }
+        Contender::Consumer { max_in_flight } => {
+            consumer(setup, &inbox, count, workload.work, max_in_flight).await
+        }
+    };
+    let rate = done as f64 / started.elapsed().as_secs_f64();
+    let requests = inbox_requests(&setup.handle.emulator().stats()) - before;
+    assert_eq!(done, count, "{}", contender.name());
+    (rate, requests as f64 / count as f64)
+}
+
+async fn run_workload(setup: &Setup, workload: Workload, contenders: &[Contender], rounds: usize) {
+    let control = setup.handle.control().expect("control client");
+    if !workload.latency.is_zero() {
+        let rule = FaultRequest {
+            seed: None,
+            rule: FaultRule {
+                route: Some("/trigger-inbox/".into()),
+                latency_ms: workload.latency.as_millis() as u64,
+                ..FaultRule::default()
+            },
+        };
+        control.add_fault(&rule).await.expect("latency fault");
+    }
     let mut rates: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
-    for round in 0..ROUNDS {
-        for (i, (contender, rate)) in contenders.iter().zip(rates.iter_mut()).enumerate() {
-            let channel = format!("bench-{}-{round}-{i}", label.len());
-            let inbox = loaded_inbox(setup, &channel, count).await;
-            let started = Instant::now();
-            let done = match *contender {
-                Contender::DocsLoop => raw_per_message_loop(setup, &inbox).await,
-                Contender::RawBatch { concurrent } => {
-                    raw_batch_loop(setup, &inbox, work, concurrent).await
-                }
-                Contender::Consumer { max_in_flight } => {
-                    consumer(setup, &inbox, count, work, max_in_flight).await
-                }
-            };
-            assert_eq!(done, count, "{}", contender.name());
-            rate.push(done as f64 / started.elapsed().as_secs_f64());
+    let mut requests: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    for round in 0..rounds {
+        for (i, contender) in contenders.iter().enumerate() {
+            let channel = format!("bench-{}-{round}-{i}", workload.key);
+            let (rate, per_message) = run_once(setup, workload, *contender, &channel).await;
+            rates[i].push(rate);
+            requests[i].push(per_message);
         }
     }
-    let medians: Vec<f64> = rates.into_iter().map(median).collect();
+    control.clear_faults().await.expect("clear faults");
+    let rates: Vec<f64> = rates.into_iter().map(median).collect();
+    let requests: Vec<f64> = requests.into_iter().map(median).collect();
     // The reference is the raw batch loop as the docs structure it (sequential processing).
-    let reference = contenders
-        .iter()
-        .position(|c| matches!(c, Contender::RawBatch { concurrent: false }))
-        .map_or(1.0, |i| medians[i]);
-    println!("{label} ({count} messages per run):");
-    for (contender, rate) in contenders.iter().zip(&medians) {
+    let reference = |which: Contender| {
+        contenders
+            .iter()
+            .position(|c| *c == which)
+            .map(|i| rates[i])
+    };
+    let batch = reference(Contender::RawBatch { concurrent: false }).unwrap_or(1.0);
+    println!(
+        "{} ({} messages per run):",
+        workload.label, workload.messages
+    );
+    for ((contender, rate), per_message) in contenders.iter().zip(&rates).zip(&requests) {
         println!(
-            "  {:<34} {rate:>9.0} msg/s   {:>6.2}x the raw batch loop",
+            "  {:<34} {rate:>9.0} msg/s   {:>6.2}x the raw batch loop   {per_message:.3} req/msg",
             contender.name(),
-            rate / reference
+            rate / batch
         );
+    }
+    if let Some(concurrent) = reference(Contender::RawBatch { concurrent: true }) {
+        for (contender, rate) in contenders.iter().zip(&rates) {
+            if let Contender::Consumer { .. } = contender {
+                println!(
+                    "  {:<34} {:>6.2}x the concurrent loop",
+                    contender.name(),
+                    rate / concurrent
+                );
+            }
+        }
     }
 }

@@ -163,9 +163,19 @@ pub(crate) async fn run(
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
-            delivery = runtime.next_delivery() => match delivery {
-                Some(delivery) => {
-                    tasks.spawn(handle(delivery, context.clone(), hard_stop.clone()));
+            batch = runtime.next_batch() => match batch {
+                Some(batch) => {
+                    // Per lease, not per message: the metric handle (its label is an owned
+                    // string) and the inbox label.
+                    let Some(first) = batch.first() else { continue };
+                    let seconds = metrics::histogram!(
+                        "zapier_embed_consumer_handler_seconds",
+                        "inbox" => first.inbox().to_owned()
+                    );
+                    for delivery in batch {
+                        let task = handle(delivery, context.clone(), hard_stop.clone(), seconds.clone());
+                        tasks.spawn(task);
+                    }
                 }
                 // The engine stopped by itself: every inbox hit an unrecoverable error.
                 None => break,
@@ -192,7 +202,12 @@ pub(crate) async fn run(
     runtime.finish().await
 }
 
-async fn handle(delivery: Delivery, context: Arc<HandlerContext>, hard_stop: CancellationToken) {
+async fn handle(
+    delivery: Delivery,
+    context: Arc<HandlerContext>,
+    hard_stop: CancellationToken,
+    seconds: metrics::Histogram,
+) {
     let (message, deadline, inbox, token) = delivery.into_parts();
     let span = tracing::info_span!(
         "zapier_embed.message",
@@ -204,9 +219,22 @@ async fn handle(delivery: Delivery, context: Arc<HandlerContext>, hard_stop: Can
         attempt = message.attempts(),
         ms_to_deadline = deadline.remaining().as_millis() as u64,
     );
-    process(message, deadline, inbox, token, context, hard_stop)
+    let running = Running {
+        context,
+        hard_stop,
+        seconds,
+    };
+    process(message, deadline, inbox, token, running)
         .instrument(span)
         .await
+}
+
+/// What a handler task shares with the rest of the runtime.
+struct Running {
+    context: Arc<HandlerContext>,
+    hard_stop: CancellationToken,
+    /// `zapier_embed_consumer_handler_seconds` of the message's inbox, registered once per lease.
+    seconds: metrics::Histogram,
 }
 
 async fn process(
@@ -214,9 +242,13 @@ async fn process(
     deadline: Deadline,
     inbox: Arc<str>,
     token: SettleToken,
-    context: Arc<HandlerContext>,
-    hard_stop: CancellationToken,
+    running_in: Running,
 ) {
+    let Running {
+        context,
+        hard_stop,
+        seconds,
+    } = running_in;
     let counters = &context.counters;
     if let Some(settlement) = dedup_guard::claim(&context, &inbox, &message, deadline).await {
         token.settle_detached(settlement);
@@ -249,8 +281,7 @@ async fn process(
             return;
         }
     };
-    metrics::histogram!("zapier_embed_consumer_handler_seconds", "inbox" => inbox.to_string())
-        .record(started.elapsed().as_secs_f64());
+    seconds.record(started.elapsed().as_secs_f64());
 
     let failure = match result {
         Some(Ok(())) => {

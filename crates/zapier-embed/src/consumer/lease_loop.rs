@@ -7,14 +7,19 @@
 //!    while its lease runs down would burn one of its five attempts.
 //! 2. **Lease size follows free capacity** (1..=100): as many messages as there are free slots,
 //!    up to the inbox's fair share when several inboxes share the slots. While messages are in
-//!    flight the loop waits for a quarter of the slots to be free (briefly) so leases, and
-//!    therefore ack requests, stay few.
-//! 3. **Idle inboxes back off** with jitter between a floor and a ceiling, and are woken early by
+//!    flight the loop waits for a quarter of the slots to be free (briefly), then takes the
+//!    slots freed in the same instant too, so leases, and therefore ack requests, stay few and
+//!    near 100 when the workers are free.
+//! 3. **Pipelining over latency.** While an inbox's last answer was full, a further lease call
+//!    may go out before the previous ones answered, each for the slots free when it is sent, so
+//!    a lease's round trip need not leave freed workers idle. Acks and releases never wait in
+//!    front of a lease: they go out from the settler, concurrently.
+//! 4. **Idle inboxes back off** with jitter between a floor and a ceiling, and are woken early by
 //!    their notification stream (SSE) or a webhook; the ceiling is the safety poll.
-//! 4. **Failures never stop the loop silently:** a paused inbox is re-checked periodically and
+//! 5. **Failures never stop the loop silently:** a paused inbox is re-checked periodically and
 //!    reported; transient errors (an answer that does not decode included) back off and are
 //!    reported; unrecoverable ones stop that inbox only, and are reported and returned.
-//! 5. **The answer is checked against the request:** only as many messages run as slots were
+//! 6. **The answer is checked against the request:** only as many messages run as slots were
 //!    taken; the surplus and second copies of a message are released or dropped, never run.
 
 use std::sync::Arc;
@@ -22,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use crate::{
     AckHandle, Error, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage,
@@ -44,6 +50,11 @@ use super::source::Source;
 
 /// The most messages one lease call may ask for.
 const MAX_LEASE: usize = 100;
+
+/// The most lease calls of one inbox in flight at once. More than one hides a lease's round
+/// trip behind another's when workers free up at different times; each still asks only for
+/// worker slots that are free when it is sent.
+const MAX_PIPELINED: usize = 4;
 
 /// The longest a server's `Retry-After` holds an inbox back: a larger value (a broken or hostile
 /// server can send any number) is read as this, so the inbox is tried again within the hour
@@ -80,8 +91,11 @@ enum State {
 struct Slot {
     entry: InboxEntry,
     state: State,
-    /// A lease call of this inbox is in flight.
-    leasing: bool,
+    /// Lease calls of this inbox in flight.
+    leasing: usize,
+    /// The last answer was full: more messages are probably waiting, so another lease may go
+    /// out while one is still in flight (pipelining), when free capacity allows.
+    more: bool,
     next_at: Instant,
     idle: Backoff,
     errors: Backoff,
@@ -91,13 +105,14 @@ struct Slot {
 impl Engine {
     /// Runs until `cancel` fires or every inbox is stopped; returns the stopped inboxes.
     ///
-    /// Each inbox has at most one lease call in flight, and lease calls of different inboxes run
-    /// concurrently, so one slow inbox (or one slow tenant's token refresh) does not hold back
-    /// the others.
+    /// Lease calls run concurrently, so one slow inbox (or one slow tenant's token refresh) does
+    /// not hold back the others. An inbox whose last answer was full may have up to
+    /// `MAX_PIPELINED` calls in flight (each for slots free when it was sent); any other inbox
+    /// has at most one.
     pub(super) async fn run(
         self,
         inboxes: Vec<InboxEntry>,
-        out: mpsc::UnboundedSender<Delivery>,
+        out: mpsc::UnboundedSender<Vec<Delivery>>,
         cancel: CancellationToken,
     ) -> Vec<StoppedInbox> {
         let now = Instant::now();
@@ -106,7 +121,8 @@ impl Engine {
             .map(|entry| Slot {
                 entry,
                 state: State::Active,
-                leasing: false,
+                leasing: 0,
+                more: false,
                 next_at: now,
                 idle: Backoff::new(self.options.idle_floor, self.options.idle_ceiling),
                 errors: Backoff::new(self.options.error_floor, self.options.error_ceiling),
@@ -137,7 +153,7 @@ impl Engine {
             let Some(i) = ready else {
                 let next = slots
                     .iter()
-                    .filter(|s| s.state != State::Stopped && !s.leasing)
+                    .filter(|s| s.state != State::Stopped && s.leasing == 0)
                     .map(|s| s.next_at)
                     .min()
                     .unwrap_or_else(|| saturating_after(now, self.options.idle_ceiling));
@@ -164,7 +180,8 @@ impl Engine {
                 }
                 _ = cancel.cancelled() => break,
             };
-            let mut permits = vec![first];
+            let mut permits = Vec::with_capacity(MAX_LEASE);
+            permits.push(first);
             gather(&self.slots, &mut permits, MAX_LEASE);
             let in_flight = max
                 .saturating_sub(self.slots.available_permits())
@@ -192,6 +209,20 @@ impl Engine {
                     break;
                 }
             }
+            // The handlers of one lease tend to finish together (no work, or timers firing in
+            // the same tick): let the tasks that are ready now run, and take the slots they free,
+            // as long as that adds any, so that leases (and their ack requests) stay near 100
+            // instead of going out for the first few slots freed.
+            if in_flight > 0 {
+                while permits.len() < MAX_LEASE {
+                    let before = permits.len();
+                    tokio::task::yield_now().await;
+                    gather(&self.slots, &mut permits, MAX_LEASE);
+                    if permits.len() == before {
+                        break;
+                    }
+                }
+            }
 
             cursor = (i + 1) % slots.len();
             let active = slots
@@ -204,7 +235,7 @@ impl Engine {
 
             let slot = &mut slots[i];
             slot.entry.woken.store(false, Ordering::Relaxed);
-            slot.leasing = true;
+            slot.leasing += 1;
             lease_key += 1;
             Counters::add(&self.counters.lease_requests, 1);
             let source = slot.entry.source.clone();
@@ -224,7 +255,7 @@ impl Engine {
         &self,
         slots: &mut [Slot],
         done: Result<LeaseDone, tokio::task::JoinError>,
-        out: &mpsc::UnboundedSender<Delivery>,
+        out: &mpsc::UnboundedSender<Vec<Delivery>>,
         stopped: &mut Vec<StoppedInbox>,
     ) {
         let done = match done {
@@ -238,7 +269,8 @@ impl Engine {
             }
         };
         let slot = &mut slots[done.index];
-        slot.leasing = false;
+        slot.leasing = slot.leasing.saturating_sub(1);
+        slot.more = false;
         let source = slot.entry.source.clone();
         metrics::histogram!("zapier_embed_consumer_lease_seconds", "inbox" => source.label().to_owned())
             .record(done.sent.elapsed().as_secs_f64());
@@ -285,8 +317,10 @@ impl Engine {
             return;
         }
         slot.idle.reset();
-        // A full lease means more may be waiting: lease again as soon as there is room.
+        // A full lease means more may be waiting: lease again as soon as there is room, even
+        // before the other lease calls of this inbox have answered.
         slot.next_at = now;
+        slot.more = lease.len() >= done.permits.len();
 
         let margin = self.options.margin_for(done.lease_seconds);
         let deadline = Deadline::for_lease(
@@ -326,14 +360,17 @@ impl Engine {
             SettleToken::new(key, message.ack, self.settler.clone(), None)
                 .settle_detached(Settlement::Release);
         }
+        // The lease's deliveries travel together: one channel hop per lease, not per message.
+        let mut deliveries = Vec::with_capacity(sorted.run.len());
         for (message, permit) in sorted.run.into_iter().zip(done.permits) {
             let slot = WorkerSlot::new(permit, self.freed.clone());
             let token =
                 SettleToken::new(key, message.ack.clone(), self.settler.clone(), Some(slot));
-            // If nobody consumes deliveries any more, the send fails and dropping the delivery
-            // releases the message.
-            let _ = out.send(Delivery::new(message, deadline, label.clone(), token));
+            deliveries.push(Delivery::new(message, deadline, label.clone(), token));
         }
+        // If nobody consumes deliveries any more, the send fails and dropping the deliveries
+        // releases their messages.
+        let _ = out.send(deliveries);
     }
 
     fn on_lease_error(&self, slot: &mut Slot, error: &Error, now: Instant) {
@@ -404,8 +441,10 @@ impl Engine {
 
 impl Slot {
     fn is_due(&self, now: Instant) -> bool {
-        if self.leasing {
-            return false;
+        if self.leasing > 0 {
+            // Pipelining: another lease call while some are in flight, only for an active inbox
+            // whose last answer was full (the engine asks only for slots that are free now).
+            return self.state == State::Active && self.more && self.leasing < MAX_PIPELINED;
         }
         match self.state {
             State::Stopped => false,
@@ -468,28 +507,68 @@ pub(crate) struct SortedLease {
 
 /// Splits a lease answer: the first `slots` distinct messages run, the rest are released, and a
 /// message listed twice runs once. The server is trusted with none of this.
+///
+/// Costs one hash-map entry per message and no allocation per message (the map borrows the ids
+/// and handles): this runs for every message the runtime leases.
 pub(crate) fn sort_lease(messages: Vec<LeasedMessage>, slots: usize) -> SortedLease {
-    let mut seen: HashMap<MessageId, Vec<AckHandle>> = HashMap::new();
-    let mut sorted = SortedLease {
-        run: Vec::new(),
-        surplus: Vec::new(),
-        duplicates: 0,
-    };
-    for message in messages {
-        let handles = seen.entry(message.id.clone()).or_default();
-        if handles.contains(&message.ack) {
-            sorted.duplicates += 1;
-            continue;
+    /// The holds (ack handles) seen so far on one message id; almost always exactly one.
+    enum Holds<'a> {
+        One(&'a AckHandle),
+        Many(Vec<&'a AckHandle>),
+    }
+    #[derive(Clone, Copy)]
+    enum Fate {
+        Run,
+        Surplus,
+        Duplicate,
+    }
+    let mut fates = Vec::with_capacity(messages.len());
+    let mut duplicates = 0;
+    let mut running = 0;
+    {
+        let mut seen: HashMap<&MessageId, Holds<'_>> = HashMap::with_capacity(messages.len());
+        for message in &messages {
+            let fate = match seen.entry(&message.id) {
+                Entry::Vacant(vacant) => {
+                    vacant.insert(Holds::One(&message.ack));
+                    if running < slots {
+                        running += 1;
+                        Fate::Run
+                    } else {
+                        Fate::Surplus
+                    }
+                }
+                Entry::Occupied(mut held) => {
+                    duplicates += 1;
+                    let holds = held.get_mut();
+                    let known = match holds {
+                        Holds::One(first) => *first == &message.ack,
+                        Holds::Many(all) => all.contains(&&message.ack),
+                    };
+                    if known {
+                        Fate::Duplicate
+                    } else {
+                        match holds {
+                            Holds::One(first) => *holds = Holds::Many(vec![*first, &message.ack]),
+                            Holds::Many(all) => all.push(&message.ack),
+                        }
+                        Fate::Surplus
+                    }
+                }
+            };
+            fates.push(fate);
         }
-        let first_copy = handles.is_empty();
-        handles.push(message.ack.clone());
-        if !first_copy {
-            sorted.duplicates += 1;
-            sorted.surplus.push(message);
-        } else if sorted.run.len() < slots {
-            sorted.run.push(message);
-        } else {
-            sorted.surplus.push(message);
+    }
+    let mut sorted = SortedLease {
+        run: Vec::with_capacity(running),
+        surplus: Vec::new(),
+        duplicates,
+    };
+    for (message, fate) in messages.into_iter().zip(fates) {
+        match fate {
+            Fate::Run => sorted.run.push(message),
+            Fate::Surplus => sorted.surplus.push(message),
+            Fate::Duplicate => {}
         }
     }
     sorted
@@ -566,3 +645,7 @@ pub(crate) async fn watch_wakeups(
         }
     }
 }
+
+#[cfg(test)]
+#[path = "lease_loop_tests.rs"]
+mod tests;

@@ -1,6 +1,7 @@
 //! The lease loop, the settler and the wake-up watchers, started and stopped together. Both consumer
 //! styles (handler and stream) run on one [`Runtime`].
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant as StdInstant;
 
@@ -16,7 +17,10 @@ use super::report::{Counters, ShutdownReport, StoppedInbox};
 use super::settle::{self, Settlement};
 
 pub(crate) struct Runtime {
-    deliveries: mpsc::UnboundedReceiver<Delivery>,
+    /// One batch per lease (one channel hop per lease, not per message).
+    deliveries: mpsc::UnboundedReceiver<Vec<Delivery>>,
+    /// Deliveries of a received batch not yet handed out one by one (the stream style).
+    buffered: VecDeque<Delivery>,
     stop: CancellationToken,
     engine: Option<JoinHandle<Vec<StoppedInbox>>>,
     stopped: Vec<StoppedInbox>,
@@ -67,6 +71,7 @@ impl Runtime {
         let engine = tokio::spawn(engine.run(inboxes, out, stop.clone()));
         Runtime {
             deliveries,
+            buffered: VecDeque::new(),
             stop,
             engine: Some(engine),
             stopped: Vec::new(),
@@ -78,16 +83,29 @@ impl Runtime {
         }
     }
 
-    /// The next leased message; `None` once the engine has stopped and every delivery was taken.
-    pub(crate) async fn next_delivery(&mut self) -> Option<Delivery> {
+    /// The deliveries of the next lease; `None` once the engine has stopped and every delivery
+    /// was taken.
+    pub(crate) async fn next_batch(&mut self) -> Option<Vec<Delivery>> {
+        if !self.buffered.is_empty() {
+            return Some(self.buffered.drain(..).collect());
+        }
         self.deliveries.recv().await
     }
 
+    /// The next leased message, one at a time.
     pub(crate) fn poll_delivery(
         &mut self,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Delivery>> {
-        self.deliveries.poll_recv(cx)
+        loop {
+            if let Some(delivery) = self.buffered.pop_front() {
+                return std::task::Poll::Ready(Some(delivery));
+            }
+            match self.deliveries.poll_recv(cx) {
+                std::task::Poll::Ready(Some(batch)) => self.buffered.extend(batch),
+                other => return other.map(|_| None),
+            }
+        }
     }
 
     pub(crate) fn counters(&self) -> &Arc<Counters> {
@@ -114,7 +132,11 @@ impl Runtime {
             watcher.abort();
         }
         self.deliveries.close();
-        while let Some(delivery) = self.deliveries.recv().await {
+        let mut unstarted: Vec<Delivery> = self.buffered.drain(..).collect();
+        while let Some(batch) = self.deliveries.recv().await {
+            unstarted.extend(batch);
+        }
+        for delivery in unstarted {
             let (_, _, _, token) = delivery.into_parts();
             Counters::add(&self.counters.released_unstarted, 1);
             token.settle_detached(Settlement::Release);

@@ -13,8 +13,8 @@ use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
 use crate::wire::{self, EventBytes, Settle, SettleRequest};
 mod report;
 
-use report::outcome_of;
 pub use report::{AckOutcome, AckReport};
+use report::{ListedIds, outcome_of};
 
 pub use zapier_embed_domain::{
     AckHandle, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage, LeasedUntilSource,
@@ -334,8 +334,9 @@ impl Messages {
             let answer = wire_request.send(&self.client, settle, &label).await;
             match answer {
                 Ok(settled) => {
+                    let listed = ListedIds::new(&settled);
                     for handle in covered {
-                        let outcome = outcome_of(settle, &request, &settled, handle);
+                        let outcome = outcome_of(settle, &request, &settled, &listed, handle);
                         report.outcomes.push((handle.clone(), outcome));
                     }
                 }

@@ -1,7 +1,10 @@
 //! What an ack or release did: one outcome per handle, and how each is read from the server's
 //! answer.
 
+use std::collections::HashSet;
+
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use crate::AckRequest;
 use crate::messages::{AckHandle, MessageId};
@@ -146,11 +149,42 @@ impl AckReport {
     }
 }
 
-/// The outcome of one handle, from the answer to the request that covered it.
+/// The ids an answer lists, indexed once per answer so that reading the outcome of every handle
+/// it covers costs one lookup each (not a scan of the list, with two uuid parses per comparison).
+pub(super) struct ListedIds<'a> {
+    uuids: HashSet<Uuid>,
+    texts: HashSet<&'a str>,
+}
+
+impl<'a> ListedIds<'a> {
+    pub(super) fn new(settled: &'a Settled) -> Self {
+        ListedIds {
+            uuids: settled
+                .message_ids
+                .iter()
+                .filter_map(MessageId::as_uuid)
+                .collect(),
+            texts: settled.message_ids.iter().map(MessageId::as_str).collect(),
+        }
+    }
+
+    /// Message ids compare as uuids when both are (case and hyphenation may differ), else as
+    /// text; two ids with the same text are both uuids or neither, so one lookup decides.
+    fn contains(&self, id: &MessageId) -> bool {
+        match id.as_uuid() {
+            Some(uuid) => self.uuids.contains(&uuid),
+            None => self.texts.contains(id.as_str()),
+        }
+    }
+}
+
+/// The outcome of one handle, from the answer to the request that covered it (`listed` indexes
+/// that answer's ids).
 pub(super) fn outcome_of(
     settle: Settle,
     request: &AckRequest,
     settled: &Settled,
+    listed: &ListedIds<'_>,
     handle: &AckHandle,
 ) -> AckOutcome {
     let done = match settle {
@@ -167,20 +201,15 @@ pub(super) fn outcome_of(
     }
     match handle {
         AckHandle::ById { message_id, .. } => {
-            let listed = settled.message_ids.iter().any(|id| same_id(id, message_id));
-            if listed { done } else { AckOutcome::NotHeld }
+            if listed.contains(message_id) {
+                done
+            } else {
+                AckOutcome::NotHeld
+            }
         }
         _ => match request.len() {
             Some(sent) if settled.message_ids.len() >= sent => done,
             _ => AckOutcome::Unconfirmed,
         },
-    }
-}
-
-/// Message ids compare as uuids when both are (case and hyphenation may differ), else as text.
-fn same_id(a: &MessageId, b: &MessageId) -> bool {
-    match (a.as_uuid(), b.as_uuid()) {
-        (Some(x), Some(y)) => x == y,
-        _ => a == b,
     }
 }

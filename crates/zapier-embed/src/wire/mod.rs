@@ -431,14 +431,17 @@ async fn from_answer(op: &Operation, max_bytes: usize, mut response: reqwest::Re
 /// Converts a generated type into a domain one through their JSON forms. Both sides derive
 /// serde from the same documents, so this is total for every answer the document allows; a
 /// value outside it is reported as a decode error.
+///
+/// The JSON form is text, not a `serde_json::Value` tree: a lease answer of 100 messages would
+/// otherwise cost a map and a string allocation per field on every call.
 fn convert<G: Serialize, D: DeserializeOwned>(
     op: &Operation,
     status: u16,
     what: &str,
     value: &G,
 ) -> Result<D, Failure> {
-    serde_json::to_value(value)
-        .and_then(serde_json::from_value)
+    serde_json::to_vec(value)
+        .and_then(|json| serde_json::from_slice(&json))
         .map_err(|e| {
             let mut err = Error::decode(op.name, format!("{what}: {e}"));
             err.context_mut().status = Some(status);

@@ -1,0 +1,212 @@
+//! The lease loop's sizing and pipelining rules, on tokio's paused clock with a minimal inbox
+//! that records what was asked of it: never more messages asked (by lease calls in flight) plus
+//! handlers running than `max_in_flight`, leases near 100 when the workers are free,
+//! and more than one lease call of an inbox in flight when capacity frees up during a round trip.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use futures::stream::BoxStream;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::consumer::source::{BoxFuture, SettleKind, Source};
+use crate::consumer::{ConsumerBuilder, Received};
+use crate::messages::{MessageAttributes, MessageStatus};
+use crate::{
+    AckHandle, AckOutcome, ApiVariant, Error, InboxRef, Lease, LeaseOptions, LeaseSeconds,
+    LeasedMessage, MessageId,
+};
+
+#[derive(Default)]
+struct Ledger {
+    available: VecDeque<MessageId>,
+    /// Messages asked for by lease calls in flight.
+    asked: usize,
+    /// Handlers running.
+    running: usize,
+    /// The most `asked + running` ever was, checked whenever either grows.
+    most_committed: usize,
+    in_flight: usize,
+    most_in_flight: usize,
+    acked: usize,
+    /// Sizes of the non-empty answers.
+    sizes: Vec<usize>,
+}
+
+/// A variant-A inbox whose lease calls take `round_trip` and that never lapses a lease.
+struct Recording {
+    id: Uuid,
+    round_trip: Duration,
+    ledger: Mutex<Ledger>,
+}
+
+impl Recording {
+    fn with_messages(n: usize, round_trip: Duration) -> Arc<Self> {
+        let ledger = Ledger {
+            available: (0..n).map(|i| MessageId::new(format!("m{i}"))).collect(),
+            ..Ledger::default()
+        };
+        Arc::new(Recording {
+            id: Uuid::new_v4(),
+            round_trip,
+            ledger: Mutex::new(ledger),
+        })
+    }
+
+    fn ledger<T>(&self, read: impl FnOnce(&Ledger) -> T) -> T {
+        read(&self.ledger.lock().unwrap())
+    }
+}
+
+impl Source for Recording {
+    fn label(&self) -> &str {
+        "recording"
+    }
+
+    fn variant(&self) -> ApiVariant {
+        ApiVariant::ById
+    }
+
+    fn lease(&self, options: LeaseOptions) -> BoxFuture<'_, Result<Lease, Error>> {
+        Box::pin(async move {
+            let limit = options.limit.get() as usize;
+            {
+                let mut l = self.ledger.lock().unwrap();
+                l.asked += limit;
+                l.in_flight += 1;
+                l.most_committed = l.most_committed.max(l.asked + l.running);
+                l.most_in_flight = l.most_in_flight.max(l.in_flight);
+            }
+            tokio::time::sleep(self.round_trip).await;
+            let lease_id = Uuid::new_v4();
+            let now = Utc::now();
+            let mut l = self.ledger.lock().unwrap();
+            l.asked -= limit;
+            l.in_flight -= 1;
+            let mut messages = Vec::new();
+            while messages.len() < limit {
+                let Some(id) = l.available.pop_front() else {
+                    break;
+                };
+                let ack = AckHandle::ById {
+                    inbox: self.id,
+                    lease_id,
+                    message_id: id.clone(),
+                };
+                messages.push(LeasedMessage::new(
+                    id,
+                    now,
+                    MessageStatus::Leased,
+                    serde_json::json!({}),
+                    MessageAttributes::new(1),
+                    ack,
+                ));
+            }
+            if !messages.is_empty() {
+                l.sizes.push(messages.len());
+            }
+            let lease = Lease::new(
+                InboxRef::from(self.id),
+                messages,
+                now,
+                options.lease_seconds,
+            );
+            Ok(lease.with_lease_id(lease_id))
+        })
+    }
+
+    fn settle(
+        &self,
+        kind: SettleKind,
+        handles: Vec<AckHandle>,
+    ) -> BoxFuture<'_, Result<Vec<(AckHandle, AckOutcome)>, Error>> {
+        Box::pin(async move {
+            let mut l = self.ledger.lock().unwrap();
+            let outcome = match kind {
+                SettleKind::Ack => {
+                    l.acked += handles.len();
+                    AckOutcome::Acked
+                }
+                SettleKind::Release => AckOutcome::Released,
+            };
+            Ok(handles.into_iter().map(|h| (h, outcome)).collect())
+        })
+    }
+
+    fn wakeups(&self) -> Option<BoxStream<'static, Result<(), Error>>> {
+        None
+    }
+}
+
+/// Runs a handler consumer of `inbox` until all `total` messages are acked.
+async fn drain(inbox: &Arc<Recording>, total: usize, max_in_flight: usize, work: fn(&str) -> u64) {
+    let shutdown = CancellationToken::new();
+    let (stop, watched) = (shutdown.clone(), inbox.clone());
+    tokio::spawn(async move {
+        while watched.ledger(|l| l.acked) < total {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        stop.cancel();
+    });
+    let report = ConsumerBuilder::from_source(inbox.clone())
+        .max_in_flight(max_in_flight)
+        .lease_seconds(LeaseSeconds::new(60).unwrap())
+        .idle_backoff(Duration::from_millis(10), Duration::from_millis(50))
+        .handler({
+            let inbox = inbox.clone();
+            move |msg: Received| {
+                let inbox = inbox.clone();
+                async move {
+                    {
+                        let mut l = inbox.ledger.lock().unwrap();
+                        l.running += 1;
+                        l.most_committed = l.most_committed.max(l.asked + l.running);
+                    }
+                    let millis = work(msg.id.as_str());
+                    if millis > 0 {
+                        tokio::time::sleep(Duration::from_millis(millis)).await;
+                    }
+                    inbox.ledger.lock().unwrap().running -= 1;
+                    Ok::<_, String>(())
+                }
+            }
+        })
+        .run(shutdown)
+        .await;
+    assert!(report.is_balanced(), "{report}");
+    assert_eq!(report.acked, total as u64, "{report}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn leases_stay_near_100_when_the_workers_are_free() {
+    let inbox = Recording::with_messages(2_000, Duration::from_millis(1));
+    drain(&inbox, 2_000, 100, |_| 0).await;
+    let (sizes, most) = inbox.ledger(|l| (l.sizes.clone(), l.most_committed));
+    assert!(most <= 100, "asked + running reached {most}");
+    // 2,000 messages in leases of about 100 each; a quarter-of-the-slots lease each time would be
+    // 80 of them.
+    assert!(sizes.len() <= 25, "{} leases: {sizes:?}", sizes.len());
+}
+
+#[tokio::test(start_paused = true)]
+async fn lease_calls_overlap_when_workers_free_up_during_a_round_trip_but_never_ask_beyond_them() {
+    // Handlers of uneven length free their slots at different times while a 50 ms lease call
+    // is in flight: another call goes out for the slots free then.
+    let inbox = Recording::with_messages(1_000, Duration::from_millis(50));
+    drain(&inbox, 1_000, 40, |id| {
+        id.trim_start_matches('m').parse::<u64>().unwrap_or(0) % 4 * 30
+    })
+    .await;
+    let (most_committed, most_in_flight) = inbox.ledger(|l| (l.most_committed, l.most_in_flight));
+    assert!(
+        most_committed <= 40,
+        "asked by calls in flight + running reached {most_committed}, beyond the 40 workers"
+    );
+    assert!(
+        most_in_flight > 1,
+        "no lease call was ever sent while another was in flight"
+    );
+}
