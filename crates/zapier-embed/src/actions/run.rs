@@ -156,8 +156,7 @@ impl RunHandle {
                 }
                 RunStatus::Error => {
                     let mut err = Error::action_run_failed(RUN, state.errors);
-                    let context = err.context_mut();
-                    *context = context.clone().with_detail(format!("run {}", self.id));
+                    err.context_mut().set_detail(format!("run {}", self.id));
                     return Err(err);
                 }
                 // Queued, running, waiting, or a status this version does not know.
