@@ -63,18 +63,15 @@ const MAX_DETAIL_BYTES: usize = 512;
 ///         return format!("{} found nothing: create it first", err.operation());
 ///     }
 ///     if err.is_retryable() {
-///         return match err.retry_after() {
-///             Some(wait) => format!("retry in {wait:?}"),
-///             None => "retry with backoff".to_owned(),
-///         };
+///         let wait = err.retry_after().map(|d| format!(" in {d:?}"));
+///         return format!("retry{}", wait.as_deref().unwrap_or(" with backoff"));
 ///     }
 ///     match err.status() {
 ///         Some(status) if status < 500 => format!("fix the request (HTTP {status})"),
 ///         _ => "give up".to_owned(),
 ///     }
 /// }
-///
-/// /// The error and its causes, outermost first, for a log line.
+/// // The error and its causes, outermost first, for a log line.
 /// fn with_causes(err: &Error) -> String {
 ///     let mut line = err.to_string();
 ///     let mut cause = err.source();
@@ -87,11 +84,9 @@ const MAX_DETAIL_BYTES: usize = 512;
 ///
 /// let missing = Error::not_found("get inbox", "no inbox named orders");
 /// assert_eq!(what_to_do(&missing), "get inbox found nothing: create it first");
-///
 /// let reset = Error::transport_from("lease messages", "HTTP error", std::io::Error::other("connection reset"));
 /// assert_eq!(what_to_do(&reset), "retry with backoff");
 /// assert!(with_causes(&reset).ends_with(" <- connection reset"));
-///
 /// let refused = Error::validation("ensure inbox", vec![]);
 /// assert_eq!(what_to_do(&refused), "give up");
 /// /// ```
