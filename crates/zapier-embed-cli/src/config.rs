@@ -116,11 +116,12 @@ impl GlobalArgs {
     /// secret", though the user gave none). A usage error (exit 2) naming the variables.
     pub fn explain(&self, err: anyhow::Error) -> anyhow::Error {
         let refused = err.chain().any(|cause| {
-            matches!(
-                cause.downcast_ref::<zapier_embed::Error>(),
-                Some(zapier_embed::Error::AuthenticationFailed { context })
-                    if context.code.as_deref() == Some("invalid_client")
-            )
+            cause
+                .downcast_ref::<zapier_embed::Error>()
+                .is_some_and(|e| {
+                    matches!(e, zapier_embed::Error::AuthenticationFailed { .. })
+                        && e.code() == Some("invalid_client")
+                })
         });
         if !refused || credentials_configured() || self.emulator_host.is_none() {
             return err;

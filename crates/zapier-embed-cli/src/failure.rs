@@ -56,7 +56,7 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
             return match api {
                 zapier_embed::Error::Configuration { .. } => EXIT_USAGE,
                 // Rejected locally (no HTTP status): the request was never sent.
-                zapier_embed::Error::Validation { context, .. } if context.status.is_none() => {
+                zapier_embed::Error::Validation { context, .. } if context.status().is_none() => {
                     EXIT_USAGE
                 }
                 _ => EXIT_FAILURE,

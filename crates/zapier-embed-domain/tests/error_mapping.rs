@@ -201,7 +201,7 @@ fn display_is_one_line_and_detail_is_bounded() {
     let shown = err.to_string();
     assert!(!shown.contains('\n'));
     assert!(shown.len() < 700, "{}", shown.len());
-    assert!(err.context().body_excerpt.as_ref().unwrap().len() <= MAX_BODY_EXCERPT_BYTES);
+    assert!(err.context().body_excerpt().unwrap().len() <= MAX_BODY_EXCERPT_BYTES);
 }
 
 #[test]
@@ -244,7 +244,7 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..2048),
     ) {
         let err = Error::from_response("op", status, None, &body);
-        if let Some(excerpt) = &err.context().body_excerpt {
+        if let Some(excerpt) = err.context().body_excerpt() {
             prop_assert!(excerpt.len() <= MAX_BODY_EXCERPT_BYTES, "excerpt too long");
         }
         let shown = err.to_string();

@@ -321,7 +321,7 @@ fn error_envelope() {
     assert!(matches!(err, Error::Unauthenticated { .. }));
     assert_eq!(err.code(), Some("unauthenticated"));
     assert_eq!(err.detail(), Some("Token has expired."));
-    assert_eq!(err.context().title.as_deref(), Some("Authentication error"));
+    assert_eq!(err.context().title(), Some("Authentication error"));
 }
 
 #[test]

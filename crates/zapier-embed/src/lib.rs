@@ -132,9 +132,9 @@ pub use zapier_embed_domain::{ApiVariant, InboxName, InboxRef, LeaseOptions, Sub
 // Crate-internal shorthands: the implementation names these by their root path.
 pub(crate) use auth::{AccessToken, ClientSecret};
 pub(crate) use zapier_embed_domain::{
-    AckPlan, AckRequest, AckResponse, ConnectionId, ErrorContext, FieldError, FieldProblem,
-    FlatInboxBody, Inbox, InputField, LeaseBodyById, LeaseBodyByName, LeaseResponseBody, Message,
-    MessageId, NestedInboxBody, REDACTED, RunError, RunStatus, parse_retry_after,
+    AckPlan, AckRequest, ConnectionId, ErrorContext, FieldError, FieldProblem, FlatInboxBody,
+    Inbox, InputField, LeaseBodyById, LeaseBodyByName, LeaseResponseBody, Message, MessageId,
+    NestedInboxBody, REDACTED, RunError, RunStatus, parse_retry_after,
 };
 #[cfg(feature = "consumer")]
 pub(crate) use {

@@ -6,7 +6,7 @@ use crate::call::Operation;
 use crate::retry::Idempotency;
 pub use zapier_embed_domain::{FieldFormat, InputField, ValueType, validate_inputs};
 
-use crate::{Client, ConnectionId, Error, wire};
+use crate::{Client, ConnectionId, Error, Subscription, wire};
 
 const LIST: Operation = Operation {
     id: "list_triggers",
@@ -139,5 +139,26 @@ impl Triggers {
                 )
             })
             .await
+    }
+
+    /// `subscription` with its inputs checked against its trigger's input fields (fetched
+    /// with [`input_fields`](Triggers::input_fields)): required fields present, values of
+    /// the declared type, defaults filled in. Bad inputs fail with [`Error::Validation`]
+    /// under `operation`, naming every bad field.
+    pub(crate) async fn validate_inputs(
+        &self,
+        operation: &'static str,
+        subscription: &Subscription,
+    ) -> Result<Subscription, Error> {
+        let fields = self
+            .input_fields(
+                &subscription.app,
+                &subscription.trigger,
+                subscription.connection.as_ref(),
+            )
+            .await?;
+        subscription
+            .validated(&fields)
+            .map_err(|e| Error::validation(operation, e.fields))
     }
 }

@@ -79,7 +79,7 @@ impl Error {
     /// use zapier_embed_domain::Error;
     /// let err = Error::decode_body("get inbox", 200, "expected value at line 1", b"<html>");
     /// assert_eq!(err.status(), Some(200));
-    /// assert_eq!(err.context().body_excerpt.as_deref(), Some("<html>"));
+    /// assert_eq!(err.context().body_excerpt(), Some("<html>"));
     /// ```
     pub fn decode_body(
         operation: impl Into<Cow<'static, str>>,

@@ -55,9 +55,15 @@ impl Error {
         let mut context = ErrorContext::new(operation)
             .with_status(status)
             .with_body(body);
-        context.code = parsed.code.as_deref().map(|c| bounded_one_line(c, 100));
-        context.title = parsed.title.as_deref().map(clean_detail);
-        context.detail = parsed.detail.as_deref().map(clean_detail);
+        if let Some(code) = &parsed.code {
+            context = context.with_code(code);
+        }
+        if let Some(title) = &parsed.title {
+            context = context.with_title(title);
+        }
+        if let Some(detail) = &parsed.detail {
+            context = context.with_detail(detail);
+        }
         let code = parsed.code.as_deref().unwrap_or("");
         let context = Box::new(context);
         let client_error = (400..500).contains(&status);

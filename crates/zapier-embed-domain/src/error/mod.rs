@@ -18,7 +18,6 @@ mod constructors;
 mod context;
 mod from_response;
 
-use context::clean_detail;
 pub use context::{ErrorContext, ErrorSource};
 
 /// The most bytes of a response body kept in [`ErrorContext::body_excerpt`].
@@ -51,6 +50,46 @@ const MAX_DETAIL_BYTES: usize = 512;
 /// assert_eq!(err.to_string(),
 ///     "lease messages: inbox is paused (reason authentication) (HTTP 409): Inbox is paused and fully drained.");
 /// ```
+///
+/// A caller usually branches on the predicates rather than on the variants, and walks
+/// [`source`](std::error::Error::source) to log the cause of a transport or decode failure:
+///
+/// ```
+/// use std::error::Error as _;
+/// use zapier_embed_domain::Error;
+///
+/// fn what_to_do(err: &Error) -> String {
+///     if err.is_not_found() {
+///         return format!("{} found nothing: create it first", err.operation());
+///     }
+///     if err.is_retryable() {
+///         let wait = err.retry_after().map(|d| format!(" in {d:?}"));
+///         return format!("retry{}", wait.as_deref().unwrap_or(" with backoff"));
+///     }
+///     match err.status() {
+///         Some(status) if status < 500 => format!("fix the request (HTTP {status})"),
+///         _ => "give up".to_owned(),
+///     }
+/// }
+/// // The error and its causes, outermost first, for a log line.
+/// fn with_causes(err: &Error) -> String {
+///     let mut line = err.to_string();
+///     let mut cause = err.source();
+///     while let Some(c) = cause {
+///         line.push_str(&format!(" <- {c}"));
+///         cause = c.source();
+///     }
+///     line
+/// }
+///
+/// let missing = Error::not_found("get inbox", "no inbox named orders");
+/// assert_eq!(what_to_do(&missing), "get inbox found nothing: create it first");
+/// let reset = Error::transport_from("lease messages", "HTTP error", std::io::Error::other("connection reset"));
+/// assert_eq!(what_to_do(&reset), "retry with backoff");
+/// assert!(with_causes(&reset).ends_with(" <- connection reset"));
+/// let refused = Error::validation("ensure inbox", vec![]);
+/// assert_eq!(what_to_do(&refused), "give up");
+/// /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -328,7 +367,7 @@ impl Error {
     ///
     /// ```
     /// use zapier_embed_domain::Error;
-    /// assert_eq!(Error::decode("x", "y").context().operation, "x");
+    /// assert_eq!(Error::decode("x", "y").context().operation(), "x");
     /// ```
     pub fn context(&self) -> &ErrorContext {
         match self {
@@ -358,7 +397,7 @@ impl Error {
     /// ```
     /// use zapier_embed_domain::Error;
     /// let mut err = Error::decode("x", "y");
-    /// err.context_mut().operation = "ensure inbox".into();
+    /// err.context_mut().set_operation("ensure inbox");
     /// assert_eq!(err.operation(), "ensure inbox");
     /// ```
     pub fn context_mut(&mut self) -> &mut ErrorContext {

@@ -123,17 +123,10 @@ pub async fn apply(
 
 async fn plan_one(client: &Client, declared: &DeclaredInbox) -> Result<PlanEntry, Error> {
     let subscription = declared.subscription();
-    let fields = client
+    let validated = client
         .triggers()
-        .input_fields(
-            &subscription.app,
-            &subscription.trigger,
-            subscription.connection.as_ref(),
-        )
+        .validate_inputs("ensure inbox", &subscription)
         .await?;
-    let validated = subscription
-        .validated(&fields)
-        .map_err(|e| Error::validation("ensure inbox", e.fields))?;
     let existing: Vec<Inbox> = client
         .inboxes()
         .list(InboxFilter::new().name(declared.name.clone()))

@@ -1,7 +1,8 @@
 //! Checks of an inbox call's arguments, made before any request, and the refusal of an
 //! operation the configured variant lacks.
 
-use crate::{Error, ErrorContext, FieldError, FieldProblem, InboxName};
+use crate::wire::NewInbox;
+use crate::{Error, ErrorContext, FieldError, FieldProblem, InboxName, Subscription};
 
 /// The longest `notification_url` the API accepts.
 const MAX_NOTIFICATION_URL_CHARS: usize = 2048;
@@ -51,4 +52,20 @@ pub(super) fn valid_url<'a>(
         )),
         None => Ok(Some(raw)),
     }
+}
+
+/// An inbox to create or ensure, its URL and subscription keys checked under `operation`.
+pub(super) fn new_inbox<'a, N>(
+    operation: &'static str,
+    name: N,
+    subscription: &'a Subscription,
+    notification_url: Option<&'a str>,
+) -> Result<NewInbox<'a, N>, Error> {
+    let notification_url = valid_url(operation, notification_url)?;
+    crate::checks::require_subscription_keys(operation, subscription)?;
+    Ok(NewInbox {
+        name,
+        subscription,
+        notification_url,
+    })
 }

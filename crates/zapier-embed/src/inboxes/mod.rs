@@ -16,7 +16,7 @@ mod arguments;
 mod filter;
 
 pub(crate) use arguments::unsupported;
-use arguments::{valid_name, valid_url};
+use arguments::{new_inbox, valid_name, valid_url};
 pub use filter::InboxFilter;
 
 pub use zapier_embed_domain::{
@@ -154,12 +154,8 @@ impl Inboxes {
         notification_url: Option<&str>,
     ) -> Result<Inbox, Error> {
         let name = name.map(|n| valid_name(CREATE.name, n)).transpose()?;
-        let url = valid_url(CREATE.name, notification_url)?;
-        checks::require_subscription_keys(CREATE.name, subscription)?;
-        let inbox = self
-            .api()
-            .create(&self.client, name, subscription, url)
-            .await?;
+        let new = new_inbox(CREATE.name, name, subscription, notification_url)?;
+        let inbox = self.api().create(&self.client, new).await?;
         self.client.inner.resolver.remember(&inbox);
         Ok(inbox)
     }
@@ -200,12 +196,8 @@ impl Inboxes {
         notification_url: Option<&str>,
     ) -> Result<Ensured, Error> {
         let name = valid_name(ENSURE_BY_ID.name, name)?;
-        let url = valid_url(ENSURE_BY_ID.name, notification_url)?;
-        checks::require_subscription_keys(ENSURE_BY_ID.name, subscription)?;
-        let (inbox, created) = self
-            .api()
-            .ensure(&self.client, name, subscription, url)
-            .await?;
+        let new = new_inbox(ENSURE_BY_ID.name, name, subscription, notification_url)?;
+        let (inbox, created) = self.api().ensure(&self.client, new).await?;
         self.client.inner.resolver.remember(&inbox);
         Ok(Ensured {
             inbox,
@@ -257,18 +249,11 @@ impl Inboxes {
         valid_name(ENSURE_BY_ID.name, name)?;
         valid_url(ENSURE_BY_ID.name, notification_url)?;
         checks::require_subscription_keys(ENSURE_BY_ID.name, subscription)?;
-        let fields = self
+        let validated = self
             .client
             .triggers()
-            .input_fields(
-                &subscription.app,
-                &subscription.trigger,
-                subscription.connection.as_ref(),
-            )
+            .validate_inputs(ENSURE_BY_ID.name, subscription)
             .await?;
-        let validated = subscription
-            .validated(&fields)
-            .map_err(|e| Error::validation(ENSURE_BY_ID.name, e.fields))?;
         self.ensure(name, &validated, notification_url).await
     }
 
@@ -549,7 +534,7 @@ impl Inboxes {
         loop {
             let current = self.get(inbox).await.map_err(|mut e| {
                 if e.is_not_found() {
-                    e.context_mut().operation = WAIT.into();
+                    e.context_mut().set_operation(WAIT);
                 }
                 e
             })?;

@@ -3,80 +3,61 @@
 
 use super::*;
 use crate::messages::Lease;
-use crate::{Client, InboxRef, LeaseOptions, Subscription};
+use crate::{Client, InboxRef, LeaseOptions};
 use futures::future::BoxFuture;
 use zapier_embed_api::by_id;
 
-pub(crate) async fn list_inboxes_by_id(
-    api: Api,
-    op: &Operation,
-    query: InboxQuery,
-) -> Result<Page<Inbox>, Failure> {
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
-            let mut request = c.list_trigger_inboxes();
-            if let Some(limit) = query.limit {
-                request = request.limit(i64::from(limit));
-            }
-            if let Some(o) = query.offset {
-                request = request.offset(offset(o));
-            }
-            if let Some(name) = query.name {
-                request = request.name(name);
-            }
-            if let Some(status) = query.status {
-                request = request.status(status);
-            }
-            request.send().await
-        })
-        .await?;
-    let (status, page): (_, by_id::types::PaginatedInboxList) = answer.json(op).await?;
-    Ok(Page {
-        items: convert(op, status, "inbox list", &page.results)?,
-        next: page.next,
-    })
+inbox_requests! {
+    generated: by_id,
+    key: id: Uuid => id,
+    setters: id, inbox_id,
+    list: list_trigger_inboxes,
+    get: get_trigger_inbox,
+    transitions: pause_trigger_inbox, resume_trigger_inbox, delete_trigger_inbox,
+    list_messages: list_trigger_inbox_messages,
+    lease: lease_trigger_inbox_messages,
+    ack: acknowledge_trigger_inbox_messages(AckRequest),
+    release: release_trigger_inbox_messages(ReleaseRequest),
 }
 
-pub(crate) async fn create_by_id(
+/// Create, ensure and update: sent beside the generated builders (see the module
+/// documentation of `wire`), answered with the inbox.
+async fn send_inbox(
+    api: Api,
+    op: &Operation,
+    method: reqwest::Method,
+    path: &str,
+    body: &impl Serialize,
+) -> Result<(u16, Inbox), Failure> {
+    let body = serde_json::to_value(body)
+        .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?;
+    let answer = api
+        .send_json::<by_id::Client>(op, method, path, &body)
+        .await?;
+    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
+    Ok((status, convert(op, status, "inbox", &inbox)?))
+}
+
+pub(crate) async fn create(
     api: Api,
     op: &Operation,
     body: NestedInboxBody,
 ) -> Result<Inbox, Failure> {
-    let body = serde_json::to_value(&body)
-        .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?;
-    let answer = api
-        .send_json::<by_id::Client>(op, reqwest::Method::POST, "/inboxes", &body)
-        .await?;
-    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
-    convert(op, status, "inbox", &inbox)
+    let (_, inbox) = send_inbox(api, op, reqwest::Method::POST, "/inboxes", &body).await?;
+    Ok(inbox)
 }
 
 /// Ensure: the inbox and whether it was created (201) rather than found (200).
-pub(crate) async fn ensure_by_id(
+pub(crate) async fn ensure(
     api: Api,
     op: &Operation,
     body: NestedInboxBody,
 ) -> Result<(Inbox, bool), Failure> {
-    let body = serde_json::to_value(&body)
-        .map_err(|e| Failure::unsent(invalid_request(op, &e.to_string())))?;
-    let answer = api
-        .send_json::<by_id::Client>(op, reqwest::Method::PUT, "/inboxes", &body)
-        .await?;
-    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
-    Ok((convert(op, status, "inbox", &inbox)?, status == 201))
+    let (status, inbox) = send_inbox(api, op, reqwest::Method::PUT, "/inboxes", &body).await?;
+    Ok((inbox, status == 201))
 }
 
-pub(crate) async fn get_by_id(api: Api, op: &Operation, id: Uuid) -> Result<Inbox, Failure> {
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
-            c.get_trigger_inbox().id(id).send().await
-        })
-        .await?;
-    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
-    convert(op, status, "inbox", &inbox)
-}
-
-pub(crate) async fn patch_by_id(
+pub(crate) async fn patch(
     api: Api,
     op: &Operation,
     id: Uuid,
@@ -84,30 +65,8 @@ pub(crate) async fn patch_by_id(
 ) -> Result<Inbox, Failure> {
     let body = serde_json::json!({ "notification_url": url });
     let path = format!("/inboxes/{}", id.hyphenated());
-    let answer = api
-        .send_json::<by_id::Client>(op, reqwest::Method::PATCH, &path, &body)
-        .await?;
-    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
-    convert(op, status, "inbox", &inbox)
-}
-
-pub(crate) async fn transition_by_id(
-    api: Api,
-    op: &Operation,
-    id: Uuid,
-    transition: Transition,
-) -> Result<Inbox, Failure> {
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
-            match transition {
-                Transition::Pause => c.pause_trigger_inbox().id(id).send().await,
-                Transition::Resume => c.resume_trigger_inbox().id(id).send().await,
-                Transition::Delete => c.delete_trigger_inbox().id(id).send().await,
-            }
-        })
-        .await?;
-    let (status, inbox): (_, by_id::types::Inbox) = answer.json(op).await?;
-    convert(op, status, "inbox", &inbox)
+    let (_, inbox) = send_inbox(api, op, reqwest::Method::PATCH, &path, &body).await?;
+    Ok(inbox)
 }
 
 pub(crate) async fn events_by_id(
@@ -127,108 +86,6 @@ pub(crate) async fn events_by_id(
         .boxed())
 }
 
-pub(crate) async fn list_messages_by_id(
-    api: Api,
-    op: &Operation,
-    id: Uuid,
-    cursor: Option<String>,
-) -> Result<Page<Message>, Failure> {
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
-            let mut request = c.list_trigger_inbox_messages().inbox_id(id);
-            if let Some(cursor) = cursor {
-                request = request.cursor(cursor);
-            }
-            request.send().await
-        })
-        .await?;
-    let (status, page): (_, by_id::types::PaginatedMessageList) = answer.json(op).await?;
-    Ok(Page {
-        items: convert(op, status, "message list", &page.results)?,
-        next: page.next,
-    })
-}
-
-pub(crate) async fn lease_by_id(
-    api: Api,
-    op: &Operation,
-    id: Uuid,
-    body: LeaseBodyById,
-) -> Result<LeaseResponseBody, Failure> {
-    let body: by_id::types::LeaseRequest = to_body(op, "lease request", &body)?;
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
-            c.lease_trigger_inbox_messages()
-                .inbox_id(id)
-                .body(body)
-                .send()
-                .await
-        })
-        .await?;
-    let (status, lease): (_, by_id::types::LeaseResponse) = answer.json(op).await?;
-    convert(op, status, "lease response", &lease)
-}
-
-pub(crate) async fn settle_by_id(
-    api: Api,
-    op: &Operation,
-    settle: Settle,
-    id: Uuid,
-    lease_id: Uuid,
-    message_ids: Option<Vec<Uuid>>,
-) -> Result<Settled, Failure> {
-    let message_ids = message_ids.unwrap_or_default();
-    match settle {
-        Settle::Ack => {
-            let body = by_id::types::AckRequest {
-                lease_id,
-                message_ids,
-            };
-            let answer = api
-                .send(op, |c: by_id::Client| async move {
-                    c.acknowledge_trigger_inbox_messages()
-                        .inbox_id(id)
-                        .body(body)
-                        .send()
-                        .await
-                })
-                .await?;
-            let (status, body): (_, by_id::types::AckResponse) = answer.json(op).await?;
-            Ok(settled_by_id(status, &body.results))
-        }
-        Settle::Release => {
-            let body = by_id::types::ReleaseRequest {
-                lease_id,
-                message_ids,
-            };
-            let answer = api
-                .send(op, |c: by_id::Client| async move {
-                    c.release_trigger_inbox_messages()
-                        .inbox_id(id)
-                        .body(body)
-                        .send()
-                        .await
-                })
-                .await?;
-            let (status, body): (_, by_id::types::ReleaseResponse) = answer.json(op).await?;
-            Ok(settled_by_id(status, &body.results))
-        }
-    }
-}
-
-/// The ids an ack or release answer lists, read straight from the generated messages (their ids
-/// are uuids already checked by the decoder): converting the whole answer through its JSON form
-/// would cost more than the request itself for 100 messages.
-fn settled_by_id(status: u16, results: &[by_id::types::Message]) -> Settled {
-    Settled {
-        status,
-        message_ids: results
-            .iter()
-            .map(|m| MessageId::new(m.id.to_string()))
-            .collect(),
-    }
-}
-
 // Triggers live in the variant A document; both variants use them.
 
 pub(crate) async fn list_triggers(
@@ -236,12 +93,11 @@ pub(crate) async fn list_triggers(
     op: &Operation,
     app: String,
 ) -> Result<Vec<Trigger>, Failure> {
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
+    let (_, list) = api
+        .fetch(op, |c: by_id::Client| async move {
             c.list_triggers().app(app).send().await
         })
         .await?;
-    let (_, list): (_, by_id::types::TriggerList) = answer.json(op).await?;
     Ok(list
         .results
         .into_iter()
@@ -261,17 +117,12 @@ pub(crate) async fn trigger_input_fields(
     trigger: String,
     connection: String,
 ) -> Result<Vec<InputField>, Failure> {
-    let answer = api
-        .send(op, |c: by_id::Client| async move {
-            c.list_trigger_input_fields()
-                .app(app)
-                .action(trigger)
-                .connection(connection)
-                .send()
-                .await
+    let (status, list) = api
+        .fetch(op, |c: by_id::Client| async move {
+            let request = c.list_trigger_input_fields().app(app).action(trigger);
+            request.connection(connection).send().await
         })
         .await?;
-    let (status, list): (_, by_id::types::TriggerInputFieldList) = answer.json(op).await?;
     convert(op, status, "trigger input fields", &list.results)
 }
 
@@ -283,6 +134,20 @@ pub(crate) async fn trigger_input_fields(
 pub(crate) struct ById;
 
 impl InboxApi for ById {
+    inbox_api_methods! {
+        resolve: inbox_id => id,
+        get: GET_BY_ID,
+        list: LIST_BY_ID,
+        transition: transition_by_id,
+        lease: LEASE_BY_ID,
+        list_messages: LIST_MESSAGES_BY_ID,
+        lease_body: |options| LeaseBodyById {
+            lease_seconds: options.lease_seconds.get(),
+            lease_limit: options.limit.get(),
+        },
+        lease_target: InboxRef::Id(id),
+    }
+
     fn find_by_name<'a>(
         &'a self,
         client: &'a Client,
@@ -298,7 +163,7 @@ impl InboxApi for ById {
             let page = client
                 .inner
                 .call(op, Some(name.as_str()), move |api| {
-                    list_inboxes_by_id(api, op, query.clone())
+                    list_inboxes(api, op, query.clone())
                 })
                 .await?;
             // The filter is exact-match; check anyway rather than trust a loose server.
@@ -312,17 +177,15 @@ impl InboxApi for ById {
     fn create<'a>(
         &'a self,
         client: &'a Client,
-        name: Option<InboxName>,
-        subscription: &'a Subscription,
-        notification_url: Option<&'a str>,
+        new: NewInbox<'a, Option<InboxName>>,
     ) -> BoxFuture<'a, Result<Inbox, Error>> {
         Box::pin(async move {
-            let body = subscription.to_nested_body(name.as_ref(), notification_url);
-            let label = name.as_ref().map(ToString::to_string);
+            let body = new.nested_body(new.name.as_ref());
+            let label = new.name.as_ref().map(ToString::to_string);
             client
                 .inner
                 .call(&ops::CREATE, label.as_deref(), move |api| {
-                    create_by_id(api, &ops::CREATE, body.clone())
+                    create(api, &ops::CREATE, body.clone())
                 })
                 .await
         })
@@ -331,48 +194,15 @@ impl InboxApi for ById {
     fn ensure<'a>(
         &'a self,
         client: &'a Client,
-        name: InboxName,
-        subscription: &'a Subscription,
-        notification_url: Option<&'a str>,
+        new: NewInbox<'a, InboxName>,
     ) -> BoxFuture<'a, Result<(Inbox, bool), Error>> {
         Box::pin(async move {
-            let body = subscription.to_nested_body(Some(&name), notification_url);
-            let label = name.to_string();
+            let body = new.nested_body(Some(&new.name));
+            let op = &ops::ENSURE_BY_ID;
             client
                 .inner
-                .call(&ops::ENSURE_BY_ID, Some(&label), move |api| {
-                    ensure_by_id(api, &ops::ENSURE_BY_ID, body.clone())
-                })
-                .await
-        })
-    }
-
-    fn get<'a>(
-        &'a self,
-        client: &'a Client,
-        inbox: &'a InboxRef,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
-        Box::pin(async move {
-            let id = client.inbox_id(inbox).await?;
-            client
-                .inner
-                .call(&ops::GET_BY_ID, Some(&inbox.to_string()), move |api| {
-                    get_by_id(api, &ops::GET_BY_ID, id)
-                })
-                .await
-        })
-    }
-
-    fn list<'a>(
-        &'a self,
-        client: &'a Client,
-        query: InboxQuery,
-    ) -> BoxFuture<'a, Result<Page<Inbox>, Error>> {
-        Box::pin(async move {
-            client
-                .inner
-                .call(&ops::LIST_BY_ID, None, move |api| {
-                    list_inboxes_by_id(api, &ops::LIST_BY_ID, query.clone())
+                .call(op, Some(new.name.as_str()), move |api| {
+                    ensure(api, op, body.clone())
                 })
                 .await
         })
@@ -389,72 +219,7 @@ impl InboxApi for ById {
             client
                 .inner
                 .call(&ops::PATCH, Some(&inbox.to_string()), move |api| {
-                    patch_by_id(api, &ops::PATCH, id, notification_url.clone())
-                })
-                .await
-        })
-    }
-
-    fn transition<'a>(
-        &'a self,
-        client: &'a Client,
-        inbox: &'a InboxRef,
-        transition: Transition,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
-        Box::pin(async move {
-            let id = client.inbox_id(inbox).await?;
-            let op = ops::transition_by_id(transition);
-            client
-                .inner
-                .call(op, Some(&inbox.to_string()), move |api| {
-                    transition_by_id(api, op, id, transition)
-                })
-                .await
-        })
-    }
-
-    fn lease<'a>(
-        &'a self,
-        client: &'a Client,
-        inbox: &'a InboxRef,
-        options: LeaseOptions,
-    ) -> BoxFuture<'a, Result<Lease, Error>> {
-        Box::pin(async move {
-            let id = client.inbox_id(inbox).await?;
-            // Taken before sending, so a computed expiry is never later than the server's.
-            let requested_at = Utc::now();
-            let body = LeaseBodyById {
-                lease_seconds: options.lease_seconds.get(),
-                lease_limit: options.limit.get(),
-            };
-            let answer = client
-                .inner
-                .call(&ops::LEASE_BY_ID, Some(&inbox.to_string()), move |api| {
-                    lease_by_id(api, &ops::LEASE_BY_ID, id, body)
-                })
-                .await?;
-            Lease::from_response(
-                &InboxRef::Id(id),
-                answer,
-                requested_at,
-                options.lease_seconds,
-            )
-        })
-    }
-
-    fn list_messages<'a>(
-        &'a self,
-        client: &'a Client,
-        inbox: &'a InboxRef,
-        cursor: Option<String>,
-    ) -> BoxFuture<'a, Result<Page<Message>, Error>> {
-        Box::pin(async move {
-            let id = client.inbox_id(inbox).await?;
-            let op = &ops::LIST_MESSAGES_BY_ID;
-            client
-                .inner
-                .call(op, Some(&inbox.to_string()), move |api| {
-                    list_messages_by_id(api, op, id, cursor.clone())
+                    patch(api, &ops::PATCH, id, notification_url.clone())
                 })
                 .await
         })

@@ -15,7 +15,10 @@ use uuid::Uuid;
 use super::{InboxQuery, Page, Settle, Settled, Transition};
 use crate::Subscription;
 use crate::messages::Lease;
-use crate::{ApiVariant, Client, Error, Inbox, InboxName, InboxRef, LeaseOptions, Message};
+use crate::{
+    ApiVariant, Client, Error, FlatInboxBody, Inbox, InboxName, InboxRef, LeaseOptions, Message,
+    NestedInboxBody,
+};
 
 /// The Trigger Inbox API as the facade sees it, whatever the variant.
 ///
@@ -26,18 +29,14 @@ pub(crate) trait InboxApi: Send + Sync {
     fn create<'a>(
         &'a self,
         client: &'a Client,
-        name: Option<InboxName>,
-        subscription: &'a Subscription,
-        notification_url: Option<&'a str>,
+        new: NewInbox<'a, Option<InboxName>>,
     ) -> BoxFuture<'a, Result<Inbox, Error>>;
 
     /// Ensure by name: the inbox, and whether it was created (201) rather than found.
     fn ensure<'a>(
         &'a self,
         client: &'a Client,
-        name: InboxName,
-        subscription: &'a Subscription,
-        notification_url: Option<&'a str>,
+        new: NewInbox<'a, InboxName>,
     ) -> BoxFuture<'a, Result<(Inbox, bool), Error>>;
 
     /// The inbox named `name`, looked up to learn its id (the event stream is addressed by id
@@ -96,6 +95,27 @@ pub(crate) trait InboxApi: Send + Sync {
     ) -> BoxFuture<'a, Result<Page<Message>, Error>>;
 }
 
+/// An inbox to create or ensure: its name (optional for create), what it subscribes to and
+/// where it notifies, checked by the facade before it reaches the seam.
+pub(crate) struct NewInbox<'a, N> {
+    pub(crate) name: N,
+    pub(crate) subscription: &'a Subscription,
+    pub(crate) notification_url: Option<&'a str>,
+}
+
+impl<N> NewInbox<'_, N> {
+    /// Variant A's body, naming the inbox `name`.
+    pub(crate) fn nested_body(&self, name: Option<&InboxName>) -> NestedInboxBody {
+        self.subscription
+            .to_nested_body(name, self.notification_url)
+    }
+
+    /// Variant B's body (the name is in the path).
+    pub(crate) fn flat_body(&self) -> FlatInboxBody {
+        self.subscription.to_flat_body(self.notification_url)
+    }
+}
+
 /// The implementation of `variant`, chosen once by `ClientBuilder::build`.
 pub(crate) fn for_variant(variant: ApiVariant) -> &'static dyn InboxApi {
     match variant {
@@ -136,10 +156,14 @@ impl SettleRequest {
                 message_ids,
             } => {
                 let op = ops::settle_by_id(settle);
+                let body = serde_json::json!({
+                    "lease_id": lease_id,
+                    "message_ids": message_ids.unwrap_or_default(),
+                });
                 client
                     .inner
                     .call(op, Some(label), move |api| {
-                        super::settle_by_id(api, op, settle, inbox, lease_id, message_ids.clone())
+                        super::by_id::settle_messages(api, op, settle, inbox, body.clone())
                     })
                     .await
             }
@@ -148,10 +172,17 @@ impl SettleRequest {
                 lease_tokens,
             } => {
                 let op = ops::settle_by_name(settle);
+                let body = serde_json::json!({ "lease_tokens": lease_tokens });
                 client
                     .inner
                     .call(op, Some(label), move |api| {
-                        super::settle_by_name(api, op, settle, inbox.clone(), lease_tokens.clone())
+                        super::by_name::settle_messages(
+                            api,
+                            op,
+                            settle,
+                            inbox.clone(),
+                            body.clone(),
+                        )
                     })
                     .await
             }

@@ -41,7 +41,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use futures::StreamExt;
 use futures::stream::BoxStream;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo, ResponseValue};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use secrecy::SecretString;
 use serde::Serialize;
@@ -58,20 +58,21 @@ use crate::pacing::{RateReading, ReadingSlot};
 use crate::retry::Reach;
 use crate::triggers::Trigger;
 use crate::{
-    AccessToken, AckResponse, ClientSecret, Error, ErrorContext, FlatInboxBody, Inbox, InboxName,
-    InputField, LeaseBodyById, LeaseBodyByName, LeaseResponseBody, Message, MessageId,
-    NestedInboxBody, RunError, RunStatus, parse_retry_after,
+    AccessToken, ClientSecret, Error, ErrorContext, FlatInboxBody, Inbox, InboxName, InputField,
+    LeaseBodyById, LeaseBodyByName, LeaseResponseBody, Message, MessageId, NestedInboxBody,
+    RunError, RunStatus, parse_retry_after,
 };
 
+#[macro_use]
+mod inbox_variant;
 mod by_id;
 mod by_name;
 mod inbox_api;
 mod oauth;
 mod partner;
 
-pub(crate) use by_id::*;
-pub(crate) use by_name::*;
-pub(crate) use inbox_api::{InboxApi, SettleRequest, for_variant, ops};
+pub(crate) use by_id::{events_by_id, get_inbox as get_by_id, list_triggers, trigger_input_fields};
+pub(crate) use inbox_api::{InboxApi, NewInbox, SettleRequest, for_variant, ops};
 pub(crate) use oauth::*;
 pub(crate) use partner::*;
 
@@ -213,6 +214,37 @@ impl Api {
         }
     }
 
+    /// Sends like [`send`](Api::send) and reads the answer as the type the generated builder
+    /// names for it.
+    async fn fetch<C, F, Fut, G, E>(&self, op: &Operation, build: F) -> Result<(u16, G), Failure>
+    where
+        C: Generated,
+        F: FnOnce(C) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
+        G: DeserializeOwned,
+    {
+        self.send(op, build).await?.json(op).await
+    }
+
+    /// Sends like [`fetch`](Api::fetch) and converts the answer into the domain type `D`
+    /// (`what` names it in a decode error).
+    async fn fetch_as<C, F, Fut, G, E, D>(
+        &self,
+        op: &Operation,
+        what: &str,
+        build: F,
+    ) -> Result<D, Failure>
+    where
+        C: Generated,
+        F: FnOnce(C) -> Fut,
+        Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
+        G: DeserializeOwned + Serialize,
+        D: DeserializeOwned,
+    {
+        let (status, value) = self.fetch(op, build).await?;
+        convert(op, status, what, &value)
+    }
+
     /// Sends a request through `C`'s hooks; answers a 2xx, maps everything else.
     async fn exchange<C: Generated>(
         &self,
@@ -300,7 +332,7 @@ impl Answer {
                     "max_response_bytes",
                     u64::try_from(max).unwrap_or(u64::MAX),
                 );
-                err.context_mut().status = Some(status);
+                err.context_mut().set_status(status);
                 Failure::answered(err)
             })?;
         decode_answer(op, status, &body).map_err(Failure::answered)
@@ -444,7 +476,7 @@ fn convert<G: Serialize, D: DeserializeOwned>(
         .and_then(|json| serde_json::from_slice(&json))
         .map_err(|e| {
             let mut err = Error::decode(op.name, format!("{what}: {e}"));
-            err.context_mut().status = Some(status);
+            err.context_mut().set_status(status);
             Failure::answered(err)
         })
 }
@@ -510,11 +542,16 @@ pub(crate) struct Settled {
     pub(crate) message_ids: Vec<MessageId>,
 }
 
-fn settled<G: Serialize>(op: &Operation, status: u16, body: &G) -> Result<Settled, Failure> {
-    // The domain type reads `acked_id` and `released_id` alike.
-    let response: AckResponse = convert(op, status, "ack response", body)?;
-    Ok(Settled {
-        status,
-        message_ids: response.messages.into_iter().map(|m| m.id).collect(),
+/// One page of a list answer, its items converted into domain types.
+fn page_of<G: Serialize, D: DeserializeOwned>(
+    op: &Operation,
+    what: &str,
+    status: u16,
+    results: &G,
+    next: Option<String>,
+) -> Result<Page<D>, Failure> {
+    Ok(Page {
+        items: convert(op, status, what, results)?,
+        next,
     })
 }

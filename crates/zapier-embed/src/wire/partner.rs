@@ -17,8 +17,8 @@ pub(crate) async fn authentications(
     limit: u32,
     start: u64,
 ) -> Result<Page<Connection>, Failure> {
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (_, page) = api
+        .fetch(op, |c: partner::Client| async move {
             c.get_authentications()
                 .app(app)
                 .limit(i64::from(limit))
@@ -27,7 +27,6 @@ pub(crate) async fn authentications(
                 .await
         })
         .await?;
-    let (_, page): (_, partner::types::AuthenticationResponse) = answer.json(op).await?;
     Ok(Page {
         items: page
             .data
@@ -49,8 +48,8 @@ pub(crate) async fn apps(
     query: String,
     limit: u32,
 ) -> Result<Vec<App>, Failure> {
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (_, page) = api
+        .fetch(op, |c: partner::Client| async move {
             c.get_v2_apps()
                 .query(query)
                 .limit(i64::from(limit))
@@ -58,7 +57,6 @@ pub(crate) async fn apps(
                 .await
         })
         .await?;
-    let (_, page): (_, partner::types::ExpandedAppsResponse) = answer.json(op).await?;
     Ok(page
         .data
         .into_iter()
@@ -82,8 +80,8 @@ pub(crate) async fn actions(
     app: String,
     action_type: Option<ActionType>,
 ) -> Result<Vec<Action>, Failure> {
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (_, page) = api
+        .fetch(op, |c: partner::Client| async move {
             let mut request = c.get_actions().app(app);
             if let Some(t) = action_type {
                 request = request.action_type(t.as_str().to_owned());
@@ -91,7 +89,6 @@ pub(crate) async fn actions(
             request.send().await
         })
         .await?;
-    let (_, page): (_, partner::types::ActionsResponse) = answer.json(op).await?;
     Ok(page
         .data
         .into_iter()
@@ -150,8 +147,8 @@ pub(crate) async fn action_inputs(
             inputs,
         },
     };
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (status, page) = api
+        .fetch(op, |c: partner::Client| async move {
             c.get_fields_inputs()
                 .action_id(action_id)
                 .body(body)
@@ -159,7 +156,6 @@ pub(crate) async fn action_inputs(
                 .await
         })
         .await?;
-    let (status, page): (_, partner::types::InputFieldsResponse) = answer.json(op).await?;
     flatten_fields(op, status, page.data)
 }
 
@@ -178,8 +174,8 @@ pub(crate) async fn action_choices(
             inputs: Some(inputs),
         },
     };
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (_, choices) = api
+        .fetch(op, |c: partner::Client| async move {
             c.get_choices()
                 .action_id(action_id)
                 .input_id(input_id)
@@ -189,7 +185,6 @@ pub(crate) async fn action_choices(
                 .await
         })
         .await?;
-    let (_, choices): (_, partner::types::ChoiceResponse) = answer.json(op).await?;
     Ok(choices
         .data
         .into_iter()
@@ -215,8 +210,8 @@ pub(crate) async fn action_outputs(
             inputs,
         },
     };
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (_, page) = api
+        .fetch(op, |c: partner::Client| async move {
             c.get_fields_outputs()
                 .action_id(action_id)
                 .body(body)
@@ -224,7 +219,6 @@ pub(crate) async fn action_outputs(
                 .await
         })
         .await?;
-    let (_, page): (_, partner::types::OutputFieldsResponse) = answer.json(op).await?;
     Ok(page
         .data
         .into_iter()
@@ -258,22 +252,20 @@ pub(crate) async fn create_run(
             inputs,
         },
     };
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (_, run) = api
+        .fetch(op, |c: partner::Client| async move {
             c.create_action_run().body(body).send().await
         })
         .await?;
-    let (_, run): (_, partner::types::RunActionResponse) = answer.json(op).await?;
     Ok(run.data.id)
 }
 
 pub(crate) async fn get_run(api: Api, op: &Operation, run_id: String) -> Result<RunState, Failure> {
-    let answer = api
-        .send(op, |c: partner::Client| async move {
+    let (status, run) = api
+        .fetch(op, |c: partner::Client| async move {
             c.retrieve_action_run().id(run_id).send().await
         })
         .await?;
-    let (status, run): (_, partner::types::ActionRunResponse) = answer.json(op).await?;
     let run = run.data;
     let errors: Vec<RunError> = convert(op, status, "action run errors", &run.errors)?;
     Ok(RunState {
