@@ -228,4 +228,11 @@ async fn a_connection_refused_is_a_transport_error() {
         .expect_err("refused");
     assert!(matches!(err, Error::Transport { .. }), "{err}");
     assert!(err.is_retryable());
+    // The message says what could not be reached (the builder refuses URLs with credentials).
+    let lease_url =
+        format!("http://127.0.0.1:9/trigger-inbox/api/v1/inboxes/{INBOX_ID}/messages/lease");
+    assert_eq!(
+        err.to_string(),
+        format!("lease messages: transport error: could not connect ({lease_url})")
+    );
 }

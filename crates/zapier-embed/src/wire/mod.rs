@@ -429,9 +429,26 @@ fn reqwest_error(op: &Operation, e: reqwest::Error) -> Error {
     } else {
         "HTTP error"
     };
-    // The cause is kept whole as the error's source, without the URL: its query could carry a
+    // The message names where the request went, so "could not connect" says to what; the
+    // cause is kept whole as the error's source, without the URL: its query could carry a
     // token, and the client's secret scrubbing reaches the error's texts, not its source's.
-    Error::transport_from(op.name, what, e.without_url())
+    let message = match e.url() {
+        Some(url) => format!("{what} ({})", request_target(url)),
+        None => what.to_owned(),
+    };
+    Error::transport_from(op.name, message, e.without_url())
+}
+
+/// Where a request went, for an error message: scheme, host, port and path, without user
+/// information, query or fragment (any of them could carry a credential).
+fn request_target(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    // Both fail only for URLs that cannot have them (`data:`), which then have none to drop.
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
