@@ -95,7 +95,7 @@ pub(crate) struct Inner {
     pub(crate) correlation: Option<Correlation>,
     /// The Trigger Inbox API of the configured variant, chosen once in
     /// [`ClientBuilder::build`]: the facade calls it and never asks which variant it has.
-    pub(crate) inbox_api: &'static dyn crate::wire::InboxApi,
+    pub(crate) inbox_api: Arc<dyn crate::wire::InboxApi>,
 }
 
 impl Inner {
@@ -224,7 +224,7 @@ impl Client {
                 resolver: Arc::default(),
                 gate: Arc::default(),
                 correlation: self.inner.correlation.clone(),
-                inbox_api: self.inner.inbox_api,
+                inbox_api: self.inner.inbox_api.clone(),
             }),
         }
     }
@@ -256,7 +256,7 @@ impl Client {
                 resolver: inner.resolver.clone(),
                 gate: inner.gate.clone(),
                 correlation: Some(ids),
-                inbox_api: inner.inbox_api,
+                inbox_api: inner.inbox_api.clone(),
             }),
         })
     }
