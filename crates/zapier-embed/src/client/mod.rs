@@ -261,6 +261,32 @@ impl Client {
         })
     }
 
+    /// A client of `variant` whose Trigger Inbox calls go to `inbox_api` instead of the
+    /// network: how unit tests run the real `Messages` (planning, coalescing, reports) over an
+    /// in-memory inbox. The transport points at an unroutable URL and is never used by them.
+    #[cfg(test)]
+    pub(crate) fn with_inbox_api(
+        variant: ApiVariant,
+        inbox_api: Arc<dyn crate::wire::InboxApi>,
+    ) -> Client {
+        let client = Client::builder()
+            .access_token("in-memory")
+            .variant(variant)
+            .build()
+            .expect("a builder with a token builds");
+        let inner = &client.inner;
+        Client {
+            inner: Arc::new(Inner {
+                transport: inner.transport.clone(),
+                tokens: inner.tokens.clone(),
+                resolver: inner.resolver.clone(),
+                gate: inner.gate.clone(),
+                correlation: None,
+                inbox_api,
+            }),
+        }
+    }
+
     /// The API variant this client speaks.
     ///
     /// ```
