@@ -95,7 +95,7 @@ pub(crate) struct Inner {
     pub(crate) correlation: Option<Correlation>,
     /// The Trigger Inbox API of the configured variant, chosen once in
     /// [`ClientBuilder::build`]: the facade calls it and never asks which variant it has.
-    pub(crate) inbox_api: &'static dyn crate::wire::InboxApi,
+    pub(crate) inbox_api: Arc<dyn crate::wire::InboxApi>,
 }
 
 impl Inner {
@@ -224,7 +224,7 @@ impl Client {
                 resolver: Arc::default(),
                 gate: Arc::default(),
                 correlation: self.inner.correlation.clone(),
-                inbox_api: self.inner.inbox_api,
+                inbox_api: self.inner.inbox_api.clone(),
             }),
         }
     }
@@ -256,9 +256,35 @@ impl Client {
                 resolver: inner.resolver.clone(),
                 gate: inner.gate.clone(),
                 correlation: Some(ids),
-                inbox_api: inner.inbox_api,
+                inbox_api: inner.inbox_api.clone(),
             }),
         })
+    }
+
+    /// A client of `variant` whose Trigger Inbox calls go to `inbox_api` instead of the
+    /// network: how unit tests run the real `Messages` (planning, coalescing, reports) over an
+    /// in-memory inbox. The transport points at an unroutable URL and is never used by them.
+    #[cfg(test)]
+    pub(crate) fn with_inbox_api(
+        variant: ApiVariant,
+        inbox_api: Arc<dyn crate::wire::InboxApi>,
+    ) -> Client {
+        let client = Client::builder()
+            .access_token("in-memory")
+            .variant(variant)
+            .build()
+            .expect("a builder with a token builds");
+        let inner = &client.inner;
+        Client {
+            inner: Arc::new(Inner {
+                transport: inner.transport.clone(),
+                tokens: inner.tokens.clone(),
+                resolver: inner.resolver.clone(),
+                gate: inner.gate.clone(),
+                correlation: None,
+                inbox_api,
+            }),
+        }
     }
 
     /// The API variant this client speaks.

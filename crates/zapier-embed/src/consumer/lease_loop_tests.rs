@@ -8,16 +8,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use futures::stream::BoxStream;
+use futures::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::consumer::source::{BoxFuture, SettleKind, Source};
+use crate::consumer::source::InboxSource;
+use crate::consumer::tests::fake_inbox::{in_memory_inbox, leased, message_id, not_in_memory};
 use crate::consumer::{ConsumerBuilder, Received};
-use crate::messages::{MessageAttributes, MessageStatus};
+use crate::wire::{
+    EventBytes, InboxApi, InboxQuery, NewInbox, Page, Settle, SettleRequest, Settled, Transition,
+    ops,
+};
 use crate::{
-    AckHandle, AckOutcome, ApiVariant, Error, InboxRef, Lease, LeaseOptions, LeaseSeconds,
-    LeasedMessage, MessageId,
+    ApiVariant, Client, Error, Inbox, InboxName, InboxRef, Lease, LeaseOptions, LeaseSeconds,
+    Message, MessageId,
 };
 
 #[derive(Default)]
@@ -46,7 +50,7 @@ struct Recording {
 impl Recording {
     fn with_messages(n: usize, round_trip: Duration) -> Arc<Self> {
         let ledger = Ledger {
-            available: (0..n).map(|i| MessageId::new(format!("m{i}"))).collect(),
+            available: (0..n).map(message_id).collect(),
             ..Ledger::default()
         };
         Arc::new(Recording {
@@ -61,16 +65,15 @@ impl Recording {
     }
 }
 
-impl Source for Recording {
-    fn label(&self) -> &str {
-        "recording"
-    }
+impl InboxApi for Recording {
+    in_memory_inbox!();
 
-    fn variant(&self) -> ApiVariant {
-        ApiVariant::ById
-    }
-
-    fn lease(&self, options: LeaseOptions) -> BoxFuture<'_, Result<Lease, Error>> {
+    fn lease<'a>(
+        &'a self,
+        _client: &'a Client,
+        _inbox: &'a InboxRef,
+        options: LeaseOptions,
+    ) -> BoxFuture<'a, Result<Lease, Error>> {
         Box::pin(async move {
             let limit = options.limit.get() as usize;
             {
@@ -91,19 +94,7 @@ impl Source for Recording {
                 let Some(id) = l.available.pop_front() else {
                     break;
                 };
-                let ack = AckHandle::ById {
-                    inbox: self.id,
-                    lease_id,
-                    message_id: id.clone(),
-                };
-                messages.push(LeasedMessage::new(
-                    id,
-                    now,
-                    MessageStatus::Leased,
-                    serde_json::json!({}),
-                    MessageAttributes::new(1),
-                    ack,
-                ));
+                messages.push(leased(self.id, lease_id, id, now, 1));
             }
             if !messages.is_empty() {
                 l.sizes.push(messages.len());
@@ -118,26 +109,34 @@ impl Source for Recording {
         })
     }
 
-    fn settle(
-        &self,
-        kind: SettleKind,
-        handles: Vec<AckHandle>,
-    ) -> BoxFuture<'_, Result<Vec<(AckHandle, AckOutcome)>, Error>> {
+    fn settle<'a>(
+        &'a self,
+        _client: &'a Client,
+        request: SettleRequest,
+        settle: Settle,
+        _label: &'a str,
+    ) -> BoxFuture<'a, Result<Settled, Error>> {
+        // Every message listed is settled (the recording inbox never lapses a lease); the 201
+        // answer without a list says so for all of them.
         Box::pin(async move {
-            let mut l = self.ledger.lock().unwrap();
-            let outcome = match kind {
-                SettleKind::Ack => {
-                    l.acked += handles.len();
-                    AckOutcome::Acked
-                }
-                SettleKind::Release => AckOutcome::Released,
+            let SettleRequest::ById {
+                message_ids: Some(ids),
+                ..
+            } = request
+            else {
+                return Err(crate::inboxes::unsupported(
+                    ops::settle_by_id(settle).name,
+                    "the recording inbox settles listed variant-A messages only",
+                ));
             };
-            Ok(handles.into_iter().map(|h| (h, outcome)).collect())
+            if settle == Settle::Ack {
+                self.ledger.lock().unwrap().acked += ids.len();
+            }
+            Ok(Settled {
+                status: 201,
+                message_ids: Vec::new(),
+            })
         })
-    }
-
-    fn wakeups(&self) -> Option<BoxStream<'static, Result<(), Error>>> {
-        None
     }
 }
 
@@ -151,7 +150,9 @@ async fn drain(inbox: &Arc<Recording>, total: usize, max_in_flight: usize, work:
         }
         stop.cancel();
     });
-    let report = ConsumerBuilder::from_source(inbox.clone())
+    let client = Client::with_inbox_api(ApiVariant::ById, inbox.clone());
+    let source = InboxSource::new(client.messages(InboxRef::from(inbox.id)));
+    let report = ConsumerBuilder::from_source(Arc::new(source))
         .max_in_flight(max_in_flight)
         .lease_seconds(LeaseSeconds::new(60).unwrap())
         .idle_backoff(Duration::from_millis(10), Duration::from_millis(50))
@@ -197,7 +198,8 @@ async fn lease_calls_overlap_when_workers_free_up_during_a_round_trip_but_never_
     // is in flight: another call goes out for the slots free then.
     let inbox = Recording::with_messages(1_000, Duration::from_millis(50));
     drain(&inbox, 1_000, 40, |id| {
-        id.trim_start_matches('m').parse::<u64>().unwrap_or(0) % 4 * 30
+        // The n-th message (from 0) has the uuid n + 1: its handler takes (n % 4) * 30 ms.
+        Uuid::parse_str(id).map_or(0, |u| (u.as_u128() - 1) as u64) % 4 * 30
     })
     .await;
     let (most_committed, most_in_flight) = inbox.ledger(|l| (l.most_committed, l.most_in_flight));

@@ -2,7 +2,8 @@
 //!
 //! The engine talks to inboxes only through [`Source`], the seam between the runtime's scheduling
 //! logic and the facade's HTTP calls (as the Pub/Sub client's `Leaser` trait is). [`Messages`]
-//! implements it; the engine's unit tests substitute an in-memory inbox.
+//! implements it, and is its only implementation: the engine's unit tests substitute an in-memory
+//! inbox one level lower, at the wire layer's `InboxApi` seam, so they run `Messages` too.
 
 use std::future::Future;
 use std::pin::Pin;

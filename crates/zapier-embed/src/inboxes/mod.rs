@@ -118,8 +118,8 @@ impl Inboxes {
         Inboxes { client }
     }
 
-    fn api(&self) -> &'static dyn InboxApi {
-        self.client.inner.inbox_api
+    fn api(&self) -> &dyn InboxApi {
+        &*self.client.inner.inbox_api
     }
 
     /// Creates a new inbox (`POST /inboxes`, variant A only). With a `name`, answers

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::paginate::{self, Position};
 use crate::sse::Parser;
 use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
-use crate::wire::{self, EventBytes, Settle, SettleRequest};
+use crate::wire::{EventBytes, Settle, SettleRequest};
 mod report;
 
 pub use report::{AckOutcome, AckReport};
@@ -331,7 +331,12 @@ impl Messages {
             let covered: Vec<&AckHandle> = handles.iter().filter(|h| request.covers(h)).collect();
             report.requests += 1;
             let label = request.inbox().to_string();
-            let answer = wire_request.send(&self.client, settle, &label).await;
+            let answer = self
+                .client
+                .inner
+                .inbox_api
+                .settle(&self.client, wire_request, settle, &label)
+                .await;
             match answer {
                 Ok(settled) => {
                     let listed = ListedIds::new(&settled);
@@ -449,17 +454,7 @@ impl Messages {
                 state = match state {
                     State::Done => return None,
                     State::Connect(client, inbox) => {
-                        let label = inbox.to_string();
-                        let opened = async {
-                            let id = client.inbox_id(&inbox).await?;
-                            client
-                                .inner
-                                .call(&EVENTS, Some(&label), move |api| {
-                                    wire::events_by_id(api, &EVENTS, id)
-                                })
-                                .await
-                        }
-                        .await;
+                        let opened = client.inner.inbox_api.events(&client, &inbox).await;
                         let max_event = client.inner.transport.config.limits.max_sse_event_bytes;
                         match client.forget_on_not_found(&inbox, opened) {
                             Ok(bytes) => State::Open {

@@ -9,10 +9,12 @@
 //! Modelled on a stub between a hand-written client and its generated transport: a new
 //! operation is one trait method, one implementation per variant, and one row in [`ops`].
 
+use std::sync::Arc;
+
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use super::{InboxQuery, Page, Settle, Settled, Transition};
+use super::{EventBytes, InboxQuery, Page, Settle, Settled, Transition};
 use crate::Subscription;
 use crate::messages::Lease;
 use crate::{
@@ -93,6 +95,24 @@ pub(crate) trait InboxApi: Send + Sync {
         inbox: &'a InboxRef,
         cursor: Option<String>,
     ) -> BoxFuture<'a, Result<Page<Message>, Error>>;
+
+    /// The inbox's availability events (server-sent events, documented by id only: variant B
+    /// resolves its name's id first), as the raw bytes of the open stream.
+    fn events<'a>(
+        &'a self,
+        client: &'a Client,
+        inbox: &'a InboxRef,
+    ) -> BoxFuture<'a, Result<EventBytes, Error>>;
+
+    /// Acks or releases: one planned request, sent to the endpoint its form names (a handle
+    /// carries the variant of the lease it came from).
+    fn settle<'a>(
+        &'a self,
+        client: &'a Client,
+        request: SettleRequest,
+        settle: Settle,
+        label: &'a str,
+    ) -> BoxFuture<'a, Result<Settled, Error>>;
 }
 
 /// An inbox to create or ensure: its name (optional for create), what it subscribes to and
@@ -116,12 +136,13 @@ impl<N> NewInbox<'_, N> {
     }
 }
 
-/// The implementation of `variant`, chosen once by `ClientBuilder::build`.
-pub(crate) fn for_variant(variant: ApiVariant) -> &'static dyn InboxApi {
+/// The implementation of `variant`, chosen once by `ClientBuilder::build`. Shared rather than
+/// `'static` so a unit test can put an in-memory inbox in its place (`Client::with_inbox_api`).
+pub(crate) fn for_variant(variant: ApiVariant) -> Arc<dyn InboxApi> {
     match variant {
-        ApiVariant::ByName => &super::by_name::ByName,
+        ApiVariant::ByName => Arc::new(super::by_name::ByName),
         // `ApiVariant` is `#[non_exhaustive]` for users; every other value is variant A.
-        _ => &super::by_id::ById,
+        _ => Arc::new(super::by_id::ById),
     }
 }
 
@@ -142,7 +163,7 @@ pub(crate) enum SettleRequest {
 }
 
 impl SettleRequest {
-    /// Sends the ack or release through the client.
+    /// Sends the ack or release through the client: both variants' [`InboxApi::settle`].
     pub(crate) async fn send(
         self,
         client: &Client,

@@ -274,5 +274,32 @@ macro_rules! inbox_api_methods {
                     .await
             })
         }
+
+        fn events<'a>(
+            &'a self,
+            client: &'a Client,
+            inbox: &'a InboxRef,
+        ) -> BoxFuture<'a, Result<EventBytes, Error>> {
+            Box::pin(async move {
+                let id = client.inbox_id(inbox).await?;
+                let op = &ops::EVENTS;
+                client
+                    .inner
+                    .call(op, Some(&inbox.to_string()), move |api| {
+                        events_by_id(api, op, id)
+                    })
+                    .await
+            })
+        }
+
+        fn settle<'a>(
+            &'a self,
+            client: &'a Client,
+            request: SettleRequest,
+            settle: Settle,
+            label: &'a str,
+        ) -> BoxFuture<'a, Result<Settled, Error>> {
+            Box::pin(request.send(client, settle, label))
+        }
     };
 }

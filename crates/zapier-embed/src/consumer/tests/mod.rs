@@ -2,222 +2,35 @@
 //! prefetch burn, deadlines, coalescing, shutdown) in milliseconds of real time. The same
 //! behaviours are tested over real HTTP against the emulator in `tests/consumer.rs`.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::messages::{MessageAttributes, MessageStatus};
-use crate::{
-    AckHandle, ApiVariant, Error, InboxRef, Lease, LeaseOptions, LeaseSeconds, LeasedMessage,
-    MessageId,
-};
+use crate::{AckHandle, ApiVariant, Error, InboxRef, LeaseSeconds, LeasedMessage, MessageId};
 use chrono::Utc;
 use futures::StreamExt;
-use futures::stream::BoxStream;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::source::{BoxFuture, SettleKind, Source};
+use super::source::{BoxFuture, InboxSource, Source};
 use super::*;
-use crate::AckOutcome;
 
+pub(super) mod fake_inbox;
 mod lease_answers;
 
-const QUARANTINE_AT: u32 = 5;
+use fake_inbox::FakeInbox;
 
-#[derive(Default)]
-struct State {
-    available: VecDeque<MessageId>,
-    leased: HashMap<MessageId, (Uuid, Instant)>,
-    lease_counts: HashMap<MessageId, u32>,
-    acked: Vec<MessageId>,
-    quarantined: Vec<MessageId>,
-    max_leased: usize,
-}
-
-/// A variant-A inbox in memory: leases expire on tokio's clock, the fifth lease is the last.
-struct FakeInbox {
-    id: Uuid,
-    label: String,
-    state: Mutex<State>,
-    lease_calls: AtomicU64,
-    /// How long each lease call takes (a slow network or server).
-    lease_delay: Duration,
-    /// A misbehaving server: how many messages beyond the limit each lease answer holds.
-    overfill: usize,
-    /// A misbehaving server: every message of a lease answer is listed twice.
-    duplicate: bool,
-    /// A misbehaving server: the first lease calls fail with these errors, in order.
-    failures: Mutex<VecDeque<Error>>,
-}
-
-impl FakeInbox {
-    fn with_messages(n: usize) -> Arc<Self> {
-        let inbox = FakeInbox {
-            id: Uuid::new_v4(),
-            label: "fake".into(),
-            state: Mutex::new(State::default()),
-            lease_calls: AtomicU64::new(0),
-            lease_delay: Duration::ZERO,
-            overfill: 0,
-            duplicate: false,
-            failures: Mutex::new(VecDeque::new()),
-        };
-        {
-            let mut s = inbox.state.lock().unwrap();
-            for i in 0..n {
-                s.available.push_back(MessageId::new(format!("m{i:05}")));
-            }
-        }
-        Arc::new(inbox)
-    }
-
-    fn requeue(state: &mut State, id: MessageId) {
-        if state.lease_counts.get(&id).copied().unwrap_or(0) >= QUARANTINE_AT {
-            state.quarantined.push(id);
-        } else {
-            state.available.push_back(id);
-        }
-    }
-
-    fn expire(state: &mut State, now: Instant) {
-        let expired: Vec<MessageId> = state
-            .leased
-            .iter()
-            .filter(|(_, (_, until))| *until <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in expired {
-            state.leased.remove(&id);
-            Self::requeue(state, id);
-        }
-    }
-
-    fn snapshot(&self) -> (usize, usize, usize, usize) {
-        let s = self.state.lock().unwrap();
-        (
-            s.acked.len(),
-            s.leased.len(),
-            s.quarantined.len(),
-            s.max_leased,
-        )
-    }
-}
-
-impl Source for FakeInbox {
-    fn label(&self) -> &str {
-        &self.label
-    }
-
-    fn variant(&self) -> ApiVariant {
-        ApiVariant::ById
-    }
-
-    fn lease(&self, options: LeaseOptions) -> BoxFuture<'_, Result<Lease, Error>> {
-        Box::pin(async move {
-            self.lease_calls.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(self.lease_delay).await;
-            if let Some(error) = self.failures.lock().unwrap().pop_front() {
-                return Err(error);
-            }
-            let now = Instant::now();
-            let requested_at = Utc::now();
-            let mut s = self.state.lock().unwrap();
-            Self::expire(&mut s, now);
-            let lease_id = Uuid::new_v4();
-            let until = now + options.lease_seconds.as_duration();
-            let mut messages = Vec::new();
-            while messages.len() < options.limit.get() as usize + self.overfill {
-                let Some(id) = s.available.pop_front() else {
-                    break;
-                };
-                let count = s.lease_counts.entry(id.clone()).or_insert(0);
-                *count += 1;
-                let attributes = MessageAttributes::new(*count);
-                s.leased.insert(id.clone(), (lease_id, until));
-                let ack = AckHandle::ById {
-                    inbox: self.id,
-                    lease_id,
-                    message_id: id.clone(),
-                };
-                messages.push(LeasedMessage::new(
-                    id,
-                    requested_at,
-                    MessageStatus::Leased,
-                    serde_json::json!({"n": 1}),
-                    attributes,
-                    ack,
-                ));
-            }
-            s.max_leased = s.max_leased.max(s.leased.len());
-            if self.duplicate {
-                messages = messages.into_iter().flat_map(|m| [m.clone(), m]).collect();
-            }
-            let lease = Lease::new(
-                InboxRef::from(self.id),
-                messages,
-                requested_at,
-                options.lease_seconds,
-            );
-            Ok(if lease.is_empty() {
-                lease
-            } else {
-                lease.with_lease_id(lease_id)
-            })
-        })
-    }
-
-    fn settle(
-        &self,
-        kind: SettleKind,
-        handles: Vec<AckHandle>,
-    ) -> BoxFuture<'_, Result<Vec<(AckHandle, AckOutcome)>, Error>> {
-        Box::pin(async move {
-            let now = Instant::now();
-            let mut s = self.state.lock().unwrap();
-            Self::expire(&mut s, now);
-            let mut results = Vec::new();
-            for handle in handles {
-                let AckHandle::ById {
-                    lease_id,
-                    message_id,
-                    ..
-                } = &handle
-                else {
-                    unreachable!("the fake inbox is variant A")
-                };
-                let held = s.leased.get(message_id).is_some_and(|(l, _)| l == lease_id);
-                if !held {
-                    results.push((handle, AckOutcome::LeaseExpired));
-                    continue;
-                }
-                let id = message_id.clone();
-                s.leased.remove(&id);
-                let outcome = match kind {
-                    SettleKind::Ack => {
-                        s.acked.push(id);
-                        AckOutcome::Acked
-                    }
-                    SettleKind::Release => {
-                        Self::requeue(&mut s, id);
-                        AckOutcome::Released
-                    }
-                };
-                results.push((handle, outcome));
-            }
-            Ok(results)
-        })
-    }
-
-    fn wakeups(&self) -> Option<BoxStream<'static, Result<(), Error>>> {
-        None
-    }
+/// The consumer's own source over `inbox`: a client whose Trigger Inbox calls go to the fake.
+fn source(inbox: &Arc<FakeInbox>) -> Arc<dyn Source> {
+    let client = crate::Client::with_inbox_api(ApiVariant::ById, inbox.clone());
+    Arc::new(InboxSource::new(client.messages(InboxRef::from(inbox.id))))
 }
 
 fn builder(inbox: &Arc<FakeInbox>) -> ConsumerBuilder {
-    ConsumerBuilder::from_source(inbox.clone())
+    ConsumerBuilder::from_source(source(inbox))
         .lease_seconds(LeaseSeconds::new(10).unwrap())
         .idle_backoff(Duration::from_millis(50), Duration::from_millis(200))
 }
@@ -402,7 +215,7 @@ async fn a_slow_inbox_does_not_hold_back_the_others() {
         stop.cancel();
     });
     let report = builder(&fast)
-        .add_source(slow.clone())
+        .add_source(source(&slow))
         .max_in_flight(8)
         .handler(|_msg: Received| async { Ok::<_, String>(()) })
         .run(shutdown)
@@ -469,9 +282,9 @@ impl Dedup for ScriptedDedup {
 async fn claims_guard_every_handler_and_store_answers_are_honoured() {
     let inbox = FakeInbox::with_messages(3);
     let (held, unmarkable, failing) = (
-        MessageId::new("m00000"),
-        MessageId::new("m00001"),
-        MessageId::new("m00002"),
+        fake_inbox::message_id(0),
+        fake_inbox::message_id(1),
+        fake_inbox::message_id(2),
     );
     let dedup = Arc::new(ScriptedDedup {
         inner: InMemoryDedup::default(),
@@ -531,6 +344,9 @@ async fn claims_guard_every_handler_and_store_answers_are_honoured() {
             _ => None,
         })
         .collect();
-    assert_eq!(failures, [("m00001".to_owned(), "mark_done".to_owned())]);
+    assert_eq!(
+        failures,
+        [(unmarkable.as_str().to_owned(), "mark_done".to_owned())]
+    );
     assert_eq!(inbox.snapshot(), (3, 0, 0, inbox.snapshot().3));
 }
