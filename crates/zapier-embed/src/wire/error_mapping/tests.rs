@@ -187,6 +187,11 @@ fn error_envelope() {
     assert_eq!(err.code(), Some("unauthenticated"));
     assert_eq!(err.detail(), Some("Token has expired."));
     assert_eq!(err.context().title(), Some("Authentication error"));
+    assert!(err.should_refresh_token());
+    assert_eq!(
+        err.to_string(),
+        "ensure inbox: access token expired or invalid (HTTP 400, code unauthenticated): Token has expired."
+    );
 }
 
 #[test]
@@ -214,25 +219,14 @@ fn no_secret_reaches_display_or_debug() {
 }
 
 #[test]
-fn an_expired_token_reads_as_one_line_and_asks_for_a_refresh() {
-    let expired = Error::from_response(
-        "list inboxes",
-        400,
-        None,
-        br#"{"errors":[{"code":"unauthenticated","detail":"Token has expired.","status":400,"title":"Authentication error"}]}"#,
-    );
-    assert!(matches!(expired, Error::Unauthenticated { .. }));
-    assert!(expired.should_refresh_token());
-    assert_eq!(
-        expired.to_string(),
-        "list inboxes: access token expired or invalid (HTTP 400, code unauthenticated): Token has expired."
-    );
+fn a_wrong_audience_asks_for_no_refresh() {
     let audience = Error::from_response(
         "x",
         401,
         None,
         br#"{"errors":[{"code":"invalid_audience","detail":"d"}]}"#,
     );
+    assert!(matches!(audience, Error::InvalidAudience { .. }));
     assert!(!audience.should_refresh_token());
 }
 
