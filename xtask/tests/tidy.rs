@@ -109,6 +109,35 @@ fn workspace_dependencies(metadata: &Metadata, package: &str) -> BTreeSet<String
         .collect()
 }
 
+/// Architecture Invariant: HTTP answers become errors in one place, the facade's wire layer
+/// (`wire/error_mapping.rs`); the domain crate defines the error but reads no answer: its
+/// sources name none of the server codes the mapping decides by (`unauthenticated`,
+/// `rate_limited`…) nor the OAuth error body's `error_description`.
+#[test]
+fn only_the_wire_layer_maps_answers_to_errors() {
+    let root = workspace_root();
+    let markers = [
+        "\"unauthenticated\"",
+        "\"invalid_audience\"",
+        "\"lease_expired\"",
+        "\"rate_limited\"",
+        "\"authentication_failed\"",
+        "\"error_description\"",
+    ];
+    let mut offenders = Vec::new();
+    for path in files(&root.join("crates/zapier-embed-domain/src"), &[".rs"]) {
+        let text = read(&path);
+        for marker in markers.iter().filter(|m| text.contains(*m)) {
+            offenders.push(format!("{}: {marker}", relative(&path)));
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the domain crate maps an HTTP answer (that belongs in crates/zapier-embed/src/wire/): \
+         {offenders:#?}"
+    );
+}
+
 /// Architecture Invariant: the emulator depends on no client crate (nor the CLI or the tests).
 #[test]
 fn the_emulator_depends_on_no_workspace_crate() {

@@ -145,12 +145,7 @@ mod tests {
     fn facade_errors_map_by_kind() {
         let config = anyhow::Error::new(zapier_embed::Error::configuration("no credentials"));
         assert_eq!(exit_code(&config), EXIT_USAGE);
-        let server = anyhow::Error::new(zapier_embed::Error::from_response(
-            "get inbox",
-            404,
-            None,
-            br#"{"code":"not_found","detail":"No inbox."}"#,
-        ));
+        let server = anyhow::Error::new(zapier_embed::Error::not_found("get inbox", "No inbox."));
         assert_eq!(exit_code(&server), EXIT_FAILURE);
     }
 

@@ -1,8 +1,10 @@
 //! Reconciled, wire-agnostic domain types for Zapier's embedded Trigger Inbox API (both
 //! documented variants), trigger-input validation and the SDK's one error type.
 //!
-//! This crate does no I/O. The facade crate (`zapier-embed`) sends requests and maps the
-//! generated wire types to the types here; the CLI and users see only these.
+//! This crate does no I/O and reads no HTTP answer. The facade crate (`zapier-embed`) sends
+//! requests, maps the generated wire types to the types here, and turns unsuccessful answers
+//! into [`Error`]s (with the public constructors and [`ErrorContext`]); the CLI and users see
+//! only these.
 //!
 //! The two API variants ([`ApiVariant`]) differ in how an inbox is addressed ([`InboxRef`]), in
 //! the create body ([`NestedInboxBody`] vs [`FlatInboxBody`]), in lease parameters
@@ -56,7 +58,6 @@ mod open_enum;
 mod ack;
 mod action_run;
 mod error;
-mod error_body;
 mod inbox;
 mod inbox_ref;
 mod inbox_status;
@@ -92,7 +93,9 @@ pub use message::{
 };
 pub use message_status::MessageStatus;
 pub use paused_reason::PausedReason;
-pub use redact::{MIN_REDACTED_SECRET_BYTES, redact_secrets, scrub_text as redact_text};
+pub use redact::{
+    MIN_REDACTED_SECRET_BYTES, is_secret_key, redact_secrets, scrub_text as redact_text,
+};
 pub use retry_after::{parse_rate_limit_reset, parse_retry_after};
 pub use secret::{AccessToken, ClientSecret, REDACTED};
 pub use subscription::{ConnectionId, FlatInboxBody, NestedInboxBody, Subscription};

@@ -267,8 +267,16 @@ fn percent_encoded(value: &str) -> String {
     out
 }
 
-/// Whether a JSON key names a credential.
-pub(crate) fn is_secret_key(key: &str) -> bool {
+/// Whether a JSON key names a credential (`access_token`, `client_secret`, `password`…,
+/// compared case-insensitively): its value is redacted from body excerpts, and an error body's
+/// field map never reads it as a field name.
+///
+/// ```
+/// use zapier_embed_domain::is_secret_key;
+/// assert!(is_secret_key("Client_Secret"));
+/// assert!(!is_secret_key("channel"));
+/// ```
+pub fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
 }
 

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 
 use crate::input_field::{InputField, ValueType};
 use crate::lease_options::RangeError;
-use crate::redact::bounded_one_line;
+use crate::redact::{bounded_one_line, scrub_text};
 
 /// How long a rejected value may be when echoed in a [`FieldProblem::WrongType`].
 const MAX_ECHO: usize = 64;
@@ -113,7 +113,32 @@ impl FieldError {
             problem,
         }
     }
+
+    /// A field problem a server reported: the field name kept to one line of at most 200
+    /// bytes, the message scrubbed of credentials (see [`redact_text`](crate::redact_text)) and
+    /// kept to one line of at most 300 bytes, since both come from the network.
+    ///
+    /// ```
+    /// use zapier_embed_domain::{FieldError, FieldProblem};
+    /// let e = FieldError::server_reported("token", "bad value for Bearer abc.def\nsee docs");
+    /// assert_eq!(e.field, "token");
+    /// assert_eq!(e.problem, FieldProblem::Invalid("bad value for Bearer [redacted] see docs".into()));
+    /// ```
+    pub fn server_reported(field: &str, message: &str) -> Self {
+        FieldError::new(
+            bounded_one_line(field, MAX_SERVER_FIELD_BYTES),
+            FieldProblem::Invalid(bounded_one_line(
+                scrub_text(message).trim(),
+                MAX_SERVER_MESSAGE_BYTES,
+            )),
+        )
+    }
 }
+
+/// The most bytes of a server-reported field name kept in a [`FieldError`].
+const MAX_SERVER_FIELD_BYTES: usize = 200;
+/// The most bytes of a server-reported field message kept in a [`FieldError`].
+const MAX_SERVER_MESSAGE_BYTES: usize = 300;
 
 impl fmt::Display for FieldError {
     /// `field: problem`.

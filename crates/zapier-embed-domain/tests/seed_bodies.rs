@@ -266,29 +266,6 @@ fn variant_b_lease_without_token_is_a_decode_error() {
 }
 
 #[test]
-fn lease_409_paused_and_drained() {
-    let body = br#"{"detail":"Inbox is paused and fully drained.","inbox_attributes":{"status":"paused","paused_reason":"authentication","paused_at":"2026-03-12T16:59:47.185Z"}}"#;
-    let err = Error::from_response("lease messages", 409, None, body);
-    match &err {
-        Error::InboxPaused {
-            reason, paused_at, ..
-        } => {
-            assert_eq!(reason, &Some(PausedReason::Authentication));
-            assert!(reason.as_ref().unwrap().needs_reconnect());
-            assert_eq!(
-                paused_at.unwrap(),
-                Utc.with_ymd_and_hms(2026, 3, 12, 16, 59, 47).unwrap()
-                    + chrono::Duration::milliseconds(185)
-            );
-        }
-        other => panic!("expected InboxPaused, got {other:?}"),
-    }
-    assert_eq!(err.status(), Some(409));
-    assert_eq!(err.detail(), Some("Inbox is paused and fully drained."));
-    assert!(!err.is_retryable());
-}
-
-#[test]
 fn ack_201_and_200() {
     let acked: AckResponse = serde_json::from_str(
         r#"{"acked_id":"019ce305-35be-764b-bcae-70ba567b7357","results":[{"id":"019ce303-cf30-7efb-aa91-89488a407dc2","created_at":"2026-03-12T16:59:47.185Z","status":"acked","message_attributes":{"lease_count":1,"error_message":null,"possible_duplicate_data":false}}]}"#,
@@ -308,20 +285,6 @@ fn ack_201_and_200() {
     .unwrap();
     assert_eq!(released.messages[0].status, MessageStatus::Available);
     assert!(released.id.is_some());
-}
-
-#[test]
-fn error_envelope() {
-    let err = Error::from_response(
-        "ensure inbox",
-        400,
-        None,
-        br#"{"errors":[{"code":"unauthenticated","detail":"Token has expired.","status":400,"title":"Authentication error"}]}"#,
-    );
-    assert!(matches!(err, Error::Unauthenticated { .. }));
-    assert_eq!(err.code(), Some("unauthenticated"));
-    assert_eq!(err.detail(), Some("Token has expired."));
-    assert_eq!(err.context().title(), Some("Authentication error"));
 }
 
 #[test]

@@ -286,6 +286,7 @@ fn retryable(idempotency: Idempotency, error: &Error, reach: Reach) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::AnswerError;
 
     fn server(status: u16, retry_after: Option<u64>) -> Error {
         Error::from_response("op", status, retry_after.map(Duration::from_secs), b"")

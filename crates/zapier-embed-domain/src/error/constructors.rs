@@ -124,9 +124,12 @@ impl Error {
     /// gets it into a message, a log line or `Debug`.
     ///
     /// ```
-    /// use zapier_embed_domain::Error;
-    /// let mut err = Error::from_response("get token", 400, None,
-    ///     br#"{"error":"invalid_client","error_description":"bad secret hunter2hunter2"}"#);
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = ErrorContext::new("get token")
+    ///     .with_status(400)
+    ///     .with_code("invalid_client")
+    ///     .with_detail("bad secret hunter2hunter2");
+    /// let mut err = Error::AuthenticationFailed { context: Box::new(context) };
     /// err.redact_secrets(&["hunter2hunter2"]);
     /// assert!(!format!("{err} {err:?}").contains("hunter2hunter2"));
     /// ```

@@ -8,15 +8,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::action_run::RunError;
-use crate::error_body;
-use crate::inbox_status::InboxStatus;
 use crate::paused_reason::PausedReason;
 use crate::redact::{body_excerpt, bounded_one_line, redact_secrets, scrub_text};
 use crate::validation::{FieldError, FieldProblem, ValidationError, write_field_list};
 
 mod constructors;
 mod context;
-mod from_response;
 
 pub use context::{ErrorContext, ErrorSource};
 
@@ -40,9 +37,10 @@ const MAX_DETAIL_BYTES: usize = 512;
 /// `<operation>: <what> (HTTP <status>, code <code>): <server detail>`.
 ///
 /// ```
-/// use zapier_embed_domain::Error;
-/// let err = Error::from_response("lease messages", 409, None, br#"{"detail":"Inbox is paused and fully drained.",
-///   "inbox_attributes":{"status":"paused","paused_reason":"authentication","paused_at":"2026-03-12T16:59:47.185Z"}}"#);
+/// use zapier_embed_domain::{Error, PausedReason};
+/// let mut err = Error::inbox_paused("lease messages", Some(PausedReason::Authentication), None);
+/// err.context_mut().set_status(409);
+/// err.context_mut().set_detail("Inbox is paused and fully drained.");
 /// match &err {
 ///     Error::InboxPaused { reason: Some(r), .. } if r.needs_reconnect() => {}
 ///     other => panic!("unexpected {other}"),
@@ -427,7 +425,7 @@ impl Error {
     ///
     /// ```
     /// use zapier_embed_domain::Error;
-    /// assert_eq!(Error::from_response("get inbox", 404, None, b"").operation(), "get inbox");
+    /// assert_eq!(Error::not_found("get inbox", "no inbox named orders").operation(), "get inbox");
     /// ```
     pub fn operation(&self) -> &str {
         &self.context().operation
@@ -437,7 +435,9 @@ impl Error {
     ///
     /// ```
     /// use zapier_embed_domain::Error;
-    /// assert_eq!(Error::from_response("get inbox", 404, None, b"").status(), Some(404));
+    /// let mut missing = Error::not_found("get inbox", "Not found.");
+    /// missing.context_mut().set_status(404);
+    /// assert_eq!(missing.status(), Some(404));
     /// assert_eq!(Error::transport("get inbox", "refused").status(), None);
     /// ```
     pub fn status(&self) -> Option<u16> {
@@ -447,8 +447,8 @@ impl Error {
     /// The server's error code.
     ///
     /// ```
-    /// use zapier_embed_domain::Error;
-    /// let err = Error::from_response("x", 409, None, br#"{"errors":[{"code":"conflict","detail":"taken"}]}"#);
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let err = Error::Conflict { context: Box::new(ErrorContext::new("x").with_status(409).with_code("conflict")) };
     /// assert_eq!(err.code(), Some("conflict"));
     /// ```
     pub fn code(&self) -> Option<&str> {
@@ -459,7 +459,7 @@ impl Error {
     ///
     /// ```
     /// use zapier_embed_domain::Error;
-    /// let err = Error::from_response("x", 409, None, br#"{"errors":[{"code":"conflict","detail":"taken"}]}"#);
+    /// let err = Error::conflict("x", "taken");
     /// assert_eq!(err.detail(), Some("taken"));
     /// ```
     pub fn detail(&self) -> Option<&str> {
@@ -471,7 +471,7 @@ impl Error {
     /// ```
     /// use zapier_embed_domain::Error;
     /// assert!(Error::not_found("get inbox", "no inbox named orders").is_not_found());
-    /// assert!(!Error::from_response("get inbox", 409, None, b"").is_not_found());
+    /// assert!(!Error::conflict("get inbox", "name taken").is_not_found());
     /// ```
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
@@ -481,9 +481,10 @@ impl Error {
     /// [`retry_after`](Error::retry_after) for how long it asked to wait.
     ///
     /// ```
-    /// use zapier_embed_domain::Error;
-    /// assert!(Error::from_response("lease messages", 429, None, b"").is_rate_limited());
-    /// assert!(!Error::from_response("lease messages", 503, None, b"").is_rate_limited());
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = Box::new(ErrorContext::new("lease messages").with_status(429));
+    /// assert!(Error::RateLimited { context, retry_after: None }.is_rate_limited());
+    /// assert!(!Error::timeout("lease messages", "no answer").is_rate_limited());
     /// ```
     pub fn is_rate_limited(&self) -> bool {
         matches!(self, Error::RateLimited { .. })
@@ -515,9 +516,10 @@ impl Error {
     /// non-idempotent call may be re-sent is the caller's decision.
     ///
     /// ```
-    /// use zapier_embed_domain::Error;
-    /// assert!(Error::from_response("x", 503, None, b"").is_retryable());
-    /// assert!(!Error::from_response("x", 404, None, b"").is_retryable());
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = Box::new(ErrorContext::new("x").with_status(503));
+    /// assert!(Error::Server { context, retry_after: None }.is_retryable());
+    /// assert!(!Error::not_found("x", "gone").is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -533,10 +535,10 @@ impl Error {
     /// Whether getting a fresh token and retrying once may help (400 `unauthenticated`, 401).
     ///
     /// ```
-    /// use zapier_embed_domain::Error;
-    /// assert!(Error::from_response("x", 401, None, b"").should_refresh_token());
-    /// assert!(!Error::from_response("x", 401, None, br#"{"errors":[{"code":"invalid_audience","detail":"d"}]}"#)
-    ///     .should_refresh_token());
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = || Box::new(ErrorContext::new("x").with_status(401));
+    /// assert!(Error::AuthenticationFailed { context: context() }.should_refresh_token());
+    /// assert!(!Error::InvalidAudience { context: context() }.should_refresh_token());
     /// ```
     pub fn should_refresh_token(&self) -> bool {
         matches!(
@@ -550,8 +552,9 @@ impl Error {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use zapier_embed_domain::Error;
-    /// let err = Error::from_response("x", 503, Some(Duration::from_secs(5)), b"");
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = Box::new(ErrorContext::new("x").with_status(503));
+    /// let err = Error::Server { context, retry_after: Some(Duration::from_secs(5)) };
     /// assert_eq!(err.retry_after(), Some(Duration::from_secs(5)));
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
@@ -571,9 +574,8 @@ impl Error {
     /// The field errors of a [`Validation`](Error::Validation) error (empty otherwise).
     ///
     /// ```
-    /// use zapier_embed_domain::Error;
-    /// let err = Error::from_response("x", 422, None,
-    ///     br#"{"errors":[{"code":"validation_error","detail":"channel: This field is required."}]}"#);
+    /// use zapier_embed_domain::{Error, FieldError};
+    /// let err = Error::validation("x", vec![FieldError::server_reported("channel", "This field is required.")]);
     /// assert_eq!(err.field_errors()[0].field, "channel");
     /// ```
     pub fn field_errors(&self) -> &[FieldError] {

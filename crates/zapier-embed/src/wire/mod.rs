@@ -1,7 +1,8 @@
 //! Generated ↔ domain mapping: the only module that touches the generated clients and types.
 //!
 //! Each function performs one request of one operation and maps the answer to domain or facade
-//! types, or the failure to [`Error`] through [`Error::from_response`]. A regenerated client
+//! types, or the failure to [`Error`] through [`Error::from_response`](AnswerError::from_response)
+//! (in `error_mapping`: the one place where HTTP answers become errors). A regenerated client
 //! changes this file only; the request-shape snapshots in `tests/snapshots/` show any change on
 //! the wire.
 //!
@@ -13,7 +14,8 @@
 //! 2. **Read here.** The client carries a [`ResponseHandoff`]: `exec` hands the raw response to
 //!    this module instead of to the generated code. Success bodies decode into the generated
 //!    response types, then into domain types; every other answer goes to
-//!    [`Error::from_response`] with its status, `Retry-After` and body.
+//!    [`Error::from_response`](AnswerError::from_response) with its status, `Retry-After` and
+//!    body.
 //!
 //! Step 2 is why the generated `send()` does not read the answer: for a *documented* error
 //! status whose body does not parse as the documented type (an empty 429 from a gateway, a
@@ -67,11 +69,14 @@ use crate::{
 mod inbox_variant;
 mod by_id;
 mod by_name;
+mod error_body;
+mod error_mapping;
 mod inbox_api;
 mod oauth;
 mod partner;
 
 pub(crate) use by_id::{events_by_id, get_inbox as get_by_id, list_triggers, trigger_input_fields};
+pub(crate) use error_mapping::AnswerError;
 pub(crate) use inbox_api::{InboxApi, NewInbox, SettleRequest, for_variant, ops};
 pub(crate) use oauth::*;
 pub(crate) use partner::*;

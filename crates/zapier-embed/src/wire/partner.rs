@@ -134,6 +134,20 @@ fn flatten_fields(
     Ok(out)
 }
 
+/// The request of one of an action's field lists (`get_fields_inputs`, `get_fields_outputs`):
+/// both name the action in the path and send a `data` body of the inputs collected so far.
+macro_rules! action_fields_request {
+    ($request:ident, $action_id:expr, $body:expr) => {
+        |c: partner::Client| async move {
+            c.$request()
+                .action_id($action_id)
+                .body($body)
+                .send()
+                .await
+        }
+    };
+}
+
 pub(crate) async fn action_inputs(
     api: Api,
     op: &Operation,
@@ -148,13 +162,10 @@ pub(crate) async fn action_inputs(
         },
     };
     let (status, page) = api
-        .fetch(op, |c: partner::Client| async move {
-            c.get_fields_inputs()
-                .action_id(action_id)
-                .body(body)
-                .send()
-                .await
-        })
+        .fetch(
+            op,
+            action_fields_request!(get_fields_inputs, action_id, body),
+        )
         .await?;
     flatten_fields(op, status, page.data)
 }
@@ -211,13 +222,10 @@ pub(crate) async fn action_outputs(
         },
     };
     let (_, page) = api
-        .fetch(op, |c: partner::Client| async move {
-            c.get_fields_outputs()
-                .action_id(action_id)
-                .body(body)
-                .send()
-                .await
-        })
+        .fetch(
+            op,
+            action_fields_request!(get_fields_outputs, action_id, body),
+        )
         .await?;
     Ok(page
         .data

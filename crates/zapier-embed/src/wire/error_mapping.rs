@@ -1,6 +1,15 @@
-//! How an unsuccessful HTTP answer (status, `Retry-After`, body) becomes an [`Error`].
+//! The one place where an unsuccessful HTTP answer (status, `Retry-After`, body) becomes an
+//! [`Error`]: every answer the wire layer reads that is not a 2xx goes through
+//! [`AnswerError::from_response`]. The domain crate only defines the error; which status and
+//! which body code mean which variant is a fact about the APIs' wire, so it lives here.
 
-use super::*;
+use std::borrow::Cow;
+use std::time::Duration;
+
+use zapier_embed_domain::{ErrorContext, InboxStatus};
+
+use super::error_body;
+use crate::Error;
 
 /// OAuth error codes that mean "these credentials / this grant are no good".
 const OAUTH_AUTH_CODES: &[&str] = &[
@@ -11,41 +20,33 @@ const OAUTH_AUTH_CODES: &[&str] = &[
     "invalid_token",
 ];
 
-impl Error {
+/// Building an [`Error`] from an unsuccessful answer. A trait only because [`Error`] is the
+/// domain's type: call sites keep reading `Error::from_response(…)`.
+pub(crate) trait AnswerError {
     /// Maps an unsuccessful HTTP response to an error.
     ///
     /// * `operation` names the call (`"lease messages"`, `"ensure inbox"`…);
-    /// * `retry_after` is the parsed `Retry-After` header, if any (see
-    ///   [`parse_retry_after`](crate::parse_retry_after));
+    /// * `retry_after` is the parsed `Retry-After` header, if any;
     /// * `body` is the raw body (any bytes; never panics).
     ///
-    /// Mapping, first match wins: code `unauthenticated` → [`Unauthenticated`](Error::Unauthenticated);
-    /// `lease_expired` → [`LeaseExpired`](Error::LeaseExpired); `invalid_audience` →
-    /// [`InvalidAudience`](Error::InvalidAudience); 429 or `rate_limited` →
-    /// [`RateLimited`](Error::RateLimited); 5xx → [`Server`](Error::Server); 401, code
-    /// `authentication_failed`, or an OAuth `invalid_client`/`invalid_grant`/… →
-    /// [`AuthenticationFailed`](Error::AuthenticationFailed); 403 →
-    /// [`PermissionDenied`](Error::PermissionDenied); 404 / `not_found` →
-    /// [`NotFound`](Error::NotFound); 409 with `inbox_attributes` →
-    /// [`InboxPaused`](Error::InboxPaused) (or [`InitializationFailed`](Error::InitializationFailed)
-    /// when the status says so); other 409 / `conflict` → [`Conflict`](Error::Conflict); 408 →
-    /// [`Timeout`](Error::Timeout); 400 / 422 / `validation_error` →
-    /// [`Validation`](Error::Validation); anything else → [`Server`](Error::Server).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use zapier_embed_domain::Error;
-    /// let expired = Error::from_response("list inboxes", 400, None,
-    ///     br#"{"errors":[{"code":"unauthenticated","detail":"Token has expired.","status":400,"title":"Authentication error"}]}"#);
-    /// assert!(matches!(expired, Error::Unauthenticated { .. }));
-    /// assert!(expired.should_refresh_token());
-    /// assert_eq!(expired.to_string(),
-    ///     "list inboxes: access token expired or invalid (HTTP 400, code unauthenticated): Token has expired.");
-    ///
-    /// let limited = Error::from_response("lease messages", 429, Some(Duration::from_secs(60)), b"");
-    /// assert_eq!(limited.retry_after(), Some(Duration::from_secs(60)));
-    /// ```
-    pub fn from_response(
+    /// Mapping, first match wins: code `unauthenticated` → `Unauthenticated`; `lease_expired` →
+    /// `LeaseExpired`; `invalid_audience` → `InvalidAudience`; 429 or `rate_limited` →
+    /// `RateLimited`; 5xx → `Server`; 401, code `authentication_failed`, or an OAuth
+    /// `invalid_client`/`invalid_grant`/… → `AuthenticationFailed`; 403 → `PermissionDenied`;
+    /// 404 / `not_found` → `NotFound`; 409 with `inbox_attributes` → `InboxPaused` (or
+    /// `InitializationFailed` when the status says so); other 409 / `conflict` → `Conflict`;
+    /// 408 → `Timeout`; 400 / 422 / `validation_error` → `Validation`; anything else →
+    /// `Server`.
+    fn from_response(
+        operation: impl Into<Cow<'static, str>>,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
+    ) -> Self;
+}
+
+impl AnswerError for Error {
+    fn from_response(
         operation: impl Into<Cow<'static, str>>,
         status: u16,
         retry_after: Option<Duration>,
@@ -134,3 +135,6 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

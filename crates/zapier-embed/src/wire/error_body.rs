@@ -13,9 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::inbox::InboxAttributes;
-use crate::redact::{bounded_one_line, is_secret_key, scrub_text};
-use crate::validation::{FieldError, FieldProblem};
+use zapier_embed_domain::{FieldError, InboxAttributes, is_secret_key};
 
 /// What could be read from an error body.
 #[derive(Debug, Default)]
@@ -128,7 +126,9 @@ fn parse_envelope(errors: &[Value], parsed: &mut ParsedBody) {
                 .or(title)
                 .or(code)
                 .unwrap_or_else(|| "rejected by the server".to_owned());
-            parsed.fields.push(field_error(field, &why));
+            parsed
+                .fields
+                .push(FieldError::server_reported(&field, &why));
         }
     }
     if !details.is_empty() {
@@ -145,17 +145,9 @@ fn parse_drf_field_map(obj: &Map<String, Value>, parsed: &mut ParsedBody) {
             continue;
         }
         if let Some(why) = messages_of(value) {
-            parsed.fields.push(field_error(key.clone(), &why));
+            parsed.fields.push(FieldError::server_reported(key, &why));
         }
     }
-}
-
-/// A server-reported field problem, scrubbed and bounded like any detail.
-fn field_error(field: String, why: &str) -> FieldError {
-    FieldError::new(
-        bounded_one_line(&field, 200),
-        FieldProblem::Invalid(bounded_one_line(scrub_text(why).trim(), 300)),
-    )
 }
 
 /// A string, or an array of strings joined with `; ` (DRF's per-field list).
