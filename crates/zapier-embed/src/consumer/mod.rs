@@ -208,6 +208,3 @@ impl std::fmt::Debug for Consumer {
 
 #[cfg(test)]
 mod tests;
-// The engine tests (`use super::*`) build answered errors as the wire layer does.
-#[cfg(test)]
-use crate::wire::AnswerError;

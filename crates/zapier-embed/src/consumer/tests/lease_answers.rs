@@ -3,6 +3,8 @@
 //! large, an absurd `Retry-After`.
 
 use super::*;
+// Answered errors are built as the wire layer builds them.
+use crate::wire::AnswerError;
 
 /// A handler that records how many run at once and how often each message ran.
 #[derive(Clone, Default)]
