@@ -31,7 +31,7 @@ const INPUT_FIELDS: Operation = Operation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Trigger {
-    /// The stable key: a [`Subscription`](crate::Subscription)'s `trigger`.
+    /// The stable key: a [`Subscription`]'s `trigger`.
     pub key: String,
     /// A title to show.
     pub title: String,
