@@ -9,6 +9,7 @@ use crate::catalog::{self, APPS, App};
 use crate::error::{ApiError, ApiResult};
 use crate::models::partner::*;
 use crate::routes::{absolute_url, origin};
+use crate::state::runs::ActionRef;
 
 pub(super) fn app_param(app: &str) -> ApiResult<&'static App> {
     catalog::resolve_app(app)
@@ -248,12 +249,14 @@ pub(super) fn actions(
     })
 }
 
-pub(super) fn inputs(
+/// The action `action_id` names for `caller`, after checking the request's `authentication`
+/// against its app: what the inputs, choices and outputs routes all start with.
+fn fields_action(
     state: &AppState,
     caller: &Caller,
     action_id: &str,
     body: &FieldsRequest,
-) -> ApiResult<InputFieldsResponse> {
+) -> ApiResult<ActionRef> {
     let store = state.store();
     let r = store.action_ref(caller.user, action_id)?;
     store.check_authentication(
@@ -262,6 +265,16 @@ pub(super) fn inputs(
         body.data.authentication.as_deref(),
         "/data/authentication",
     )?;
+    Ok(r)
+}
+
+pub(super) fn inputs(
+    state: &AppState,
+    caller: &Caller,
+    action_id: &str,
+    body: &FieldsRequest,
+) -> ApiResult<InputFieldsResponse> {
+    let r = fields_action(state, caller, action_id, body)?;
     let data: Vec<InputField> = r
         .action
         .inputs
@@ -313,14 +326,7 @@ pub(super) fn choices(
                 ApiError::invalid_param("page", "page: must be a positive integer.")
             })?,
         };
-    let store = state.store();
-    let r = store.action_ref(caller.user, action_id)?;
-    store.check_authentication(
-        caller.user,
-        r.app,
-        body.data.authentication.as_deref(),
-        "/data/authentication",
-    )?;
+    let r = fields_action(state, caller, action_id, body)?;
     let field = r
         .action
         .inputs
@@ -357,14 +363,7 @@ pub(super) fn outputs(
     action_id: &str,
     body: &FieldsRequest,
 ) -> ApiResult<OutputFieldsResponse> {
-    let store = state.store();
-    let r = store.action_ref(caller.user, action_id)?;
-    store.check_authentication(
-        caller.user,
-        r.app,
-        body.data.authentication.as_deref(),
-        "/data/authentication",
-    )?;
+    let r = fields_action(state, caller, action_id, body)?;
     let data: Vec<OutputField> = r
         .action
         .outputs
