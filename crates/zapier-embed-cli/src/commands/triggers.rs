@@ -36,15 +36,23 @@ pub struct LsArgs {
     pub json: bool,
 }
 
-/// Flags of `zembed triggers fields`.
+/// The trigger a command is about: `--app` and `--trigger`.
 #[derive(Debug, Args)]
-pub struct FieldsArgs {
+pub struct TriggerArgs {
     /// App key or slug, e.g. `slack`.
     #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Trigger key, e.g. `channel_message` (see `zembed triggers ls`).
     #[arg(long, value_parser = args::Checked(args::key))]
     pub trigger: String,
+}
+
+/// Flags of `zembed triggers fields`.
+#[derive(Debug, Args)]
+pub struct FieldsArgs {
+    /// The trigger.
+    #[command(flatten)]
+    pub of: TriggerArgs,
     /// Connection id (see `zembed connections ls --app APP`): required for apps that need an
     /// account, such as Slack; lets Zapier load dynamic fields and choices for that account.
     #[arg(long, value_name = "ID")]
@@ -84,7 +92,7 @@ async fn fields(global: &GlobalArgs, args: FieldsArgs) -> anyhow::Result<()> {
     let connection = args.connection.as_deref().map(ConnectionId::from);
     let fields = client
         .triggers()
-        .input_fields(&args.app, &args.trigger, connection.as_ref())
+        .input_fields(&args.of.app, &args.of.trigger, connection.as_ref())
         .await?;
     if args.json {
         return output::json(&fields);
@@ -105,6 +113,6 @@ async fn fields(global: &GlobalArgs, args: FieldsArgs) -> anyhow::Result<()> {
     }
     table.print(&format!(
         "trigger {} of {} has no input fields",
-        args.trigger, args.app
+        args.of.trigger, args.of.app
     ))
 }

@@ -14,6 +14,7 @@ use zapier_embed::{Client, Error, InboxRef, Subscription};
 pub mod apply;
 
 use crate::args;
+use crate::commands::triggers::TriggerArgs;
 use crate::config::GlobalArgs;
 use crate::output::{self, Table};
 
@@ -81,12 +82,9 @@ pub struct LsArgs {
 /// What an inbox subscribes to.
 #[derive(Debug, Args)]
 pub struct SubscriptionArgs {
-    /// App key or slug, e.g. `slack`.
-    #[arg(long, value_parser = args::Checked(args::key))]
-    pub app: String,
-    /// Trigger key, e.g. `channel_message`.
-    #[arg(long, value_parser = args::Checked(args::key))]
-    pub trigger: String,
+    /// The trigger.
+    #[command(flatten)]
+    pub of: TriggerArgs,
     /// Connection id (see `zembed connections ls --app APP`): required for apps that need an
     /// account, such as Slack; apps without accounts (e.g. Webhooks by Zapier) take none.
     #[arg(long, value_name = "ID")]
@@ -104,7 +102,7 @@ pub struct SubscriptionArgs {
 
 impl SubscriptionArgs {
     fn subscription(&self) -> Subscription {
-        let mut sub = Subscription::new(self.app.clone(), self.trigger.clone())
+        let mut sub = Subscription::new(self.of.app.clone(), self.of.trigger.clone())
             .with_inputs(args::inputs_map(&self.inputs));
         if let Some(c) = &self.connection {
             sub = sub.with_connection(ConnectionId::from(c.as_str()));
