@@ -88,10 +88,11 @@ impl Misbehaviour {
 
     fn alter_answer(&self, request: &Request, answer: &mut Answer, memory: &mut Memory) {
         (self.answer)(request, answer, memory);
-        if let Some((requests, from, to)) = self.status {
-            if answer.status == from && requests(request) {
-                answer.status = to;
-            }
+        if let Some((requests, from, to)) = self.status
+            && answer.status == from
+            && requests(request)
+        {
+            answer.status = to;
         }
     }
 }

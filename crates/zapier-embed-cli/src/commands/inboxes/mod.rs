@@ -16,7 +16,7 @@ pub mod apply;
 use crate::args;
 use crate::commands::triggers::TriggerArgs;
 use crate::config::GlobalArgs;
-use crate::output::{self, Table};
+use crate::output;
 
 /// `zembed inboxes`.
 #[derive(Debug, Args)]
@@ -209,21 +209,22 @@ async fn ls(client: &Client, a: LsArgs) -> anyhow::Result<()> {
         filter = filter.name(name.clone());
     }
     let inboxes: Vec<Inbox> = client.inboxes().list(filter).try_collect().await?;
-    if a.json {
-        return output::json(&inboxes);
-    }
-    let mut table = Table::new(&["ID", "NAME", "STATUS", "APP", "TRIGGER", "CREATED"]);
-    for i in &inboxes {
-        table.row(vec![
-            i.id.to_string(),
-            i.name.clone().unwrap_or_default(),
-            i.status.to_string(),
-            i.subscription.app.clone(),
-            i.subscription.trigger.clone(),
-            i.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        ]);
-    }
-    table.print("no inboxes")
+    output::listing(
+        &inboxes,
+        a.json,
+        &["ID", "NAME", "STATUS", "APP", "TRIGGER", "CREATED"],
+        |i| {
+            vec![
+                i.id.to_string(),
+                i.name.clone().unwrap_or_default(),
+                i.status.to_string(),
+                i.subscription.app.clone(),
+                i.subscription.trigger.clone(),
+                i.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            ]
+        },
+        "no inboxes",
+    )
 }
 
 fn show(inbox: &Inbox, json: bool) -> anyhow::Result<()> {
