@@ -105,20 +105,19 @@ pub fn inputs_map(pairs: &[(String, String)]) -> Map<String, Value> {
 
 /// `--lease-seconds`: checked by the domain's `LeaseSeconds` (1..=3600).
 pub fn lease_seconds(raw: &str) -> Result<LeaseSeconds, String> {
-    let n: u32 = raw
-        .trim()
-        .parse()
-        .map_err(|_| format!("{} is not a whole number of seconds", excerpt(raw)))?;
-    LeaseSeconds::new(n).map_err(|e| e.to_string())
+    LeaseSeconds::new(whole_number(raw, "a whole number of seconds")?).map_err(|e| e.to_string())
 }
 
 /// `--limit` of a lease: checked by the domain's `LeaseLimit`.
 pub fn lease_limit(raw: &str) -> Result<LeaseLimit, String> {
-    let n: u32 = raw
-        .trim()
+    LeaseLimit::new(whole_number(raw, "a whole number")?).map_err(|e| e.to_string())
+}
+
+/// `raw` as a whole number, else an error saying that it is not `what`.
+fn whole_number(raw: &str, what: &str) -> Result<u32, String> {
+    raw.trim()
         .parse()
-        .map_err(|_| format!("{} is not a whole number", excerpt(raw)))?;
-    LeaseLimit::new(n).map_err(|e| e.to_string())
+        .map_err(|_| format!("{} is not {what}", excerpt(raw)))
 }
 
 /// An inbox: a hyphenated uuid is an id, anything else a name (checked as [`inbox_name`]).

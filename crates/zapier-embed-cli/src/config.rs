@@ -8,12 +8,9 @@ use std::io::IsTerminal;
 
 use clap::{Args, ValueEnum};
 use zapier_embed::{
-    ApiVariant, Client, ClientBuilder, client::ENV_ACCESS_TOKEN, client::ENV_API_URL,
-    client::ENV_API_VARIANT, client::ENV_AUTH_URL, client::ENV_CLIENT_ID,
-    client::ENV_CLIENT_SECRET, client::ENV_EMULATOR_HOST,
+    ApiVariant, Client, ClientBuilder, client::ENV_API_URL, client::ENV_API_VARIANT,
+    client::ENV_AUTH_URL, client::ENV_EMULATOR_HOST,
 };
-
-use crate::failure;
 
 /// The `User-Agent` of every request the CLI makes.
 pub const USER_AGENT: &str = concat!("zembed/", env!("CARGO_PKG_VERSION"));
@@ -110,43 +107,12 @@ impl GlobalArgs {
         }
     }
 
-    /// `err` explained when it is the emulator refusing the facade's placeholder client: with an
-    /// emulator host and no credentials the facade asks for a token as a placeholder client,
-    /// which an emulator started with `--client ID:SECRET` rejects ("Unknown client or wrong
-    /// secret", though the user gave none). A usage error (exit 2) naming the variables.
-    pub fn explain(&self, err: anyhow::Error) -> anyhow::Error {
-        let refused = err.chain().any(|cause| {
-            cause
-                .downcast_ref::<zapier_embed::Error>()
-                .is_some_and(|e| {
-                    matches!(e, zapier_embed::Error::AuthenticationFailed { .. })
-                        && e.code() == Some("invalid_client")
-                })
-        });
-        if !refused || credentials_configured() || self.emulator_host.is_none() {
-            return err;
-        }
-        failure::usage(format!(
-            "no credentials are configured, and the emulator at {} accepts only the clients it \
-             was started with (--client ID:SECRET): set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} \
-             to one of them (or {ENV_ACCESS_TOKEN} to a token it issued)",
-            self.emulator_url().unwrap_or_default()
-        ))
-    }
-
     /// The configured client.
     pub fn client(&self) -> Result<Client, zapier_embed::Error> {
         let client = self.builder()?.build()?;
         tracing::debug!(api_url = client.api_url(), variant = %client.variant(), "client configured");
         Ok(client)
     }
-}
-
-/// Whether the environment holds credentials (a token, or a client id or secret).
-fn credentials_configured() -> bool {
-    [ENV_ACCESS_TOKEN, ENV_CLIENT_ID, ENV_CLIENT_SECRET]
-        .iter()
-        .any(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()))
 }
 
 /// Turns on tracing output on stderr for `--verbose` (`-v`: debug, `-vv`: trace).

@@ -8,7 +8,6 @@
 //!
 //! clap exits with 2 by itself for the flags it rejects.
 
-use std::fmt;
 use std::process::ExitCode;
 
 /// Exit code of a runtime or API failure.
@@ -17,16 +16,9 @@ pub const EXIT_FAILURE: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
 /// A mistake in what the user asked for, found by the CLI itself (exit code 2).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for UsageError {}
 
 /// Shorthand for a [`UsageError`] as an `anyhow::Error`.
 pub fn usage(message: impl Into<String>) -> anyhow::Error {
@@ -35,16 +27,9 @@ pub fn usage(message: impl Into<String>) -> anyhow::Error {
 
 /// A failure already reported on the output (e.g. a demo step, an apply conflict): exit 1
 /// with this one-line summary.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
 pub struct Reported(pub String);
-
-impl fmt::Display for Reported {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Reported {}
 
 /// The exit code for `err`.
 pub fn exit_code(err: &anyhow::Error) -> u8 {
@@ -54,7 +39,9 @@ pub fn exit_code(err: &anyhow::Error) -> u8 {
         }
         if let Some(api) = cause.downcast_ref::<zapier_embed::Error>() {
             return match api {
-                zapier_embed::Error::Configuration { .. } => EXIT_USAGE,
+                // No credentials configured: a refused placeholder client is the setup's fault.
+                zapier_embed::Error::Configuration { .. }
+                | zapier_embed::Error::MissingCredentials { .. } => EXIT_USAGE,
                 // Rejected locally (no HTTP status): the request was never sent.
                 zapier_embed::Error::Validation { context, .. } if context.status().is_none() => {
                     EXIT_USAGE

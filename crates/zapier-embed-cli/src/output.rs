@@ -86,6 +86,25 @@ impl Table {
     }
 }
 
+/// A listing: `items` as JSON when `json` (`--json`), else a table of one `row` per item, or
+/// the line `empty` when there is none.
+pub fn listing<T: Serialize>(
+    items: &[T],
+    json: bool,
+    header: &[&str],
+    row: impl Fn(&T) -> Vec<String>,
+    empty: &str,
+) -> anyhow::Result<()> {
+    if json {
+        return self::json(items);
+    }
+    let mut table = Table::new(header);
+    for item in items {
+        table.row(row(item));
+    }
+    table.print(empty)
+}
+
 /// `value` as compact one-line JSON, cut to `max` characters.
 pub fn compact(value: &serde_json::Value, max: usize) -> String {
     let text = value.to_string();

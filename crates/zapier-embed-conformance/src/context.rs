@@ -247,11 +247,7 @@ impl Ctx {
                 self.call(who, Method::PUT, &url, Some(&body)).await?
             }
         };
-        ensure!(
-            (200..300).contains(&reply.status),
-            "creating an inbox: {}",
-            reply.describe()
-        );
+        reply.ensure_success("creating an inbox")?;
         let Some(id) = reply.body["id"].as_str() else {
             fail!("the created inbox has no string `id`: {}", reply.describe());
         };
@@ -348,11 +344,7 @@ impl Ctx {
         for payload in &payloads {
             let request = self.http.request(Method::POST, hook).json(payload);
             let reply = self.http.send(request).await?;
-            ensure!(
-                (200..300).contains(&reply.status),
-                "the catch hook refused an event: {}",
-                reply.describe()
-            );
+            reply.ensure_success("the catch hook refused an event")?;
         }
         // A catch hook delivers asynchronously; give Zapier a moment before leasing.
         tokio::time::sleep(self.target.delivery_wait).await;
@@ -420,6 +412,17 @@ impl Ctx {
 
     pub(crate) async fn lease(&self, inbox: &Inbox, body: &Value) -> Result<Reply, Verdict> {
         self.lease_as(Who::First, inbox, body).await
+    }
+
+    /// An active inbox of the first identity holding `events` new events, and a lease (of the
+    /// default body) that got some of them.
+    pub(crate) async fn leased_inbox(&self, events: usize) -> Result<(Inbox, Reply), Verdict> {
+        let inbox = self.active_inbox().await?;
+        self.emit(&inbox, events).await?;
+        let lease = self
+            .lease_some(&inbox, &self.lease_body(None, None))
+            .await?;
+        Ok((inbox, lease))
     }
 
     /// Leases until at least one message arrives (a catch hook delivers asynchronously); the

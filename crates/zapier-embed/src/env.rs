@@ -1,5 +1,6 @@
 //! Configuration from environment variables.
 
+use crate::auth::PlaceholderClient;
 use crate::client::ClientBuilder;
 use crate::{ApiVariant, Error};
 
@@ -46,10 +47,6 @@ pub const ENV_EMULATOR_HOST: &str = "ZAPIER_EMULATOR_HOST";
 /// ```
 pub const ENV_API_VARIANT: &str = "ZAPIER_API_VARIANT";
 
-/// Credentials used against an emulator when none are configured (an emulator accepts any
-/// client unless told otherwise, like the Pub/Sub emulator needs none).
-const EMULATOR_CLIENT: &str = "zapier-embed-emulator";
-
 impl ClientBuilder {
     /// A builder configured from the process environment; see
     /// [`from_env_with`](ClientBuilder::from_env_with).
@@ -77,8 +74,9 @@ impl ClientBuilder {
     /// | `ZAPIER_CLIENT_ID`, `ZAPIER_CLIENT_SECRET` | the client-credentials grant (both or neither) |
     ///
     /// Without any credentials, an emulator configuration uses placeholder client credentials
-    /// (the emulator accepts any client by default); otherwise it is an error naming the
-    /// variables.
+    /// (the emulator accepts any client by default; when one started with fixed clients refuses
+    /// them, calls fail with [`Error::MissingCredentials`] naming these variables); otherwise
+    /// it is an error naming the variables.
     ///
     /// ```
     /// use zapier_embed::ClientBuilder;
@@ -139,7 +137,7 @@ impl ClientBuilder {
                 )));
             }
             (None, None, None) if emulator.is_some() => {
-                builder.client_credentials(EMULATOR_CLIENT, EMULATOR_CLIENT)
+                builder.token_source(PlaceholderClient::new())
             }
             (None, None, None) => {
                 return Err(Error::configuration(format!(

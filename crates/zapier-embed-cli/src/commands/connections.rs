@@ -4,7 +4,7 @@ use clap::{Args, Subcommand};
 
 use crate::args;
 use crate::config::GlobalArgs;
-use crate::output::{self, Table};
+use crate::output;
 
 /// `zembed connections`.
 #[derive(Debug, Args)]
@@ -50,20 +50,21 @@ async fn ls(global: &GlobalArgs, args: LsArgs) -> anyhow::Result<()> {
     if args.valid {
         connections.retain(|c| !c.is_expired);
     }
-    if args.json {
-        return output::json(&connections);
-    }
     let label = app_label(&connections, &args.app);
-    let mut table = Table::new(&["ID", "APP", "EXPIRED", "TITLE"]);
-    for c in &connections {
-        table.row(vec![
-            c.id.clone(),
-            label(c),
-            output::yes_no(c.is_expired),
-            c.title.clone(),
-        ]);
-    }
-    table.print(&format!("no connections for app {}", args.app))
+    output::listing(
+        &connections,
+        args.json,
+        &["ID", "APP", "EXPIRED", "TITLE"],
+        |c| {
+            vec![
+                c.id.clone(),
+                label(c),
+                output::yes_no(c.is_expired),
+                c.title.clone(),
+            ]
+        },
+        &format!("no connections for app {}", args.app),
+    )
 }
 
 /// The APP column: the API answers the app's id (a uuid), which says nothing to a person. The

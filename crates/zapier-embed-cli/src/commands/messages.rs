@@ -278,18 +278,19 @@ async fn ls(client: &Client, a: LsArgs) -> anyhow::Result<()> {
         Some(n) => stream.take(n).try_collect().await?,
         None => stream.try_collect().await?,
     };
-    if a.json {
-        return output::json(&messages);
-    }
-    let mut table = Table::new(&["MESSAGE", "STATUS", "LEASES", "CREATED", "ERROR"]);
-    for m in &messages {
-        table.row(vec![
-            m.id.to_string(),
-            m.status.to_string(),
-            m.attributes.lease_count.to_string(),
-            m.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-            m.attributes.error_message.clone().unwrap_or_default(),
-        ]);
-    }
-    table.print(&format!("no messages in inbox {}", a.inbox))
+    output::listing(
+        &messages,
+        a.json,
+        &["MESSAGE", "STATUS", "LEASES", "CREATED", "ERROR"],
+        |m| {
+            vec![
+                m.id.to_string(),
+                m.status.to_string(),
+                m.attributes.lease_count.to_string(),
+                m.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+                m.attributes.error_message.clone().unwrap_or_default(),
+            ]
+        },
+        &format!("no messages in inbox {}", a.inbox),
+    )
 }

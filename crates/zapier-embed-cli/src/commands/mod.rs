@@ -109,7 +109,7 @@ pub async fn within<T>(
 /// Runs the parsed command.
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
-    let outcome = match cli.command {
+    match cli.command {
         Command::Demo(args) => demo::run(&global, args).await,
         Command::Emulator(cmd) => emulator::run(&global, cmd).await,
         Command::Token(args) => token::run(&global, args).await,
@@ -122,6 +122,5 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Conformance(args) => conformance::run(&global, args).await,
         Command::Completions(args) => manual::completions(args),
         Command::Man => manual::man(),
-    };
-    outcome.map_err(|err| global.explain(err))
+    }
 }

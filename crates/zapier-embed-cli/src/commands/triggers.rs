@@ -5,7 +5,7 @@ use zapier_embed::connections::ConnectionId;
 
 use crate::args;
 use crate::config::GlobalArgs;
-use crate::output::{self, Table};
+use crate::output;
 
 /// `zembed triggers`.
 #[derive(Debug, Args)]
@@ -36,15 +36,23 @@ pub struct LsArgs {
     pub json: bool,
 }
 
-/// Flags of `zembed triggers fields`.
+/// The trigger a command is about: `--app` and `--trigger`.
 #[derive(Debug, Args)]
-pub struct FieldsArgs {
+pub struct TriggerArgs {
     /// App key or slug, e.g. `slack`.
     #[arg(long, value_parser = args::Checked(args::key))]
     pub app: String,
     /// Trigger key, e.g. `channel_message` (see `zembed triggers ls`).
     #[arg(long, value_parser = args::Checked(args::key))]
     pub trigger: String,
+}
+
+/// Flags of `zembed triggers fields`.
+#[derive(Debug, Args)]
+pub struct FieldsArgs {
+    /// The trigger.
+    #[command(flatten)]
+    pub of: TriggerArgs,
     /// Connection id (see `zembed connections ls --app APP`): required for apps that need an
     /// account, such as Slack; lets Zapier load dynamic fields and choices for that account.
     #[arg(long, value_name = "ID")]
@@ -65,18 +73,19 @@ pub async fn run(global: &GlobalArgs, cmd: TriggersCommand) -> anyhow::Result<()
 async fn ls(global: &GlobalArgs, args: LsArgs) -> anyhow::Result<()> {
     let client = global.client()?;
     let triggers = client.triggers().list(&args.app).await?;
-    if args.json {
-        return output::json(&triggers);
-    }
-    let mut table = Table::new(&["KEY", "TITLE", "DESCRIPTION"]);
-    for t in &triggers {
-        table.row(vec![
-            t.key.clone(),
-            t.title.clone(),
-            t.description.clone().unwrap_or_default(),
-        ]);
-    }
-    table.print(&format!("app {} has no triggers", args.app))
+    output::listing(
+        &triggers,
+        args.json,
+        &["KEY", "TITLE", "DESCRIPTION"],
+        |t| {
+            vec![
+                t.key.clone(),
+                t.title.clone(),
+                t.description.clone().unwrap_or_default(),
+            ]
+        },
+        &format!("app {} has no triggers", args.app),
+    )
 }
 
 async fn fields(global: &GlobalArgs, args: FieldsArgs) -> anyhow::Result<()> {
@@ -84,27 +93,28 @@ async fn fields(global: &GlobalArgs, args: FieldsArgs) -> anyhow::Result<()> {
     let connection = args.connection.as_deref().map(ConnectionId::from);
     let fields = client
         .triggers()
-        .input_fields(&args.app, &args.trigger, connection.as_ref())
+        .input_fields(&args.of.app, &args.of.trigger, connection.as_ref())
         .await?;
-    if args.json {
-        return output::json(&fields);
-    }
-    let mut table = Table::new(&["KEY", "TYPE", "FORMAT", "REQUIRED", "DEFAULT", "TITLE"]);
-    for f in &fields {
-        table.row(vec![
-            f.key.clone(),
-            f.value_type.to_string(),
-            f.format
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            output::yes_no(f.is_required),
-            f.default_value.clone().unwrap_or_default(),
-            f.title.clone(),
-        ]);
-    }
-    table.print(&format!(
-        "trigger {} of {} has no input fields",
-        args.trigger, args.app
-    ))
+    output::listing(
+        &fields,
+        args.json,
+        &["KEY", "TYPE", "FORMAT", "REQUIRED", "DEFAULT", "TITLE"],
+        |f| {
+            vec![
+                f.key.clone(),
+                f.value_type.to_string(),
+                f.format
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                output::yes_no(f.is_required),
+                f.default_value.clone().unwrap_or_default(),
+                f.title.clone(),
+            ]
+        },
+        &format!(
+            "trigger {} of {} has no input fields",
+            args.of.trigger, args.of.app
+        ),
+    )
 }

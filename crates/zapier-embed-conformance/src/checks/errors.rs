@@ -94,18 +94,7 @@ pub(super) async fn unknown_inbox(ctx: &Ctx) -> Checked {
         } else {
             ctx.get(&url).await?
         };
-        ensure!(
-            reply.status == 404,
-            "an unknown inbox should answer 404: {}",
-            reply.describe()
-        );
-        if ctx.variant() == Variant::ByName {
-            ensure!(
-                reply.error_code() == Some("not_found"),
-                "the 404 should carry code `not_found`: {}",
-                reply.describe()
-            );
-        }
+        reply.ensure_refused(ctx.variant(), 404, "not_found", "an unknown inbox")?;
     }
     Ok(())
 }

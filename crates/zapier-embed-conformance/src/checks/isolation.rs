@@ -46,11 +46,7 @@ pub(super) async fn second_identity(ctx: &Ctx) -> Checked {
                 )
                 .await?;
             ctx.remember(Who::Second, &inbox).await;
-            ensure!(
-                (200..300).contains(&own.status),
-                "the second identity's upsert: {}",
-                own.describe()
-            );
+            own.ensure_success("the second identity's upsert")?;
             ensure!(
                 own.body["id"] != inbox.id.as_str(),
                 "the second identity got the first identity's inbox: {}",

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::context::{Ctx, Inbox, Settle, ids, results};
 use crate::http::Reply;
 use crate::target::Variant;
-use crate::verdict::{Checked, ensure, fail, skip};
+use crate::verdict::{Checked, Verdict, ensure, fail, skip};
 
 /// A leased message carries the documented fields.
 fn leased_message_shape(ctx: &Ctx, message: &Value) -> Checked {
@@ -143,9 +143,7 @@ pub(super) async fn default_limit(ctx: &Ctx) -> Checked {
     if ctx.variant() == Variant::ByName {
         skip!("the by-name guide documents `max_messages` without a default");
     }
-    let inbox = ctx.active_inbox().await?;
-    ctx.emit(&inbox, 12).await?;
-    let reply = ctx.lease_some(&inbox, &ctx.lease_body(None, None)).await?;
+    let (_, reply) = ctx.leased_inbox(12).await?;
     ensure!(
         results(&reply).len() == 10,
         "a lease without lease_limit takes 10 of 12 messages, not {}",
@@ -242,25 +240,20 @@ pub(super) async fn default_seconds(ctx: &Ctx) -> Checked {
     Ok(())
 }
 
+/// A lease of one message, which must hold exactly one: `what` says why it should.
+async fn lease_one(ctx: &Ctx, inbox: &Inbox, what: &str) -> Result<Reply, Verdict> {
+    let lease = ctx
+        .lease_some(inbox, &ctx.lease_body(Some(1), None))
+        .await?;
+    ensure!(results(&lease).len() == 1, "{what}: {}", lease.describe());
+    Ok(lease)
+}
+
 pub(super) async fn leased_invisible(ctx: &Ctx) -> Checked {
     let inbox = ctx.active_inbox().await?;
     ctx.emit(&inbox, 2).await?;
-    let one = ctx
-        .lease_some(&inbox, &ctx.lease_body(Some(1), None))
-        .await?;
-    ensure!(
-        results(&one).len() == 1,
-        "a lease of 1 takes one message: {}",
-        one.describe()
-    );
-    let two = ctx
-        .lease_some(&inbox, &ctx.lease_body(Some(1), None))
-        .await?;
-    ensure!(
-        results(&two).len() == 1,
-        "a second lease takes the other message: {}",
-        two.describe()
-    );
+    let one = lease_one(ctx, &inbox, "a lease of 1 takes one message").await?;
+    let two = lease_one(ctx, &inbox, "a second lease takes the other message").await?;
     ensure!(
         ids(&one) != ids(&two),
         "a leased message was leased again: {}",
@@ -276,17 +269,11 @@ pub(super) async fn leased_invisible(ctx: &Ctx) -> Checked {
 }
 
 pub(super) async fn paused_drained(ctx: &Ctx) -> Checked {
-    let inbox = ctx.active_inbox().await?;
-    ctx.emit(&inbox, 1).await?;
     // Wait for the event before pausing (events arriving while paused are dropped).
-    let first = ctx.lease_some(&inbox, &ctx.lease_body(None, None)).await?;
+    let (inbox, first) = ctx.leased_inbox(1).await?;
     ctx.release(&inbox, Settle::Lease(&first)).await?;
     let paused = ctx.post(&ctx.op_url(&inbox, "pause"), &Value::Null).await?;
-    ensure!(
-        (200..300).contains(&paused.status),
-        "pause: {}",
-        paused.describe()
-    );
+    paused.ensure_success("pause")?;
     let buffered = ctx.lease(&inbox, &ctx.lease_body(None, None)).await?;
     ensure!(
         ctx.is_filled_lease_status(buffered.status) && results(&buffered).len() == 1,
@@ -294,11 +281,7 @@ pub(super) async fn paused_drained(ctx: &Ctx) -> Checked {
         buffered.describe()
     );
     let acked = ctx.ack(&inbox, Settle::Lease(&buffered)).await?;
-    ensure!(
-        (200..300).contains(&acked.status),
-        "ack: {}",
-        acked.describe()
-    );
+    acked.ensure_success("ack")?;
     let drained = ctx.lease(&inbox, &ctx.lease_body(None, None)).await?;
     drained_conflict(ctx, &inbox, &drained)
 }

@@ -82,18 +82,7 @@ pub(super) async fn name_conflict(ctx: &Ctx) -> Checked {
         };
         ctx.remember(Who::First, &stray).await;
     }
-    ensure!(
-        reply.status == 409,
-        "a name in use should answer 409: {}",
-        reply.describe()
-    );
-    if ctx.variant() == Variant::ByName {
-        ensure!(
-            reply.error_code() == Some("conflict"),
-            "the 409 should carry code `conflict`: {}",
-            reply.describe()
-        );
-    }
+    reply.ensure_refused(ctx.variant(), 409, "conflict", "a name in use")?;
     Ok(())
 }
 
@@ -227,11 +216,7 @@ pub(super) async fn pause_resume(ctx: &Ctx) -> Checked {
         );
     } else {
         // The by-name guide names neither the status nor the body of pause and resume.
-        ensure!(
-            (200..300).contains(&paused.status),
-            "pause should succeed: {}",
-            paused.describe()
-        );
+        paused.ensure_success("pause should succeed")?;
     }
     let read = ctx.get(&ctx.inbox_url(&inbox)).await?;
     ensure!(
@@ -254,11 +239,7 @@ pub(super) async fn pause_resume(ctx: &Ctx) -> Checked {
             "a resumed inbox is `initializing` then `active`, not `{status}`"
         );
     } else {
-        ensure!(
-            (200..300).contains(&resumed.status),
-            "resume should succeed: {}",
-            resumed.describe()
-        );
+        resumed.ensure_success("resume should succeed")?;
     }
     ctx.wait_status(Who::First, &inbox, "active").await?;
     Ok(())
@@ -294,13 +275,7 @@ pub(super) async fn delete_then_404(ctx: &Ctx) -> Checked {
     loop {
         let read = ctx.get(&ctx.inbox_url(&inbox)).await?;
         if read.status == 404 {
-            if ctx.variant() == Variant::ByName {
-                ensure!(
-                    read.error_code() == Some("not_found"),
-                    "the 404 should carry code `not_found`: {}",
-                    read.describe()
-                );
-            }
+            read.ensure_code(ctx.variant(), "not_found")?;
             return Ok(());
         }
         ensure!(

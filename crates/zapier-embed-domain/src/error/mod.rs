@@ -105,6 +105,26 @@ pub enum Error {
         /// Where it happened.
         context: Box<ErrorContext>,
     },
+    /// No credentials were configured, and the token endpoint refused the placeholder client
+    /// that stands in for them against an emulator (one started with fixed clients accepts
+    /// only those). The context keeps the server's status and code; its detail says which
+    /// settings to give. Unlike [`AuthenticationFailed`](Error::AuthenticationFailed), the fix
+    /// is configuration, not other credentials.
+    ///
+    /// ```
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = ErrorContext::new("fetch access token").with_status(401).with_code("invalid_client")
+    ///     .with_detail("set ZAPIER_CLIENT_ID and ZAPIER_CLIENT_SECRET");
+    /// let err = Error::MissingCredentials { context: Box::new(context) };
+    /// assert!(err.is_missing_credentials());
+    /// assert_eq!(err.to_string(), "fetch access token: no credentials are configured \
+    ///     (HTTP 401, code invalid_client): set ZAPIER_CLIENT_ID and ZAPIER_CLIENT_SECRET");
+    /// ```
+    #[error("{}", render(context, "no credentials are configured"))]
+    MissingCredentials {
+        /// Where it happened.
+        context: Box<ErrorContext>,
+    },
     /// 401 `invalid_audience`: the token was not issued for this API (wrong issuer or scope);
     /// refreshing from the same source will not help.
     #[error(
@@ -371,6 +391,7 @@ impl Error {
         match self {
             Error::Unauthenticated { context }
             | Error::AuthenticationFailed { context }
+            | Error::MissingCredentials { context }
             | Error::InvalidAudience { context }
             | Error::PermissionDenied { context }
             | Error::NotFound { context }
@@ -402,6 +423,7 @@ impl Error {
         match self {
             Error::Unauthenticated { context }
             | Error::AuthenticationFailed { context }
+            | Error::MissingCredentials { context }
             | Error::InvalidAudience { context }
             | Error::PermissionDenied { context }
             | Error::NotFound { context }
@@ -475,6 +497,19 @@ impl Error {
     /// ```
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
+    }
+
+    /// Whether no credentials were configured and the server refused the placeholder client
+    /// used in their place ([`Error::MissingCredentials`]).
+    ///
+    /// ```
+    /// use zapier_embed_domain::{Error, ErrorContext};
+    /// let context = || Box::new(ErrorContext::new("fetch access token").with_status(401));
+    /// assert!(Error::MissingCredentials { context: context() }.is_missing_credentials());
+    /// assert!(!Error::AuthenticationFailed { context: context() }.is_missing_credentials());
+    /// ```
+    pub fn is_missing_credentials(&self) -> bool {
+        matches!(self, Error::MissingCredentials { .. })
     }
 
     /// Whether the server refused the call for its rate (429, [`Error::RateLimited`]); see

@@ -19,6 +19,7 @@ mod cache;
 mod client_credentials;
 mod connect;
 mod partner_jwt;
+mod placeholder;
 
 use std::fmt;
 use std::future::Future;
@@ -58,6 +59,7 @@ pub(crate) use cache::{Lent, TokenCache};
 pub use client_credentials::ClientCredentials;
 pub use connect::{ConnectToken, ConnectUrl};
 pub use partner_jwt::PartnerJwtExchange;
+pub(crate) use placeholder::PlaceholderClient;
 
 /// The future a [`TokenSource`] returns.
 ///

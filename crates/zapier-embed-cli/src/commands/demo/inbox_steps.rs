@@ -2,6 +2,7 @@
 //! pause, drain, refused lease, resume and delete.
 
 use super::*;
+use zapier_embed::inboxes::Inbox;
 
 pub(super) async fn ensure(
     ctx: &Ctx,
@@ -66,20 +67,25 @@ pub(super) async fn ensure_again(
 }
 
 pub(super) async fn wait_active(ctx: &Ctx, inbox: &InboxRef) -> anyhow::Result<((), String)> {
+    let (active, took) = until_active(ctx, inbox).await?;
+    Ok((
+        (),
+        format!(
+            "inbox {} after {took} (initializing while Zapier subscribes)",
+            active.status
+        ),
+    ))
+}
+
+/// Waits until `inbox` is active: the inbox, and how long the wait took as a step shows it.
+async fn until_active(ctx: &Ctx, inbox: &InboxRef) -> anyhow::Result<(Inbox, String)> {
     let started = Instant::now();
     let active = ctx
         .client
         .inboxes()
         .wait_until_active(inbox, PHASE_TIMEOUT)
         .await?;
-    Ok((
-        (),
-        format!(
-            "inbox {} after {} (initializing while Zapier subscribes)",
-            active.status,
-            elapsed(started.elapsed())
-        ),
-    ))
+    Ok((active, elapsed(started.elapsed())))
 }
 
 pub(super) async fn backlog(ctx: &Ctx, tally: &mut Tally) -> anyhow::Result<((), String)> {
@@ -182,19 +188,12 @@ pub(super) async fn lease_refused(ctx: &Ctx, inbox: &InboxRef) -> anyhow::Result
 
 pub(super) async fn resume(ctx: &Ctx, inbox: &InboxRef) -> anyhow::Result<((), String)> {
     let resumed = ctx.client.inboxes().resume(inbox).await?;
-    let started = Instant::now();
-    let active = ctx
-        .client
-        .inboxes()
-        .wait_until_active(inbox, PHASE_TIMEOUT)
-        .await?;
+    let (active, took) = until_active(ctx, inbox).await?;
     Ok((
         (),
         format!(
-            "resumed: {} -> {} after {}",
-            resumed.status,
-            active.status,
-            elapsed(started.elapsed())
+            "resumed: {} -> {} after {took}",
+            resumed.status, active.status
         ),
     ))
 }

@@ -120,8 +120,6 @@ impl Kind {
 
 /// Everything the flow needs, shared by the steps.
 struct Ctx {
-    /// The flags the demo ran with (to explain a refused placeholder client).
-    global: GlobalArgs,
     client: Client,
     control: Control,
     variant: ApiVariant,
@@ -195,7 +193,6 @@ async fn setup(
         control.stats().await?;
         let target = format!("using the emulator at {base} (its control API emits the events)");
         let ctx = Ctx {
-            global: global.clone(),
             client,
             control,
             variant,
@@ -226,7 +223,6 @@ async fn setup(
     let client = builder.build()?;
     let target = format!("local Zapier emulator started in process at {base}");
     let ctx = Ctx {
-        global: global.clone(),
         client,
         control: Control::InProcess(Box::new(handle)),
         variant,
@@ -266,10 +262,7 @@ fn one_line(err: &anyhow::Error) -> String {
 
 /// The flow of the seed document, step by step.
 async fn flow(ui: &mut Ui, ctx: &Ctx, tally: &mut Tally) -> anyhow::Result<()> {
-    // Without credentials an emulator started with `--client` refuses the placeholder client:
-    // say so rather than "Unknown client or wrong secret".
-    let explained = async { token(ctx).await.map_err(|e| ctx.global.explain(e)) };
-    step(ui, "token", explained).await?;
+    step(ui, "token", token(ctx)).await?;
     let connection = step(ui, "connection", connection(ctx)).await?;
     step(ui, "triggers", triggers(ctx)).await?;
     let fields = step(ui, "input fields", input_fields(ctx, &connection)).await?;

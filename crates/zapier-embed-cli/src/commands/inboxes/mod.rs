@@ -14,8 +14,9 @@ use zapier_embed::{Client, Error, InboxRef, Subscription};
 pub mod apply;
 
 use crate::args;
+use crate::commands::triggers::TriggerArgs;
 use crate::config::GlobalArgs;
-use crate::output::{self, Table};
+use crate::output;
 
 /// `zembed inboxes`.
 #[derive(Debug, Args)]
@@ -81,12 +82,9 @@ pub struct LsArgs {
 /// What an inbox subscribes to.
 #[derive(Debug, Args)]
 pub struct SubscriptionArgs {
-    /// App key or slug, e.g. `slack`.
-    #[arg(long, value_parser = args::Checked(args::key))]
-    pub app: String,
-    /// Trigger key, e.g. `channel_message`.
-    #[arg(long, value_parser = args::Checked(args::key))]
-    pub trigger: String,
+    /// The trigger.
+    #[command(flatten)]
+    pub of: TriggerArgs,
     /// Connection id (see `zembed connections ls --app APP`): required for apps that need an
     /// account, such as Slack; apps without accounts (e.g. Webhooks by Zapier) take none.
     #[arg(long, value_name = "ID")]
@@ -104,7 +102,7 @@ pub struct SubscriptionArgs {
 
 impl SubscriptionArgs {
     fn subscription(&self) -> Subscription {
-        let mut sub = Subscription::new(self.app.clone(), self.trigger.clone())
+        let mut sub = Subscription::new(self.of.app.clone(), self.of.trigger.clone())
             .with_inputs(args::inputs_map(&self.inputs));
         if let Some(c) = &self.connection {
             sub = sub.with_connection(ConnectionId::from(c.as_str()));
@@ -211,21 +209,22 @@ async fn ls(client: &Client, a: LsArgs) -> anyhow::Result<()> {
         filter = filter.name(name.clone());
     }
     let inboxes: Vec<Inbox> = client.inboxes().list(filter).try_collect().await?;
-    if a.json {
-        return output::json(&inboxes);
-    }
-    let mut table = Table::new(&["ID", "NAME", "STATUS", "APP", "TRIGGER", "CREATED"]);
-    for i in &inboxes {
-        table.row(vec![
-            i.id.to_string(),
-            i.name.clone().unwrap_or_default(),
-            i.status.to_string(),
-            i.subscription.app.clone(),
-            i.subscription.trigger.clone(),
-            i.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
-        ]);
-    }
-    table.print("no inboxes")
+    output::listing(
+        &inboxes,
+        a.json,
+        &["ID", "NAME", "STATUS", "APP", "TRIGGER", "CREATED"],
+        |i| {
+            vec![
+                i.id.to_string(),
+                i.name.clone().unwrap_or_default(),
+                i.status.to_string(),
+                i.subscription.app.clone(),
+                i.subscription.trigger.clone(),
+                i.created_at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            ]
+        },
+        "no inboxes",
+    )
 }
 
 fn show(inbox: &Inbox, json: bool) -> anyhow::Result<()> {
