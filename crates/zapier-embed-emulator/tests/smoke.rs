@@ -86,3 +86,34 @@ async fn operation_ids_are_unique_and_every_operation_documents_its_responses() 
     }
     assert!(seen.len() > 60, "{} operations", seen.len());
 }
+
+/// The served OpenAPI document is pinned byte for byte by `tests/openapi.json`, so a refactor of
+/// the routes cannot change it unnoticed. After an intended change, rewrite the copy with
+/// `UPDATE_EMULATOR_OPENAPI=1 cargo test -p zapier-embed-emulator --test smoke` and review the diff.
+#[tokio::test]
+async fn openapi_document_matches_the_committed_copy() {
+    let env = start().await;
+    let served = env
+        .http
+        .get(env.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi.json");
+    if std::env::var_os("UPDATE_EMULATOR_OPENAPI").is_some() {
+        std::fs::write(&committed, &served).unwrap();
+    }
+    let expected = std::fs::read_to_string(&committed).unwrap();
+    assert!(
+        served == expected,
+        "the served /openapi.json differs from tests/openapi.json (first difference at byte {})",
+        served
+            .bytes()
+            .zip(expected.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(served.len().min(expected.len()))
+    );
+}
