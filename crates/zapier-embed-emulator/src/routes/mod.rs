@@ -1,5 +1,6 @@
 //! HTTP routes, one module per API, and the assembly of the router and its OpenAPI document.
 
+mod alias;
 pub(crate) mod connect;
 pub(crate) mod control;
 mod cursor;
