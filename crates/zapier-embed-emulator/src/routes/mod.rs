@@ -8,6 +8,7 @@ pub(crate) mod discovery;
 pub(crate) mod inbox_by_id;
 pub(crate) mod inbox_by_name;
 mod inbox_events;
+mod inbox_operations;
 pub(crate) mod oauth;
 pub(crate) mod partner;
 pub(crate) mod sdk;
