@@ -164,11 +164,7 @@ async fn delete_inbox(
     Path(id): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = parse_inbox_id(&id)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        transition(&state, &caller, id, Store::delete_inbox)?,
-    ))
+    accepted(&state, &caller, parse_inbox_id(&id)?, Store::delete_inbox)
 }
 
 /// Pause an inbox (`paused` / `user`).
@@ -194,11 +190,7 @@ async fn resume_inbox(
     Path(id): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = parse_inbox_id(&id)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        transition(&state, &caller, id, Store::resume_inbox)?,
-    ))
+    accepted(&state, &caller, parse_inbox_id(&id)?, Store::resume_inbox)
 }
 
 /// Subscribe to inbox notifications over SSE (`data: {"inbox_id","count"}` frames, `: keep-alive`).

@@ -117,11 +117,12 @@ async fn delete_inbox_by_name(
     Path(name): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = resolve(&state, &caller, &name)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        transition(&state, &caller, id, Store::delete_inbox)?,
-    ))
+    accepted(
+        &state,
+        &caller,
+        resolve(&state, &caller, &name)?,
+        Store::delete_inbox,
+    )
 }
 
 /// Pause an inbox by name.
@@ -152,11 +153,12 @@ async fn resume_inbox_by_name(
     Path(name): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = resolve(&state, &caller, &name)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        transition(&state, &caller, id, Store::resume_inbox)?,
-    ))
+    accepted(
+        &state,
+        &caller,
+        resolve(&state, &caller, &name)?,
+        Store::resume_inbox,
+    )
 }
 
 /// List an inbox's messages by name.

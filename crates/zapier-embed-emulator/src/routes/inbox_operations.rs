@@ -256,6 +256,20 @@ pub(crate) fn transition(
     Ok(Json(transition(&mut store, caller.user, id, state.now())?))
 }
 
+/// A transition Zapier answers `202 Accepted`, the inbox on its way (delete: `deleting`;
+/// resume: `initializing`).
+pub(crate) fn accepted(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    transition: Transition,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    Ok((
+        StatusCode::ACCEPTED,
+        self::transition(state, caller, id, transition)?,
+    ))
+}
+
 /// Leases up to `limit` messages for `seconds` (validated by [`lease_params`]).
 pub(crate) fn lease(
     state: &AppState,

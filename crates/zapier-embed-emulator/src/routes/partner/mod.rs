@@ -109,7 +109,8 @@ with_alias! {
         ApiJson(b): ApiJson<FieldsRequest>,
     ) -> ApiResult<Json<InputFieldsResponse>> {
         c.require_scope("zap:write")?;
-        inputs(&s, &c, &action_id, &b).map(Json)
+        let action = fields_action(&s, &c, &action_id, &b)?.action;
+        Ok(Json(inputs(action)))
     }
     /// An action's input fields (trailing-slash form).
     alias get_inputs_slash at "/v2/actions/{action_id}/inputs/";
@@ -150,7 +151,8 @@ with_alias! {
         ApiJson(b): ApiJson<FieldsRequest>,
     ) -> ApiResult<Json<OutputFieldsResponse>> {
         c.require_scope("zap:write")?;
-        outputs(&s, &c, &action_id, &b).map(Json)
+        let action = fields_action(&s, &c, &action_id, &b)?.action;
+        Ok(Json(outputs(action)))
     }
     /// An action's output fields (trailing-slash form).
     alias get_outputs_slash at "/v2/actions/{action_id}/outputs/";
