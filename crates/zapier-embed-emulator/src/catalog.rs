@@ -47,6 +47,61 @@ pub(crate) struct Field {
     pub choices: &'static [(&'static str, &'static str)],
 }
 
+impl Field {
+    /// A required free-text `STRING` input.
+    const fn text(key: &'static str, title: &'static str) -> Field {
+        Field {
+            key,
+            title,
+            value_type: "STRING",
+            format: "TEXT",
+            required: true,
+            description: None,
+            default_value: None,
+            choices: &[],
+        }
+    }
+
+    /// A required `SELECT` input of `value_type` offering `choices`.
+    const fn select(
+        key: &'static str,
+        title: &'static str,
+        value_type: &'static str,
+        choices: &'static [(&'static str, &'static str)],
+    ) -> Field {
+        Field {
+            format: "SELECT",
+            value_type,
+            choices,
+            ..Field::text(key, title)
+        }
+    }
+
+    /// The same field, optional.
+    const fn optional(self) -> Field {
+        Field {
+            required: false,
+            ..self
+        }
+    }
+
+    /// The same field, with help text.
+    const fn described(self, description: &'static str) -> Field {
+        Field {
+            description: Some(description),
+            ..self
+        }
+    }
+
+    /// The same field, with a value used when absent.
+    const fn defaulting(self, value: &'static str) -> Field {
+        Field {
+            default_value: Some(value),
+            ..self
+        }
+    }
+}
+
 /// One action (trigger, write or search) of an app.
 #[derive(Debug)]
 pub(crate) struct Action {
@@ -118,6 +173,9 @@ const CHANNELS: &[(&str, &str)] = &[
     ("C1", "#random"),
     ("C2", "#support"),
 ];
+/// The Slack channel picker, shared by the new-message trigger and the send action.
+const CHANNEL: Field = Field::select("channel", "Channel", "STRING", CHANNELS)
+    .described("Only channels you are a member of will appear in this list.");
 const USERS: &[(&str, &str)] = &[("U0123456", "ada"), ("U0654321", "grace")];
 const YES_NO: &[(&str, &str)] = &[("yes", "Yes"), ("no", "No")];
 
@@ -139,28 +197,15 @@ pub(crate) static SLACK: App = App {
             description: "Triggers when a new message is posted to a specific #channel you choose.",
             action_type: ActionType::Read,
             inputs: &[
-                Field {
-                    key: "channel",
-                    title: "Channel",
-                    value_type: "STRING",
-                    format: "SELECT",
-                    required: true,
-                    description: Some(
-                        "Only channels you are a member of will appear in this list.",
-                    ),
-                    default_value: None,
-                    choices: CHANNELS,
-                },
-                Field {
-                    key: "listen_for_bots",
-                    title: "Trigger for Bot Messages?",
-                    value_type: "BOOLEAN",
-                    format: "SELECT",
-                    required: false,
-                    description: None,
-                    default_value: Some("no"),
-                    choices: YES_NO,
-                },
+                CHANNEL,
+                Field::select(
+                    "listen_for_bots",
+                    "Trigger for Bot Messages?",
+                    "BOOLEAN",
+                    YES_NO,
+                )
+                .optional()
+                .defaulting("no"),
             ],
             outputs: &[
                 ("text", "Text", "Hello from Slack"),
@@ -174,16 +219,9 @@ pub(crate) static SLACK: App = App {
             title: "New Mention",
             description: "Triggers when a username or highlight word is mentioned in a public #channel.",
             action_type: ActionType::Read,
-            inputs: &[Field {
-                key: "highlight_word",
-                title: "Highlight Word",
-                value_type: "STRING",
-                format: "TEXT",
-                required: false,
-                description: Some("Leave blank to trigger on mentions of your username."),
-                default_value: None,
-                choices: &[],
-            }],
+            inputs: &[Field::text("highlight_word", "Highlight Word")
+                .optional()
+                .described("Leave blank to trigger on mentions of your username.")],
             outputs: &[
                 ("text", "Text", "@ada have a look"),
                 ("user", "User", "U0654321"),
@@ -196,28 +234,8 @@ pub(crate) static SLACK: App = App {
             description: "Posts a new message to a specific #channel you choose.",
             action_type: ActionType::Write,
             inputs: &[
-                Field {
-                    key: "channel",
-                    title: "Channel",
-                    value_type: "STRING",
-                    format: "SELECT",
-                    required: true,
-                    description: Some(
-                        "Only channels you are a member of will appear in this list.",
-                    ),
-                    default_value: None,
-                    choices: CHANNELS,
-                },
-                Field {
-                    key: "text",
-                    title: "Message Text",
-                    value_type: "STRING",
-                    format: "TEXT",
-                    required: true,
-                    description: Some("The message to post."),
-                    default_value: None,
-                    choices: &[],
-                },
+                CHANNEL,
+                Field::text("text", "Message Text").described("The message to post."),
             ],
             outputs: &[
                 ("ts", "Timestamp", "1716292860.000100"),
@@ -231,26 +249,8 @@ pub(crate) static SLACK: App = App {
             description: "Sends a direct message to a user.",
             action_type: ActionType::Write,
             inputs: &[
-                Field {
-                    key: "user",
-                    title: "To Username",
-                    value_type: "STRING",
-                    format: "SELECT",
-                    required: true,
-                    description: None,
-                    default_value: None,
-                    choices: USERS,
-                },
-                Field {
-                    key: "text",
-                    title: "Message Text",
-                    value_type: "STRING",
-                    format: "TEXT",
-                    required: true,
-                    description: None,
-                    default_value: None,
-                    choices: &[],
-                },
+                Field::select("user", "To Username", "STRING", USERS),
+                Field::text("text", "Message Text"),
             ],
             outputs: &[
                 ("ts", "Timestamp", "1716292860.000100"),
@@ -262,42 +262,17 @@ pub(crate) static SLACK: App = App {
             title: "Find User by Email",
             description: "Finds a user by their email address.",
             action_type: ActionType::Search,
-            inputs: &[Field {
-                key: "email",
-                title: "Email",
-                value_type: "STRING",
-                format: "TEXT",
-                required: true,
-                description: None,
-                default_value: None,
-                choices: &[],
-            }],
+            inputs: &[Field::text("email", "Email")],
             outputs: &[("id", "User ID", "U0123456"), ("name", "Name", "ada")],
         },
     ],
 };
 
 const HOOK_INPUTS: &[Field] = &[
-    Field {
-        key: "_zap_static_hook_code",
-        title: "Hook code",
-        value_type: "STRING",
-        format: "TEXT",
-        required: true,
-        description: Some("Random code that forms the catch URL `/hooks/catch/{account}/{code}/`."),
-        default_value: None,
-        choices: &[],
-    },
-    Field {
-        key: "_zap_static_hook_seed",
-        title: "Hook seed",
-        value_type: "STRING",
-        format: "TEXT",
-        required: true,
-        description: Some("Random seed kept with the subscription."),
-        default_value: None,
-        choices: &[],
-    },
+    Field::text("_zap_static_hook_code", "Hook code")
+        .described("Random code that forms the catch URL `/hooks/catch/{account}/{code}/`."),
+    Field::text("_zap_static_hook_seed", "Hook seed")
+        .described("Random seed kept with the subscription."),
 ];
 
 /// Webhooks by Zapier (`WebHookCLIAPI`), no connection needed.

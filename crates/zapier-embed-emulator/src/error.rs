@@ -113,25 +113,28 @@ impl ApiError {
 
     /// `400 validation_error` pointing at a body field (`pointer` is a JSON pointer).
     pub(crate) fn validation(pointer: &str, detail: impl Into<String>) -> Self {
-        let source = ErrorSource {
-            pointer: Some(pointer.to_owned()),
-            ..ErrorSource::default()
-        };
-        Self::envelope(
-            StatusCode::BAD_REQUEST,
-            "validation_error",
-            "Validation error",
+        Self::validation_error(
             detail,
-            Some(source),
+            ErrorSource {
+                pointer: Some(pointer.to_owned()),
+                ..ErrorSource::default()
+            },
         )
     }
 
     /// `400 validation_error` naming a query or path parameter.
     pub(crate) fn invalid_param(name: &str, detail: impl Into<String>) -> Self {
-        let source = ErrorSource {
-            parameter: Some(name.to_owned()),
-            ..ErrorSource::default()
-        };
+        Self::validation_error(
+            detail,
+            ErrorSource {
+                parameter: Some(name.to_owned()),
+                ..ErrorSource::default()
+            },
+        )
+    }
+
+    /// `400 validation_error` with the `source` naming what is wrong.
+    fn validation_error(detail: impl Into<String>, source: ErrorSource) -> Self {
         Self::envelope(
             StatusCode::BAD_REQUEST,
             "validation_error",

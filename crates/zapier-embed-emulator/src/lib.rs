@@ -94,6 +94,7 @@
 
 mod app;
 mod auth;
+mod builder;
 mod callbacks;
 mod catalog;
 mod clock;
@@ -104,6 +105,7 @@ mod error;
 mod extract;
 mod faults;
 mod guard;
+mod handle;
 mod middleware;
 pub mod models;
 mod notify;
@@ -114,9 +116,11 @@ mod server;
 mod state;
 mod stats;
 
+pub use builder::EmulatorBuilder;
 pub use clock::Clock;
 pub use config::{EmulatorConfig, RateLimit};
 pub use control_client::{
     ControlClient, ControlError, DEFAULT_CONTROL_TIMEOUT, DEFAULT_MAX_CONTROL_RESPONSE_BYTES,
 };
-pub use server::{EmitError, Emulator, EmulatorBuilder, EmulatorHandle, StartError};
+pub use handle::{EmulatorHandle, StartError};
+pub use server::{EmitError, Emulator};

@@ -99,6 +99,10 @@ async fn pause_resume_and_illegal_transitions() {
         .await;
     assert_eq!(s, 409);
     assert_eq!(body["errors"][0]["code"], "conflict");
+    assert_eq!(
+        body["errors"][0]["detail"],
+        "Inbox cannot be paused while paused."
+    );
 
     let (s, resumed) = env
         .post(&format!("{A}/inboxes/{id}/resume"), &token, json!({}))
@@ -117,10 +121,14 @@ async fn pause_resume_and_illegal_transitions() {
     assert_eq!(s, 409, "resume while initializing");
     env.advance(1.0).await;
     assert_eq!(status(&env, &token, &id).await["status"], "active");
-    let (s, _) = env
+    let (s, body) = env
         .post(&format!("{A}/inboxes/{id}/resume"), &token, json!({}))
         .await;
     assert_eq!(s, 409, "resume while active");
+    assert_eq!(
+        body["errors"][0]["detail"],
+        "Inbox cannot be resumed while active."
+    );
 }
 
 #[tokio::test]

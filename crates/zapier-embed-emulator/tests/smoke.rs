@@ -4,18 +4,17 @@ mod support;
 use serde_json::json;
 use support::*;
 
+/// The text of `GET /openapi.json`.
+async fn served_openapi(env: &Env) -> String {
+    let resp = env.http.get(env.url("/openapi.json")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.text().await.unwrap()
+}
+
 #[tokio::test]
 async fn openapi_document_lists_every_api() {
     let env = start().await;
-    let doc: serde_json::Value = env
-        .http
-        .get(env.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&served_openapi(&env).await).unwrap();
     let paths = doc["paths"].as_object().unwrap();
     for p in [
         "/oauth/token",
@@ -61,15 +60,7 @@ async fn lease_and_ack_happy_path() {
 #[tokio::test]
 async fn operation_ids_are_unique_and_every_operation_documents_its_responses() {
     let env = start().await;
-    let doc: serde_json::Value = env
-        .http
-        .get(env.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&served_openapi(&env).await).unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     let mut seen = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
@@ -85,4 +76,27 @@ async fn operation_ids_are_unique_and_every_operation_documents_its_responses() 
         }
     }
     assert!(seen.len() > 60, "{} operations", seen.len());
+}
+
+/// The served OpenAPI document is pinned byte for byte by `tests/openapi.json`, so a refactor of
+/// the routes cannot change it unnoticed. After an intended change, rewrite the copy with
+/// `UPDATE_EMULATOR_OPENAPI=1 cargo test -p zapier-embed-emulator --test smoke` and review the diff.
+#[tokio::test]
+async fn openapi_document_matches_the_committed_copy() {
+    let env = start().await;
+    let served = served_openapi(&env).await;
+    let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi.json");
+    if std::env::var_os("UPDATE_EMULATOR_OPENAPI").is_some() {
+        std::fs::write(&committed, &served).unwrap();
+    }
+    let expected = std::fs::read_to_string(&committed).unwrap();
+    assert!(
+        served == expected,
+        "the served /openapi.json differs from tests/openapi.json (first difference at byte {})",
+        served
+            .bytes()
+            .zip(expected.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(served.len().min(expected.len()))
+    );
 }

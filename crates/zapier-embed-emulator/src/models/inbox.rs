@@ -94,95 +94,69 @@ pub(crate) struct Inbox {
     pub subscription: TriggerSubscription,
 }
 
-/// Body of `POST /inboxes` (create).
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[allow(
-    dead_code,
-    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
-)]
-pub(crate) struct InboxCreate {
-    /// Read-only; accepted and ignored (the spec reuses the response model as request).
-    #[serde(default)]
-    #[schema(read_only)]
-    pub id: Option<Uuid>,
-    /// Read-only; accepted and ignored.
-    #[serde(default)]
-    #[schema(read_only, format = DateTime)]
-    pub created_at: Option<String>,
-    /// Read-only; accepted and ignored.
-    #[serde(default)]
-    #[schema(read_only)]
-    pub status: Option<String>,
-    /// Read-only; accepted and ignored.
-    #[serde(default)]
-    #[schema(read_only)]
-    pub paused_reason: Option<PausedReason>,
-    /// Optional unique name (1 to 100 characters); 409 when taken.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
-    pub name: Option<String>,
-    /// Alias of `name`.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
-    pub key: Option<String>,
-    /// The subscription.
-    #[serde(deserialize_with = "crate::extract::object")]
-    pub subscription: TriggerSubscription,
-    /// Optional notification URL (absolute http(s), at most 2048 characters, not the
-    /// emulator's control API).
-    #[serde(default)]
-    #[schema(
-        format = "uri",
-        max_length = 2048,
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"
-    )]
-    pub notification_url: Option<String>,
+/// Declares a body of `POST /inboxes` (create) or `PUT /inboxes` (ensure). The two carry the same
+/// fields; they differ in whether `name` is required (which the handler checks) and so in how
+/// they document it, and the API documents name each schema, so each keeps its own.
+macro_rules! inbox_request_body {
+    ($(#[doc = $doc:tt])* $body:ident, name = $name_doc:tt) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Deserialize, ToSchema)]
+        #[allow(
+            dead_code,
+            reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
+        )]
+        pub(crate) struct $body {
+            /// Read-only; accepted and ignored (the spec reuses the response model as request).
+            #[serde(default)]
+            #[schema(read_only)]
+            pub id: Option<Uuid>,
+            /// Read-only; accepted and ignored.
+            #[serde(default)]
+            #[schema(read_only, format = DateTime)]
+            pub created_at: Option<String>,
+            /// Read-only; accepted and ignored.
+            #[serde(default)]
+            #[schema(read_only)]
+            pub status: Option<String>,
+            /// Read-only; accepted and ignored.
+            #[serde(default)]
+            #[schema(read_only)]
+            pub paused_reason: Option<PausedReason>,
+            #[doc = $name_doc]
+            #[serde(default)]
+            #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+            pub name: Option<String>,
+            /// Alias of `name`.
+            #[serde(default)]
+            #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
+            pub key: Option<String>,
+            /// The subscription.
+            #[serde(deserialize_with = "crate::extract::object")]
+            pub subscription: TriggerSubscription,
+            /// Optional notification URL (absolute http(s), at most 2048 characters, not the
+            /// emulator's control API).
+            #[serde(default)]
+            #[schema(
+                format = "uri",
+                max_length = 2048,
+                pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"
+            )]
+            pub notification_url: Option<String>,
+        }
+    };
 }
 
-/// Body of `PUT /inboxes` (ensure); `name` (or its alias `key`) is required.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
-#[allow(
-    dead_code,
-    reason = "deserialized for the OpenAPI contract; some fields are accepted and ignored"
-)]
-pub(crate) struct InboxEnsure {
-    /// Read-only; accepted and ignored (the spec reuses the response model as request).
-    #[serde(default)]
-    #[schema(read_only)]
-    pub id: Option<Uuid>,
-    /// Read-only; accepted and ignored.
-    #[serde(default)]
-    #[schema(read_only, format = DateTime)]
-    pub created_at: Option<String>,
-    /// Read-only; accepted and ignored.
-    #[serde(default)]
-    #[schema(read_only)]
-    pub status: Option<String>,
-    /// Read-only; accepted and ignored.
-    #[serde(default)]
-    #[schema(read_only)]
-    pub paused_reason: Option<PausedReason>,
-    /// Unique name (1 to 100 characters).
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
-    pub name: Option<String>,
-    /// Alias of `name`.
-    #[serde(default)]
-    #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
-    pub key: Option<String>,
-    /// The subscription.
-    #[serde(deserialize_with = "crate::extract::object")]
-    pub subscription: TriggerSubscription,
-    /// Optional notification URL (absolute http(s), at most 2048 characters, not the
-    /// emulator's control API).
-    #[serde(default)]
-    #[schema(
-        format = "uri",
-        max_length = 2048,
-        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]+"
-    )]
-    pub notification_url: Option<String>,
-}
+inbox_request_body!(
+    /// Body of `POST /inboxes` (create).
+    InboxCreate,
+    name = "Optional unique name (1 to 100 characters); 409 when taken."
+);
+
+inbox_request_body!(
+    /// Body of `PUT /inboxes` (ensure); `name` (or its alias `key`) is required.
+    InboxEnsure,
+    name = "Unique name (1 to 100 characters)."
+);
 
 /// Body of `PATCH /inboxes/{id}` (`PatchedInboxPatch`); only `notification_url` is updatable.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -22,6 +22,7 @@ use crate::faults::Faults;
 use crate::models::control::*;
 use crate::notify::announce;
 use crate::ratelimit::RateLimiter;
+use crate::routes::alias::with_alias;
 
 /// Control routes.
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -301,32 +302,22 @@ fn catch(state: &AppState, account: &str, code: &str, body: &[u8]) -> ApiResult<
     })
 }
 
-/// Catch hook of Webhooks by Zapier: delivers the body to the account's inboxes subscribed to `hook_v2` or `hook_raw` with this `_zap_static_hook_code` (one message per element of a top-level JSON array).
-#[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}/", operation_id = "catchHook", tag = "Emulator",
-    params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
-        ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
-    request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
-    responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
-async fn catch_hook(
-    State(state): State<AppState>,
-    Path((account, hook_code)): Path<(String, String)>,
-    body: bytes::Bytes,
-) -> ApiResult<Json<HookCatchResponse>> {
-    catch(&state, &account, &hook_code, &body).map(Json)
-}
-
-/// Catch hook (without trailing slash).
-#[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}", operation_id = "catchHook_trailing_slash", tag = "Emulator",
-    params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
-        ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
-    request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
-    responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
-async fn catch_hook_no_slash(
-    State(state): State<AppState>,
-    Path((account, hook_code)): Path<(String, String)>,
-    body: bytes::Bytes,
-) -> ApiResult<Json<HookCatchResponse>> {
-    catch(&state, &account, &hook_code, &body).map(Json)
+with_alias! {
+    /// Catch hook of Webhooks by Zapier: delivers the body to the account's inboxes subscribed to `hook_v2` or `hook_raw` with this `_zap_static_hook_code` (one message per element of a top-level JSON array).
+    #[utoipa::path(post, path = "/hooks/catch/{account}/{hook_code}/", operation_id = "catchHook", tag = "Emulator",
+        params(("account" = String, Path, description = "The account: the `sub` claim of the account's access token"),
+            ("hook_code" = String, Path, description = "The inbox's `_zap_static_hook_code`")),
+        request_body(content = Option<serde_json::Value>, description = "Any JSON value (an array is one message per element), a form body, any other text, or none"),
+        responses((status = 200, body = HookCatchResponse), (status = 400, body = Errors), (status = 413, body = Errors)))]
+    async fn catch_hook(
+        State(state): State<AppState>,
+        Path((account, hook_code)): Path<(String, String)>,
+        body: bytes::Bytes,
+    ) -> ApiResult<Json<HookCatchResponse>> {
+        catch(&state, &account, &hook_code, &body).map(Json)
+    }
+    /// Catch hook (without trailing slash).
+    alias catch_hook_no_slash at "/hooks/catch/{account}/{hook_code}";
 }
 
 /// This emulator's OpenAPI document (generated from its handlers).

@@ -12,6 +12,7 @@ use crate::catalog::{self, App};
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::extract::ApiQuery;
 use crate::models::discovery::*;
+use crate::routes::alias::with_alias;
 
 /// Discovery routes (mounted under both prefixes).
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -95,52 +96,35 @@ fn input_fields(
     Ok(TriggerInputFieldList { results })
 }
 
-/// List an app's triggers.
-#[utoipa::path(get, path = "/triggers", operation_id = "listTriggers", tag = "Triggers",
-    params(TriggersQuery),
-    responses((status = 200, body = TriggerList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn list_triggers(
-    _caller: Caller,
-    ApiQuery(q): ApiQuery<TriggersQuery>,
-) -> ApiResult<Json<TriggerList>> {
-    triggers(&q).map(Json)
+with_alias! {
+    /// List an app's triggers.
+    #[utoipa::path(get, path = "/triggers", operation_id = "listTriggers", tag = "Triggers",
+        params(TriggersQuery),
+        responses((status = 200, body = TriggerList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
+        security(("OAuth" = ["external"])))]
+    async fn list_triggers(
+        _caller: Caller,
+        ApiQuery(q): ApiQuery<TriggersQuery>,
+    ) -> ApiResult<Json<TriggerList>> {
+        triggers(&q).map(Json)
+    }
+    /// List an app's triggers (trailing-slash form).
+    alias list_triggers_slash at "/triggers/";
 }
 
-/// List an app's triggers (trailing-slash form).
-#[utoipa::path(get, path = "/triggers/", operation_id = "listTriggers_trailing_slash", tag = "Triggers",
-    params(TriggersQuery),
-    responses((status = 200, body = TriggerList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn list_triggers_slash(
-    _caller: Caller,
-    ApiQuery(q): ApiQuery<TriggersQuery>,
-) -> ApiResult<Json<TriggerList>> {
-    triggers(&q).map(Json)
-}
-
-/// List a trigger's input fields.
-#[utoipa::path(get, path = "/trigger-input-fields", operation_id = "listTriggerInputFields", tag = "Triggers",
-    params(TriggerInputFieldsQuery),
-    responses((status = 200, body = TriggerInputFieldList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn list_trigger_input_fields(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<TriggerInputFieldsQuery>,
-) -> ApiResult<Json<TriggerInputFieldList>> {
-    input_fields(&state, &caller, &q).map(Json)
-}
-
-/// List a trigger's input fields (trailing-slash form).
-#[utoipa::path(get, path = "/trigger-input-fields/", operation_id = "listTriggerInputFields_trailing_slash", tag = "Triggers",
-    params(TriggerInputFieldsQuery),
-    responses((status = 200, body = TriggerInputFieldList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn list_trigger_input_fields_slash(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(q): ApiQuery<TriggerInputFieldsQuery>,
-) -> ApiResult<Json<TriggerInputFieldList>> {
-    input_fields(&state, &caller, &q).map(Json)
+with_alias! {
+    /// List a trigger's input fields.
+    #[utoipa::path(get, path = "/trigger-input-fields", operation_id = "listTriggerInputFields", tag = "Triggers",
+        params(TriggerInputFieldsQuery),
+        responses((status = 200, body = TriggerInputFieldList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 429, body = Errors)),
+        security(("OAuth" = ["external"])))]
+    async fn list_trigger_input_fields(
+        State(state): State<AppState>,
+        caller: Caller,
+        ApiQuery(q): ApiQuery<TriggerInputFieldsQuery>,
+    ) -> ApiResult<Json<TriggerInputFieldList>> {
+        input_fields(&state, &caller, &q).map(Json)
+    }
+    /// List a trigger's input fields (trailing-slash form).
+    alias list_trigger_input_fields_slash at "/trigger-input-fields/";
 }

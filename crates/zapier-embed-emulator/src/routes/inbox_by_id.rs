@@ -7,23 +7,21 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::Sse;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
-use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::absolute_url;
-use super::cursor::{decode_cursor, encode_cursor};
 use super::inbox_events::{SseState, sse_stream};
+use super::inbox_operations::*;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::clock::iso;
 use crate::error::{ApiError, ApiResult, Errors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::models::inbox::*;
-use crate::queue::{Settle, StoredMessage};
-use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage, NewSubscription};
+use crate::queue::Settle;
+use crate::state::Store;
+use crate::state::inboxes::{LeaseOutcome, NewSubscription};
 
 /// Variant A routes (mounted under both prefixes).
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -39,212 +37,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(release_messages))
 }
 
-const STATUSES: [&str; 5] = [
-    "active",
-    "deleting",
-    "initialization_failure",
-    "initializing",
-    "paused",
-];
-
-/// Query of the inbox listings.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct InboxListQuery {
-    /// Page size (1..=1000, default 100).
-    #[serde(default)]
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u64>,
-    /// Index of the first result (default 0).
-    #[serde(default)]
-    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
-    pub offset: Option<u64>,
-    /// Exact name filter.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// Exact key filter (alias of `name`).
-    #[serde(default)]
-    pub key: Option<String>,
-    /// Status filter: `active`, `deleting`, `initialization_failure`, `initializing`, `paused`.
-    #[serde(default)]
-    #[param(pattern = "^(active|deleting|initialization_failure|initializing|paused)$")]
-    pub status: Option<String>,
-}
-
-/// Query of the message listings.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct MessageListQuery {
-    /// Opaque cursor from `next` / `previous`.
-    #[serde(default)]
-    pub cursor: Option<String>,
-    /// Page size (1..=1000, default 100).
-    #[serde(default)]
-    #[param(minimum = 1, maximum = 1000)]
-    pub limit: Option<u64>,
-}
-
 pub(crate) fn parse_inbox_id(raw: &str) -> ApiResult<Uuid> {
     Uuid::try_parse(raw).map_err(|_| ApiError::not_found(format!("No inbox with id {raw}.")))
-}
-
-fn page_size(limit: Option<u64>) -> ApiResult<usize> {
-    match limit {
-        None => Ok(100),
-        Some(n) if (1..=1000).contains(&n) => Ok(n as usize),
-        Some(_) => Err(ApiError::invalid_param(
-            "limit",
-            "limit: must be between 1 and 1000.",
-        )),
-    }
-}
-
-/// Shared by both variants: filtered, offset-paginated inbox list.
-pub(crate) fn inbox_page(
-    state: &AppState,
-    caller: &Caller,
-    q: InboxListQuery,
-    headers: &HeaderMap,
-    path: &str,
-) -> ApiResult<PaginatedInboxList> {
-    if let Some(s) = &q.status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::invalid_param(
-            "status",
-            format!("status: `{s}` is not one of {}.", STATUSES.join(", ")),
-        ));
-    }
-    let limit = page_size(q.limit)?;
-    let offset = crate::extract::offset(q.offset)? as usize;
-    let name = q.name.as_deref().or(q.key.as_deref());
-    let all = state
-        .store()
-        .list_inboxes(caller.user, q.status.as_deref(), name, state.now());
-    let count = all.len();
-    let mut base: Vec<(&str, String)> = Vec::new();
-    if let Some(s) = &q.status {
-        base.push(("status", s.clone()));
-    }
-    if let Some(n) = &q.name {
-        base.push(("name", n.clone()));
-    }
-    if let Some(k) = &q.key {
-        base.push(("key", k.clone()));
-    }
-    let link = |off: usize| {
-        let mut query = base.clone();
-        query.push(("limit", limit.to_string()));
-        query.push(("offset", off.to_string()));
-        absolute_url(headers, path, &query)
-    };
-    let next = (offset.saturating_add(limit) < count).then(|| link(offset + limit));
-    let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
-    let results = all.into_iter().skip(offset).take(limit).collect();
-    Ok(PaginatedInboxList {
-        count: count as u64,
-        next,
-        previous,
-        results,
-    })
-}
-
-/// Shared by both variants: one page of messages with absolute cursor links.
-pub(crate) fn message_page(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    q: MessageListQuery,
-    headers: &HeaderMap,
-    path: &str,
-) -> ApiResult<PaginatedMessageList> {
-    let cursor = decode_cursor(q.cursor.as_deref())?;
-    let limit = page_size(q.limit)?;
-    let MessagePage {
-        messages,
-        previous,
-        next,
-    } = state
-        .store()
-        .list_messages(caller.user, id, cursor, limit, state.now(), &state.0.stats)?;
-    let link = |c: Cursor| {
-        let mut query = vec![("cursor", encode_cursor(c).unwrap_or_default())];
-        if let Some(l) = q.limit {
-            query.push(("limit", l.to_string()));
-        }
-        absolute_url(headers, path, &query)
-    };
-    Ok(PaginatedMessageList {
-        next: next.map(link),
-        previous: previous.map(link),
-        results: messages.iter().map(Message::from).collect(),
-    })
-}
-
-/// Validates `lease_seconds` / the batch size; `size_field` names the variant's field.
-pub(crate) fn lease_params(
-    seconds: Option<i64>,
-    default_seconds: i64,
-    limit: Option<i64>,
-    size_field: &str,
-) -> ApiResult<(i64, usize)> {
-    let seconds = seconds.unwrap_or(default_seconds);
-    if !(1..=3600).contains(&seconds) {
-        return Err(ApiError::validation(
-            "/lease_seconds",
-            "lease_seconds: must be between 1 and 3600.",
-        ));
-    }
-    let limit = limit.unwrap_or(10);
-    if !(1..=100).contains(&limit) {
-        return Err(ApiError::validation(
-            &format!("/{size_field}"),
-            format!("{size_field}: must be between 1 and 100."),
-        ));
-    }
-    Ok((seconds, limit as usize))
-}
-
-fn settle_response(how: Settle, settled: &[StoredMessage]) -> Response {
-    let results: Vec<Message> = settled.iter().map(Message::from).collect();
-    let (status, id) = if results.is_empty() {
-        (StatusCode::OK, None)
-    } else {
-        (StatusCode::CREATED, Some(Uuid::now_v7()))
-    };
-    match how {
-        Settle::Ack => (
-            status,
-            Json(AckResponse {
-                acked_id: id,
-                results,
-            }),
-        )
-            .into_response(),
-        Settle::Release => (
-            status,
-            Json(ReleaseResponse {
-                released_id: id,
-                results,
-            }),
-        )
-            .into_response(),
-    }
-}
-
-/// Shared by both variants: ack/release and the response shape.
-pub(crate) fn settle(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    batches: &[(Uuid, Option<Vec<Uuid>>)],
-    how: Settle,
-) -> ApiResult<Response> {
-    let settled =
-        state
-            .store()
-            .settle(caller.user, id, batches, how, state.now(), &state.0.stats)?;
-    Ok(settle_response(how, &settled))
 }
 
 fn subscription_of(sub: &TriggerSubscription, notification_url: Option<String>) -> NewSubscription {
@@ -323,14 +117,7 @@ async fn ensure_inbox(
     let sub = subscription_of(&body.subscription, body.notification_url);
     let (id, created) = store.ensure_inbox(caller.user, &name, pointer, &sub, now)?;
     let wire = store.inbox(caller.user, id, now)?.to_wire();
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(wire),
-    ))
+    Ok(ensured(wire, created))
 }
 
 /// Get an inbox.
@@ -343,10 +130,7 @@ async fn get_inbox(
     Path(id): Path<String>,
     caller: Caller,
 ) -> ApiResult<Json<Inbox>> {
-    let id = parse_inbox_id(&id)?;
-    Ok(Json(
-        state.store().inbox(caller.user, id, state.now())?.to_wire(),
-    ))
+    get(&state, &caller, parse_inbox_id(&id)?)
 }
 
 /// Update inbox settings (`notification_url` only).
@@ -380,11 +164,7 @@ async fn delete_inbox(
     Path(id): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = parse_inbox_id(&id)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(state.store().delete_inbox(caller.user, id, state.now())?),
-    ))
+    accepted(&state, &caller, parse_inbox_id(&id)?, Store::delete_inbox)
 }
 
 /// Pause an inbox (`paused` / `user`).
@@ -397,12 +177,7 @@ async fn pause_inbox(
     Path(id): Path<String>,
     caller: Caller,
 ) -> ApiResult<Json<Inbox>> {
-    let id = parse_inbox_id(&id)?;
-    Ok(Json(state.store().pause_inbox(
-        caller.user,
-        id,
-        state.now(),
-    )?))
+    transition(&state, &caller, parse_inbox_id(&id)?, Store::pause_inbox)
 }
 
 /// Resume an inbox (`initializing`, then `active`); answers 202.
@@ -415,11 +190,7 @@ async fn resume_inbox(
     Path(id): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = parse_inbox_id(&id)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(state.store().resume_inbox(caller.user, id, state.now())?),
-    ))
+    accepted(&state, &caller, parse_inbox_id(&id)?, Store::resume_inbox)
 }
 
 /// Subscribe to inbox notifications over SSE (`data: {"inbox_id","count"}` frames, `: keep-alive`).
@@ -484,32 +255,26 @@ async fn lease_messages(
     let id = parse_inbox_id(&inbox_id)?;
     // `null` is as good as `{}`: the document declares the body nullable.
     let body = body.unwrap_or_default();
-    let (seconds, limit) = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
-    let outcome =
-        state
-            .store()
-            .lease(caller.user, id, seconds, limit, state.now(), &state.0.stats)?;
-    Ok(match outcome {
-        LeaseOutcome::Granted(g, attrs) => (
-            StatusCode::CREATED,
-            Json(LeaseResponse {
+    let params = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
+    Ok(match lease(&state, &caller, id, params)? {
+        LeaseOutcome::Granted(g, attrs) => lease_answer(
+            true,
+            LeaseResponse {
                 lease_id: Some(g.lease_id),
                 leased_until: Some(iso(g.leased_until)),
                 results: g.messages.iter().map(LeasedMessage::from).collect(),
                 inbox_attributes: attrs,
-            }),
-        )
-            .into_response(),
-        LeaseOutcome::Empty(attrs) => (
-            StatusCode::OK,
-            Json(LeaseResponse {
+            },
+        ),
+        LeaseOutcome::Empty(attrs) => lease_answer(
+            false,
+            LeaseResponse {
                 lease_id: None,
                 leased_until: None,
                 results: Vec::new(),
                 inbox_attributes: attrs,
-            }),
-        )
-            .into_response(),
+            },
+        ),
     })
 }
 
@@ -526,12 +291,12 @@ async fn ack_messages(
     ApiJson(body): ApiJson<AckRequest>,
 ) -> ApiResult<Response> {
     let id = parse_inbox_id(&inbox_id)?;
-    check_ids(&body.message_ids)?;
-    settle(
+    settle_lease(
         &state,
         &caller,
         id,
-        &[(body.lease_id, body.message_ids)],
+        body.lease_id,
+        body.message_ids,
         Settle::Ack,
     )
 }
@@ -549,22 +314,32 @@ async fn release_messages(
     ApiJson(body): ApiJson<ReleaseRequest>,
 ) -> ApiResult<Response> {
     let id = parse_inbox_id(&inbox_id)?;
-    check_ids(&body.message_ids)?;
-    settle(
+    settle_lease(
         &state,
         &caller,
         id,
-        &[(body.lease_id, body.message_ids)],
+        body.lease_id,
+        body.message_ids,
         Settle::Release,
     )
 }
 
-fn check_ids(ids: &Option<Vec<Uuid>>) -> ApiResult<()> {
-    match ids {
-        Some(v) if v.is_empty() || v.len() > 100 => Err(ApiError::validation(
+/// Acks or releases the messages of one lease (all of them without `message_ids`).
+fn settle_lease(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    lease_id: Uuid,
+    message_ids: Option<Vec<Uuid>>,
+    how: Settle,
+) -> ApiResult<Response> {
+    if let Some(ids) = &message_ids
+        && (ids.is_empty() || ids.len() > 100)
+    {
+        return Err(ApiError::validation(
             "/message_ids",
             "message_ids: must hold 1 to 100 ids.",
-        )),
-        _ => Ok(()),
+        ));
     }
+    settle(state, caller, id, &[(lease_id, message_ids)], how)
 }

@@ -6,14 +6,12 @@ use std::collections::BTreeMap;
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::inbox_by_id::{
-    InboxListQuery, MessageListQuery, inbox_page, lease_params, message_page, settle,
-};
+use super::inbox_operations::*;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Errors};
@@ -24,6 +22,7 @@ use crate::models::inbox::{
 };
 use crate::models::inbox_by_name::*;
 use crate::queue::Settle;
+use crate::state::Store;
 use crate::state::inboxes::{LeaseOutcome, NewSubscription, PATHS_BY_NAME};
 
 /// Variant B routes (mounted under `/trigger-inbox/api/v1` only).
@@ -92,14 +91,7 @@ async fn upsert_inbox_by_name(
         .ensure_inbox(caller.user, &name, "/name", &sub, now)
         .map_err(ApiError::unprocessable)?;
     let wire = store.inbox(caller.user, id, now)?.to_wire();
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(wire),
-    ))
+    Ok(ensured(wire, created))
 }
 
 /// Get an inbox by name.
@@ -112,10 +104,7 @@ async fn get_inbox_by_name(
     Path(name): Path<String>,
     caller: Caller,
 ) -> ApiResult<Json<Inbox>> {
-    let id = resolve(&state, &caller, &name)?;
-    Ok(Json(
-        state.store().inbox(caller.user, id, state.now())?.to_wire(),
-    ))
+    get(&state, &caller, resolve(&state, &caller, &name)?)
 }
 
 /// Delete an inbox by name (202 `deleting`).
@@ -128,11 +117,12 @@ async fn delete_inbox_by_name(
     Path(name): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = resolve(&state, &caller, &name)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(state.store().delete_inbox(caller.user, id, state.now())?),
-    ))
+    accepted(
+        &state,
+        &caller,
+        resolve(&state, &caller, &name)?,
+        Store::delete_inbox,
+    )
 }
 
 /// Pause an inbox by name.
@@ -145,12 +135,12 @@ async fn pause_inbox_by_name(
     Path(name): Path<String>,
     caller: Caller,
 ) -> ApiResult<Json<Inbox>> {
-    let id = resolve(&state, &caller, &name)?;
-    Ok(Json(state.store().pause_inbox(
-        caller.user,
-        id,
-        state.now(),
-    )?))
+    transition(
+        &state,
+        &caller,
+        resolve(&state, &caller, &name)?,
+        Store::pause_inbox,
+    )
 }
 
 /// Resume an inbox by name (202 `initializing`).
@@ -163,11 +153,12 @@ async fn resume_inbox_by_name(
     Path(name): Path<String>,
     caller: Caller,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    let id = resolve(&state, &caller, &name)?;
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(state.store().resume_inbox(caller.user, id, state.now())?),
-    ))
+    accepted(
+        &state,
+        &caller,
+        resolve(&state, &caller, &name)?,
+        Store::resume_inbox,
+    )
 }
 
 /// List an inbox's messages by name.
@@ -203,30 +194,20 @@ async fn lease_messages_by_name(
 ) -> ApiResult<Response> {
     // `null` is as good as `{}`: the document declares the body nullable.
     let body = body.unwrap_or_default();
-    let (seconds, limit) = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")
+    let params = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")
         .map_err(ApiError::unprocessable)?;
     let id = resolve(&state, &caller, &name)?;
-    let outcome =
-        state
-            .store()
-            .lease(caller.user, id, seconds, limit, state.now(), &state.0.stats)?;
-    Ok(match outcome {
-        LeaseOutcome::Granted(g, _) => {
-            let results = g
-                .messages
+    let (granted, results) = match lease(&state, &caller, id, params)? {
+        LeaseOutcome::Granted(g, _) => (
+            true,
+            g.messages
                 .iter()
                 .map(|m| TokenLeasedMessage::new(m, g.lease_id))
-                .collect();
-            (StatusCode::CREATED, Json(LeaseByNameResponse { results })).into_response()
-        }
-        LeaseOutcome::Empty(_) => (
-            StatusCode::OK,
-            Json(LeaseByNameResponse {
-                results: Vec::new(),
-            }),
-        )
-            .into_response(),
-    })
+                .collect(),
+        ),
+        LeaseOutcome::Empty(_) => (false, Vec::new()),
+    };
+    Ok(lease_answer(granted, LeaseByNameResponse { results }))
 }
 
 /// Groups tokens by lease; a malformed token is a 400 naming its index.
@@ -250,6 +231,19 @@ fn batches(tokens: &[String]) -> ApiResult<Vec<(Uuid, Option<Vec<Uuid>>)>> {
     Ok(by_lease.into_iter().map(|(l, m)| (l, Some(m))).collect())
 }
 
+/// Acks or releases messages by lease token; the tokens are checked before the name is resolved.
+fn settle_tokens(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    tokens: &[String],
+    how: Settle,
+) -> ApiResult<Response> {
+    let batches = batches(tokens).map_err(ApiError::unprocessable)?;
+    let id = resolve(state, caller, name)?;
+    settle(state, caller, id, &batches, how)
+}
+
 /// Acknowledge messages by lease token.
 #[utoipa::path(post, path = "/inboxes/{name}/messages/ack/", operation_id = "acknowledgeTriggerInboxMessagesByName", tag = "Inboxes by name",
     params(("name" = String, Path, description = "Inbox name")),
@@ -262,9 +256,7 @@ async fn ack_messages_by_name(
     caller: Caller,
     ApiJson422(body): ApiJson422<LeaseTokensRequest>,
 ) -> ApiResult<Response> {
-    let b = batches(&body.lease_tokens).map_err(ApiError::unprocessable)?;
-    let id = resolve(&state, &caller, &name)?;
-    settle(&state, &caller, id, &b, Settle::Ack)
+    settle_tokens(&state, &caller, &name, &body.lease_tokens, Settle::Ack)
 }
 
 /// Release messages by lease token (counts as an attempt).
@@ -279,7 +271,5 @@ async fn release_messages_by_name(
     caller: Caller,
     ApiJson422(body): ApiJson422<LeaseTokensRequest>,
 ) -> ApiResult<Response> {
-    let b = batches(&body.lease_tokens).map_err(ApiError::unprocessable)?;
-    let id = resolve(&state, &caller, &name)?;
-    settle(&state, &caller, id, &b, Settle::Release)
+    settle_tokens(&state, &caller, &name, &body.lease_tokens, Settle::Release)
 }

@@ -1,5 +1,6 @@
 //! HTTP routes, one module per API, and the assembly of the router and its OpenAPI document.
 
+mod alias;
 pub(crate) mod connect;
 pub(crate) mod control;
 mod cursor;
@@ -7,6 +8,7 @@ pub(crate) mod discovery;
 pub(crate) mod inbox_by_id;
 pub(crate) mod inbox_by_name;
 mod inbox_events;
+mod inbox_operations;
 pub(crate) mod oauth;
 pub(crate) mod partner;
 pub(crate) mod sdk;

@@ -15,6 +15,7 @@ use crate::catalog;
 use crate::error::{ApiError, ApiResult, OAuthError};
 use crate::extract::parse_query;
 use crate::models::oauth::{TokenForm, TokenResponse};
+use crate::routes::alias::with_alias;
 use crate::state::users::{CONNECT_TOKEN_TTL_SECS, TokenError, UserKey};
 
 /// `grant_type` of RFC 8693 token exchange.
@@ -231,26 +232,18 @@ fn connect_token(state: &AppState, form: &TokenForm, subject: &str) -> ApiResult
     })
 }
 
-/// Issue a token (client credentials, partner-JWT exchange, connect-token exchange).
-#[utoipa::path(post, path = "/oauth/token", operation_id = "oauthToken", tag = "OAuth",
-    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError, description = "Bad grant or request (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)"), (status = 401, body = OAuthError, description = "Unknown client or wrong secret (`invalid_client`)")))]
-async fn token(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: bytes::Bytes,
-) -> ApiResult<Json<TokenResponse>> {
-    handle(&state, &headers, &body).map(Json)
-}
-
-/// Issue a token (trailing-slash form).
-#[utoipa::path(post, path = "/oauth/token/", operation_id = "oauthToken_trailing_slash", tag = "OAuth",
-    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError, description = "Bad grant or request (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)"), (status = 401, body = OAuthError, description = "Unknown client or wrong secret (`invalid_client`)")))]
-async fn token_slash(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: bytes::Bytes,
-) -> ApiResult<Json<TokenResponse>> {
-    handle(&state, &headers, &body).map(Json)
+with_alias! {
+    /// Issue a token (client credentials, partner-JWT exchange, connect-token exchange).
+    #[utoipa::path(post, path = "/oauth/token", operation_id = "oauthToken", tag = "OAuth",
+        request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+        responses((status = 200, body = TokenResponse), (status = 400, body = OAuthError, description = "Bad grant or request (`invalid_request`, `invalid_grant`, `unsupported_grant_type`)"), (status = 401, body = OAuthError, description = "Unknown client or wrong secret (`invalid_client`)")))]
+    async fn token(
+        State(state): State<AppState>,
+        headers: HeaderMap,
+        body: bytes::Bytes,
+    ) -> ApiResult<Json<TokenResponse>> {
+        handle(&state, &headers, &body).map(Json)
+    }
+    /// Issue a token (trailing-slash form).
+    alias token_slash at "/oauth/token/";
 }

@@ -519,19 +519,12 @@ impl Store {
         id: Uuid,
         now: DateTime<Utc>,
     ) -> ApiResult<Inbox> {
-        let rec = self.inbox(user, id, now)?;
-        match rec.status {
-            InboxStatus::Active | InboxStatus::Initializing => {
-                rec.status = InboxStatus::Paused;
-                rec.paused_reason = Some(PausedReason::User);
-                rec.paused_at = Some(now);
-                Ok(rec.to_wire())
-            }
-            other => Err(ApiError::conflict(format!(
-                "Inbox cannot be paused while {}.",
-                other.as_str()
-            ))),
-        }
+        let from = [InboxStatus::Active, InboxStatus::Initializing];
+        self.transition(user, id, now, from, "paused", |rec| {
+            rec.status = InboxStatus::Paused;
+            rec.paused_reason = Some(PausedReason::User);
+            rec.paused_at = Some(now);
+        })
     }
 
     /// `resume`: `paused`/`initialization_failure` → `initializing` (→ `active` after the delay).
@@ -542,20 +535,35 @@ impl Store {
         now: DateTime<Utc>,
     ) -> ApiResult<Inbox> {
         let delay = self.config.activation_delay;
+        let from = [InboxStatus::Paused, InboxStatus::InitializationFailure];
+        self.transition(user, id, now, from, "resumed", |rec| {
+            rec.status = InboxStatus::Initializing;
+            rec.paused_reason = None;
+            rec.paused_at = None;
+            rec.ready_at = later(now, delay);
+        })
+    }
+
+    /// Applies `change` to an inbox whose status is one of `from`; `409` naming the status
+    /// otherwise (`Inbox cannot be {done} while {status}.`).
+    fn transition(
+        &mut self,
+        user: Uuid,
+        id: Uuid,
+        now: DateTime<Utc>,
+        from: [InboxStatus; 2],
+        done: &str,
+        change: impl FnOnce(&mut InboxRecord),
+    ) -> ApiResult<Inbox> {
         let rec = self.inbox(user, id, now)?;
-        match rec.status {
-            InboxStatus::Paused | InboxStatus::InitializationFailure => {
-                rec.status = InboxStatus::Initializing;
-                rec.paused_reason = None;
-                rec.paused_at = None;
-                rec.ready_at = later(now, delay);
-                Ok(rec.to_wire())
-            }
-            other => Err(ApiError::conflict(format!(
-                "Inbox cannot be resumed while {}.",
-                other.as_str()
-            ))),
+        if !from.contains(&rec.status) {
+            return Err(ApiError::conflict(format!(
+                "Inbox cannot be {done} while {}.",
+                rec.status.as_str()
+            )));
         }
+        change(rec);
+        Ok(rec.to_wire())
     }
 
     /// `DELETE`: → `deleting` (gone after the deletion delay); the name is freed at once.

@@ -65,6 +65,15 @@ pub(super) fn paginate<T>(
     ))
 }
 
+/// The metadata of a list answered whole: every item, no page size, from offset 0.
+fn whole_list(count: usize) -> BaseMeta {
+    BaseMeta {
+        count: count as u64,
+        limit: None,
+        offset: 0,
+    }
+}
+
 pub(super) fn app_wire(app: &App, headers: &HeaderMap) -> Apps {
     let icon = |px: u32| format!("{}/static/apps/{}-{px}.png", origin(headers), app.slug);
     let mut types: Vec<String> = app
@@ -237,21 +246,16 @@ pub(super) fn actions(
             description: a.description.to_owned(),
         })
         .collect();
-    let count = data.len() as u64;
     Ok(ActionsResponse {
         links: Links::default(),
-        meta: BaseMeta {
-            count,
-            limit: None,
-            offset: 0,
-        },
+        meta: whole_list(data.len()),
         data,
     })
 }
 
 /// The action `action_id` names for `caller`, after checking the request's `authentication`
 /// against its app: what the inputs, choices and outputs routes all start with.
-fn fields_action(
+pub(super) fn fields_action(
     state: &AppState,
     caller: &Caller,
     action_id: &str,
@@ -268,15 +272,9 @@ fn fields_action(
     Ok(r)
 }
 
-pub(super) fn inputs(
-    state: &AppState,
-    caller: &Caller,
-    action_id: &str,
-    body: &FieldsRequest,
-) -> ApiResult<InputFieldsResponse> {
-    let r = fields_action(state, caller, action_id, body)?;
-    let data: Vec<InputField> = r
-        .action
+/// An action's input fields (`POST /v2/actions/{action_id}/inputs`).
+pub(super) fn inputs(action: &catalog::Action) -> InputFieldsResponse {
+    let data: Vec<InputField> = action
         .inputs
         .iter()
         .map(|f| InputField {
@@ -299,16 +297,11 @@ pub(super) fn inputs(
             value_type: f.value_type.to_owned(),
         })
         .collect();
-    let count = data.len() as u64;
-    Ok(InputFieldsResponse {
+    InputFieldsResponse {
         links: Links::default(),
-        meta: BaseMeta {
-            count,
-            limit: None,
-            offset: 0,
-        },
+        meta: whole_list(data.len()),
         data,
-    })
+    }
 }
 
 pub(super) fn choices(
@@ -357,15 +350,9 @@ pub(super) fn choices(
     })
 }
 
-pub(super) fn outputs(
-    state: &AppState,
-    caller: &Caller,
-    action_id: &str,
-    body: &FieldsRequest,
-) -> ApiResult<OutputFieldsResponse> {
-    let r = fields_action(state, caller, action_id, body)?;
-    let data: Vec<OutputField> = r
-        .action
+/// An action's output fields (`POST /v2/actions/{action_id}/outputs`).
+pub(super) fn outputs(action: &catalog::Action) -> OutputFieldsResponse {
+    let data: Vec<OutputField> = action
         .outputs
         .iter()
         .map(|(id, title, sample)| OutputField {
@@ -375,16 +362,11 @@ pub(super) fn outputs(
             sample: Some((*sample).to_owned()),
         })
         .collect();
-    let count = data.len() as u64;
-    Ok(OutputFieldsResponse {
+    OutputFieldsResponse {
         links: Links::default(),
-        meta: BaseMeta {
-            count,
-            limit: None,
-            offset: 0,
-        },
+        meta: whole_list(data.len()),
         data,
-    })
+    }
 }
 
 pub(super) fn run(
