@@ -134,138 +134,141 @@ fn flatten_fields(
     Ok(out)
 }
 
-/// The request of one of an action's field lists (`get_fields_inputs`, `get_fields_outputs`):
-/// both name the action in the path and send a `data` body of the inputs collected so far.
-macro_rules! action_fields_request {
-    ($request:ident, $action_id:expr, $body:expr) => {
-        |c: partner::Client| async move {
-            c.$request()
-                .action_id($action_id)
-                .body($body)
-                .send()
-                .await
+/// What the requests about one action send: the action, the connection it runs with and the
+/// inputs collected so far (the `data` of the field-list, choices and run bodies).
+#[derive(Clone)]
+pub(crate) struct ActionFields {
+    pub(crate) action_id: String,
+    pub(crate) authentication: Option<String>,
+    pub(crate) inputs: Map<String, Value>,
+}
+
+/// Sends one of an action's field lists (`get_fields_inputs`, `get_fields_outputs`): both name
+/// the action in the path and send a `data` body of the inputs collected so far.
+macro_rules! fetch_action_fields {
+    ($api:expr, $op:expr, $request:ident, $action_id:expr, $body:expr) => {
+        $api.fetch($op, |c: partner::Client| async move {
+            c.$request().action_id($action_id).body($body).send().await
+        })
+        .await?
+    };
+}
+
+impl ActionFields {
+    /// The fields of `action`, with the connection `connection` and the inputs so far.
+    pub(crate) fn new(
+        action: &Action,
+        connection: Option<&str>,
+        inputs: &Map<String, Value>,
+    ) -> Self {
+        ActionFields {
+            action_id: action.id.clone(),
+            authentication: connection.map(str::to_owned),
+            inputs: inputs.clone(),
         }
-    };
-}
+    }
 
-pub(crate) async fn action_inputs(
-    api: Api,
-    op: &Operation,
-    action_id: String,
-    authentication: Option<String>,
-    inputs: Map<String, Value>,
-) -> Result<Vec<InputField>, Failure> {
-    let body = partner::types::InputFieldsRequest {
-        data: partner::types::InputFieldsParams {
-            authentication,
-            inputs,
-        },
-    };
-    let (status, page) = api
-        .fetch(
-            op,
-            action_fields_request!(get_fields_inputs, action_id, body),
-        )
-        .await?;
-    flatten_fields(op, status, page.data)
-}
+    /// The action's input fields, fieldsets flattened.
+    pub(crate) async fn inputs(self, api: Api, op: &Operation) -> Result<Vec<InputField>, Failure> {
+        let body = partner::types::InputFieldsRequest {
+            data: partner::types::InputFieldsParams {
+                authentication: self.authentication,
+                inputs: self.inputs,
+            },
+        };
+        let (status, page) = fetch_action_fields!(api, op, get_fields_inputs, self.action_id, body);
+        flatten_fields(op, status, page.data)
+    }
 
-pub(crate) async fn action_choices(
-    api: Api,
-    op: &Operation,
-    action_id: String,
-    input_id: String,
-    page: u32,
-    authentication: Option<String>,
-    inputs: Map<String, Value>,
-) -> Result<Vec<Choice>, Failure> {
-    let body = partner::types::ChoiceRequest {
-        data: partner::types::ChoiceParams {
-            authentication,
-            inputs: Some(inputs),
-        },
-    };
-    let (_, choices) = api
-        .fetch(op, |c: partner::Client| async move {
-            c.get_choices()
-                .action_id(action_id)
-                .input_id(input_id)
-                .page(page.to_string())
-                .body(body)
-                .send()
-                .await
-        })
-        .await?;
-    Ok(choices
-        .data
-        .into_iter()
-        .map(|c| Choice {
-            id: c.id,
-            label: c.label,
-            value: c.value,
-        })
-        .collect())
-}
+    /// The choices of the `SELECT` input `input_id`, page `page`.
+    pub(crate) async fn choices(
+        self,
+        api: Api,
+        op: &Operation,
+        input_id: String,
+        page: u32,
+    ) -> Result<Vec<Choice>, Failure> {
+        let body = partner::types::ChoiceRequest {
+            data: partner::types::ChoiceParams {
+                authentication: self.authentication,
+                inputs: Some(self.inputs),
+            },
+        };
+        let (_, choices) = api
+            .fetch(op, |c: partner::Client| async move {
+                c.get_choices()
+                    .action_id(self.action_id)
+                    .input_id(input_id)
+                    .page(page.to_string())
+                    .body(body)
+                    .send()
+                    .await
+            })
+            .await?;
+        Ok(choices
+            .data
+            .into_iter()
+            .map(|c| Choice {
+                id: c.id,
+                label: c.label,
+                value: c.value,
+            })
+            .collect())
+    }
 
-pub(crate) async fn action_outputs(
-    api: Api,
-    op: &Operation,
-    action_id: String,
-    authentication: Option<String>,
-    inputs: Map<String, Value>,
-) -> Result<Vec<OutputField>, Failure> {
-    let body = partner::types::OutputFieldsRequest {
-        data: partner::types::OutputFieldsParams {
-            authentication,
-            fetch_live_samples: false,
-            inputs,
-        },
-    };
-    let (_, page) = api
-        .fetch(
-            op,
-            action_fields_request!(get_fields_outputs, action_id, body),
-        )
-        .await?;
-    Ok(page
-        .data
-        .into_iter()
-        .map(|f| OutputField {
-            id: f.id,
-            title: f.title,
-            sample: f.sample,
-        })
-        .collect())
-}
+    /// The fields the action outputs for these inputs.
+    pub(crate) async fn outputs(
+        self,
+        api: Api,
+        op: &Operation,
+    ) -> Result<Vec<OutputField>, Failure> {
+        let body = partner::types::OutputFieldsRequest {
+            data: partner::types::OutputFieldsParams {
+                authentication: self.authentication,
+                fetch_live_samples: false,
+                inputs: self.inputs,
+            },
+        };
+        let (_, page) = fetch_action_fields!(api, op, get_fields_outputs, self.action_id, body);
+        Ok(page
+            .data
+            .into_iter()
+            .map(|f| OutputField {
+                id: f.id,
+                title: f.title,
+                sample: f.sample,
+            })
+            .collect())
+    }
 
-/// Creates an action run (with a `callback_url` only when one is given); answers its id.
-pub(crate) async fn create_run(
-    api: Api,
-    op: &Operation,
-    action_id: String,
-    authentication: Option<String>,
-    inputs: Map<String, Value>,
-    callback_url: Option<String>,
-) -> Result<String, Failure> {
-    // Checked already (`CallbackUrl`); the generated type checks its length again.
-    let callback_url = callback_url
-        .map(|url| url.parse::<partner::types::RunActionParamsCallbackUrl>())
-        .transpose()
-        .map_err(|e| Failure::unsent(invalid_request(op, &format!("callback_url: {e}"))))?;
-    let body = partner::types::RunActionRequest {
-        data: partner::types::RunActionParams {
-            action: action_id,
-            authentication,
-            callback_url,
-            inputs,
-        },
-    };
-    let (_, run) = api
-        .fetch(op, |c: partner::Client| async move {
-            c.create_action_run().body(body).send().await
-        })
-        .await?;
-    Ok(run.data.id)
+    /// Creates a run of the action (with a `callback_url` only when one is given); answers its
+    /// id.
+    pub(crate) async fn run(
+        self,
+        api: Api,
+        op: &Operation,
+        callback_url: Option<String>,
+    ) -> Result<String, Failure> {
+        // Checked already (`CallbackUrl`); the generated type checks its length again.
+        let callback_url = callback_url
+            .map(|url| url.parse::<partner::types::RunActionParamsCallbackUrl>())
+            .transpose()
+            .map_err(|e| Failure::unsent(invalid_request(op, &format!("callback_url: {e}"))))?;
+        let body = partner::types::RunActionRequest {
+            data: partner::types::RunActionParams {
+                action: self.action_id,
+                authentication: self.authentication,
+                callback_url,
+                inputs: self.inputs,
+            },
+        };
+        let (_, run) = api
+            .fetch(op, |c: partner::Client| async move {
+                c.create_action_run().body(body).send().await
+            })
+            .await?;
+        Ok(run.data.id)
+    }
 }
 
 pub(crate) async fn get_run(api: Api, op: &Operation, run_id: String) -> Result<RunState, Failure> {
