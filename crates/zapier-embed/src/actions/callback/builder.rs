@@ -32,17 +32,9 @@ impl std::fmt::Debug for CallbackReceiverBuilder {
     }
 }
 
-impl CallbackReceiver {
-    /// A builder for a receiver reached at `url` (the `callback_url` its runs are started with).
-    /// Keys come from [`ZAPIER_JWKS_URL`] unless set otherwise.
-    ///
-    /// ```
-    /// use zapier_embed::actions::{CallbackReceiver, CallbackUrl};
-    /// let receiver = CallbackReceiver::builder(CallbackUrl::new("https://app.example.com/cb")?).build()?;
-    /// assert_eq!(receiver.url().as_str(), "https://app.example.com/cb");
-    /// # Ok::<(), zapier_embed::Error>(())
-    /// ```
-    pub fn builder(url: CallbackUrl) -> CallbackReceiverBuilder {
+impl CallbackReceiverBuilder {
+    /// The defaults, for [`CallbackReceiver::builder`].
+    pub(super) fn new(url: CallbackUrl) -> Self {
         CallbackReceiverBuilder {
             url,
             jwks_url: url::Url::parse(ZAPIER_JWKS_URL)
@@ -54,9 +46,7 @@ impl CallbackReceiver {
             fallback_poll_after: DEFAULT_CALLBACK_FALLBACK_POLL,
         }
     }
-}
 
-impl CallbackReceiverBuilder {
     /// Fetch the verification keys from `url` (an `https` JWKS document; default
     /// [`ZAPIER_JWKS_URL`]). The set is cached for an hour and fetched again, at most once a
     /// minute, when a signature names a key it lacks; each fetch is bounded in time (10 s) and

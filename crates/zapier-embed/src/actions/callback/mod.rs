@@ -274,6 +274,19 @@ impl std::fmt::Debug for CallbackReceiver {
 }
 
 impl CallbackReceiver {
+    /// A builder for a receiver reached at `url` (the `callback_url` its runs are started with).
+    /// Keys come from [`ZAPIER_JWKS_URL`] unless set otherwise.
+    ///
+    /// ```
+    /// use zapier_embed::actions::{CallbackReceiver, CallbackUrl};
+    /// let receiver = CallbackReceiver::builder(CallbackUrl::new("https://app.example.com/cb")?).build()?;
+    /// assert_eq!(receiver.url().as_str(), "https://app.example.com/cb");
+    /// # Ok::<(), zapier_embed::Error>(())
+    /// ```
+    pub fn builder(url: CallbackUrl) -> CallbackReceiverBuilder {
+        CallbackReceiverBuilder::new(url)
+    }
+
     /// The URL runs started through this receiver give Zapier.
     ///
     /// ```
