@@ -10,10 +10,10 @@ use tokio::time::Instant;
 
 use crate::call::{Operation, poll_delay};
 use crate::checks;
-use crate::retry::Idempotency;
 pub use zapier_embed_domain::{RunError, RunErrorCode, RunStatus};
 
 use crate::wire::ActionFields;
+use crate::wire::ops::{APPS, CHOICES, CREATE_RUN, GET_RUN, INPUTS, LIST_ACTIONS as LIST, OUTPUTS};
 use crate::{Client, Error, InputField, wire};
 
 #[cfg(feature = "webhook")]
@@ -44,41 +44,6 @@ const POLL_MAX_DELAY: Duration = Duration::from_secs(5);
 /// Page size of [`Actions::apps`].
 const APPS_PAGE_SIZE: u32 = 25;
 
-const APPS: Operation = Operation {
-    id: "get_v2_apps",
-    name: "list apps",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST: Operation = Operation {
-    id: "get_actions",
-    name: "list actions",
-    idempotency: Idempotency::Idempotent,
-};
-const INPUTS: Operation = Operation {
-    id: "get_fields_inputs",
-    name: "get action inputs",
-    idempotency: Idempotency::Idempotent,
-};
-const CHOICES: Operation = Operation {
-    id: "get_choices",
-    name: "get input choices",
-    idempotency: Idempotency::Idempotent,
-};
-const OUTPUTS: Operation = Operation {
-    id: "get_fields_outputs",
-    name: "get action outputs",
-    idempotency: Idempotency::Idempotent,
-};
-const CREATE_RUN: Operation = Operation {
-    id: "create_action_run",
-    name: "create action run",
-    idempotency: Idempotency::NotIdempotent,
-};
-const GET_RUN: Operation = Operation {
-    id: "retrieve_action_run",
-    name: "get action run",
-    idempotency: Idempotency::Idempotent,
-};
 const RUN: &str = "run action";
 
 /// The Action Runs API; see [`Client::actions`].
@@ -124,7 +89,7 @@ impl Actions {
         self.client
             .inner
             .call(&APPS, None, move |api| {
-                wire::apps(api, &APPS, query.clone(), APPS_PAGE_SIZE)
+                wire::apps(api, query.clone(), APPS_PAGE_SIZE)
             })
             .await
     }
@@ -148,7 +113,7 @@ impl Actions {
         self.client
             .inner
             .call(&LIST, None, move |api| {
-                wire::actions(api, &LIST, app.clone(), action_type.clone())
+                wire::actions(api, app.clone(), action_type.clone())
             })
             .await
     }
@@ -195,9 +160,7 @@ impl Actions {
         self.client
             .inner
             .call(&CHOICES, None, move |api| {
-                fields
-                    .clone()
-                    .choices(api, &CHOICES, input.clone(), page.max(1))
+                fields.clone().choices(api, input.clone(), page.max(1))
             })
             .await
     }
@@ -280,14 +243,14 @@ impl Actions {
         &self,
         op: &'static Operation,
         fields: ActionFields,
-        request: impl Fn(ActionFields, wire::Api, &'static Operation) -> Fut,
+        request: impl Fn(ActionFields, wire::Api) -> Fut,
     ) -> Result<T, Error>
     where
         Fut: std::future::Future<Output = Result<T, crate::call::Failure>>,
     {
         self.client
             .inner
-            .call(op, None, |api| request(fields.clone(), api, op))
+            .call(op, None, |api| request(fields.clone(), api))
             .await
     }
 
@@ -318,7 +281,7 @@ impl Actions {
             .client
             .inner
             .call(&CREATE_RUN, None, move |api| {
-                fields.clone().run(api, &CREATE_RUN, callback_url.clone())
+                fields.clone().run(api, callback_url.clone())
             })
             .await?;
         Ok(RunHandle {

@@ -93,22 +93,17 @@ pub(crate) async fn list_triggers(
     op: &Operation,
     app: String,
 ) -> Result<Vec<Trigger>, Failure> {
-    let (_, list) = api
+    let (status, list) = api
         .fetch(op, |c: by_id::Client| async move {
             c.list_triggers().app(app).send().await
         })
         .await?;
-    Ok(list.results.into_iter().map(trigger).collect())
-}
-
-/// A generated trigger as the facade's (an empty description is none).
-fn trigger(t: by_id::types::Trigger) -> Trigger {
-    Trigger {
-        key: t.key,
-        title: t.title,
-        description: t.description.filter(|d| !d.is_empty()),
-        app_key: t.app_key,
+    let mut triggers: Vec<Trigger> = convert(op, status, "trigger list", &list.results)?;
+    for trigger in &mut triggers {
+        // An empty description is none.
+        trigger.description = trigger.description.take().filter(|d| !d.is_empty());
     }
+    Ok(triggers)
 }
 
 pub(crate) async fn trigger_input_fields(

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use super::{Api, EventBytes, InboxQuery, Page, Settle, Settled, Transition, events_by_id};
+use super::{Api, EventBytes, InboxQuery, Page, Settle, Settled, Transition, events_by_id, ops};
 use crate::Subscription;
 use crate::call::{Failure, Operation};
 use crate::messages::Lease;
@@ -253,74 +253,5 @@ impl SettleRequest {
                     .await
             }
         }
-    }
-}
-
-/// Every Trigger Inbox operation of both variants: its generated id, the name errors use, and
-/// its class for the retry rule, declared once.
-pub(crate) mod ops {
-    use crate::call::Operation;
-    use crate::retry::Idempotency::{Idempotent, NotIdempotent};
-
-    use super::{Settle, Transition};
-
-    macro_rules! operations {
-        ($($const:ident = $id:literal, $name:literal, $class:ident;)+) => {$(
-            pub(crate) const $const: Operation = Operation {
-                id: $id,
-                name: $name,
-                idempotency: $class,
-            };
-        )+};
-    }
-
-    operations! {
-        CREATE = "create_trigger_inbox", "create inbox", NotIdempotent;
-        ENSURE_BY_ID = "ensure_trigger_inbox", "ensure inbox", Idempotent;
-        ENSURE_BY_NAME = "upsert_inbox", "ensure inbox", Idempotent;
-        GET_BY_ID = "get_trigger_inbox", "get inbox", Idempotent;
-        GET_BY_NAME = "get_inbox", "get inbox", Idempotent;
-        LIST_BY_ID = "list_trigger_inboxes", "list inboxes", Idempotent;
-        LIST_BY_NAME = "list_inboxes", "list inboxes", Idempotent;
-        PATCH = "patch_trigger_inbox", "update inbox", Idempotent;
-        PAUSE_BY_ID = "pause_trigger_inbox", "pause inbox", Idempotent;
-        PAUSE_BY_NAME = "pause_inbox", "pause inbox", Idempotent;
-        RESUME_BY_ID = "resume_trigger_inbox", "resume inbox", Idempotent;
-        RESUME_BY_NAME = "resume_inbox", "resume inbox", Idempotent;
-        DELETE_BY_ID = "delete_trigger_inbox", "delete inbox", Idempotent;
-        DELETE_BY_NAME = "delete_inbox", "delete inbox", Idempotent;
-        LEASE_BY_ID = "lease_trigger_inbox_messages", "lease messages", NotIdempotent;
-        LEASE_BY_NAME = "lease_messages", "lease messages", NotIdempotent;
-        ACK_BY_ID = "acknowledge_trigger_inbox_messages", "ack messages", Idempotent;
-        ACK_BY_NAME = "acknowledge_messages", "ack messages", Idempotent;
-        RELEASE_BY_ID = "release_trigger_inbox_messages", "release messages", Idempotent;
-        RELEASE_BY_NAME = "release_messages", "release messages", Idempotent;
-        LIST_MESSAGES_BY_ID = "list_trigger_inbox_messages", "list messages", Idempotent;
-        LIST_MESSAGES_BY_NAME = "list_messages", "list messages", Idempotent;
-        EVENTS = "get_trigger_inbox_events", "subscribe to inbox events", Idempotent;
-        // Resolving a reference (`resolve.rs` and `InboxApi::find_by_name`).
-        RESOLVE_ID_BY_LIST = "list_trigger_inboxes", "resolve inbox name", Idempotent;
-        RESOLVE_ID_BY_GET = "get_inbox", "resolve inbox name", Idempotent;
-        RESOLVE_NAME = "get_trigger_inbox", "resolve inbox id", Idempotent;
-    }
-
-    /// Ack or release, variant A.
-    pub(crate) fn settle_by_id(settle: Settle) -> &'static Operation {
-        settle.pick(&ACK_BY_ID, &RELEASE_BY_ID)
-    }
-
-    /// Ack or release, variant B.
-    pub(crate) fn settle_by_name(settle: Settle) -> &'static Operation {
-        settle.pick(&ACK_BY_NAME, &RELEASE_BY_NAME)
-    }
-
-    /// Pause, resume or delete, variant A.
-    pub(crate) fn transition_by_id(transition: Transition) -> &'static Operation {
-        transition.pick(&PAUSE_BY_ID, &RESUME_BY_ID, &DELETE_BY_ID)
-    }
-
-    /// Pause, resume or delete, variant B.
-    pub(crate) fn transition_by_name(transition: Transition) -> &'static Operation {
-        transition.pick(&PAUSE_BY_NAME, &RESUME_BY_NAME, &DELETE_BY_NAME)
     }
 }

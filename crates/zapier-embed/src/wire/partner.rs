@@ -12,13 +12,12 @@ fn app_id(app: &partner::types::AuthenticationApp) -> String {
 
 pub(crate) async fn authentications(
     api: Api,
-    op: &Operation,
     app: String,
     limit: u32,
     start: u64,
 ) -> Result<Page<Connection>, Failure> {
     let (_, page) = api
-        .fetch(op, |c: partner::Client| async move {
+        .fetch(&ops::LIST_CONNECTIONS, |c: partner::Client| async move {
             c.get_authentications()
                 .app(app)
                 .limit(i64::from(limit))
@@ -28,28 +27,24 @@ pub(crate) async fn authentications(
         })
         .await?;
     Ok(Page {
-        items: page
-            .data
-            .into_iter()
-            .map(|a| Connection {
-                app: app_id(&a.app),
-                id: a.id,
-                title: a.title,
-                is_expired: a.is_expired,
-            })
-            .collect(),
+        items: page.data.into_iter().map(connection).collect(),
         next: page.links.and_then(|l| l.next),
     })
 }
 
-pub(crate) async fn apps(
-    api: Api,
-    op: &Operation,
-    query: String,
-    limit: u32,
-) -> Result<Vec<App>, Failure> {
+/// A generated authentication as the facade's connection.
+fn connection(a: partner::types::Authentication) -> Connection {
+    Connection {
+        app: app_id(&a.app),
+        id: a.id,
+        title: a.title,
+        is_expired: a.is_expired,
+    }
+}
+
+pub(crate) async fn apps(api: Api, query: String, limit: u32) -> Result<Vec<App>, Failure> {
     let (_, page) = api
-        .fetch(op, |c: partner::Client| async move {
+        .fetch(&ops::APPS, |c: partner::Client| async move {
             c.get_v2_apps()
                 .query(query)
                 .limit(i64::from(limit))
@@ -57,31 +52,31 @@ pub(crate) async fn apps(
                 .await
         })
         .await?;
-    Ok(page
-        .data
-        .into_iter()
-        .map(|a| App {
-            id: a.id,
-            key: a.key,
-            title: a.title,
-            description: a.description.filter(|d| !d.is_empty()),
-            action_types: a
-                .action_types
-                .iter()
-                .map(|t| ActionType::from(t.as_str()))
-                .collect(),
-        })
-        .collect())
+    Ok(page.data.into_iter().map(app).collect())
+}
+
+/// A generated app as the facade's (an empty description is none).
+fn app(a: partner::types::App) -> App {
+    App {
+        id: a.id,
+        key: a.key,
+        title: a.title,
+        description: a.description.filter(|d| !d.is_empty()),
+        action_types: a
+            .action_types
+            .iter()
+            .map(|t| ActionType::from(t.as_str()))
+            .collect(),
+    }
 }
 
 pub(crate) async fn actions(
     api: Api,
-    op: &Operation,
     app: String,
     action_type: Option<ActionType>,
 ) -> Result<Vec<Action>, Failure> {
     let (_, page) = api
-        .fetch(op, |c: partner::Client| async move {
+        .fetch(&ops::LIST_ACTIONS, |c: partner::Client| async move {
             let mut request = c.get_actions().app(app);
             if let Some(t) = action_type {
                 request = request.action_type(t.as_str().to_owned());
@@ -89,22 +84,23 @@ pub(crate) async fn actions(
             request.send().await
         })
         .await?;
-    Ok(page
-        .data
-        .into_iter()
-        .map(|a| Action {
-            app: match &a.app {
-                partner::types::ActionApp::String(id) => id.clone(),
-                partner::types::ActionApp::App(app) => app.id.clone(),
-            },
-            id: a.id,
-            key: a.key,
-            action_type: ActionType::from(a.action_type.as_str()),
-            title: a.title,
-            description: a.description,
-            is_instant: a.is_instant,
-        })
-        .collect())
+    Ok(page.data.into_iter().map(action).collect())
+}
+
+/// A generated action as the facade's (its app named by id, whether given bare or expanded).
+fn action(a: partner::types::Action) -> Action {
+    Action {
+        app: match &a.app {
+            partner::types::ActionApp::String(id) => id.clone(),
+            partner::types::ActionApp::App(app) => app.id.clone(),
+        },
+        id: a.id,
+        key: a.key,
+        action_type: ActionType::from(a.action_type.as_str()),
+        title: a.title,
+        description: a.description,
+        is_instant: a.is_instant,
+    }
 }
 
 /// Flattens a root fieldset (input fields, info fields, fieldsets of both) into input fields.
@@ -169,7 +165,8 @@ impl ActionFields {
     }
 
     /// The action's input fields, fieldsets flattened.
-    pub(crate) async fn inputs(self, api: Api, op: &Operation) -> Result<Vec<InputField>, Failure> {
+    pub(crate) async fn inputs(self, api: Api) -> Result<Vec<InputField>, Failure> {
+        let op = &ops::INPUTS;
         let body = partner::types::InputFieldsRequest {
             data: partner::types::InputFieldsParams {
                 authentication: self.authentication,
@@ -184,10 +181,10 @@ impl ActionFields {
     pub(crate) async fn choices(
         self,
         api: Api,
-        op: &Operation,
         input_id: String,
         page: u32,
     ) -> Result<Vec<Choice>, Failure> {
+        let op = &ops::CHOICES;
         let body = partner::types::ChoiceRequest {
             data: partner::types::ChoiceParams {
                 authentication: self.authentication,
@@ -217,11 +214,8 @@ impl ActionFields {
     }
 
     /// The fields the action outputs for these inputs.
-    pub(crate) async fn outputs(
-        self,
-        api: Api,
-        op: &Operation,
-    ) -> Result<Vec<OutputField>, Failure> {
+    pub(crate) async fn outputs(self, api: Api) -> Result<Vec<OutputField>, Failure> {
+        let op = &ops::OUTPUTS;
         let body = partner::types::OutputFieldsRequest {
             data: partner::types::OutputFieldsParams {
                 authentication: self.authentication,
@@ -246,9 +240,9 @@ impl ActionFields {
     pub(crate) async fn run(
         self,
         api: Api,
-        op: &Operation,
         callback_url: Option<String>,
     ) -> Result<String, Failure> {
+        let op = &ops::CREATE_RUN;
         // Checked already (`CallbackUrl`); the generated type checks its length again.
         let callback_url = callback_url
             .map(|url| url.parse::<partner::types::RunActionParamsCallbackUrl>())
@@ -271,7 +265,8 @@ impl ActionFields {
     }
 }
 
-pub(crate) async fn get_run(api: Api, op: &Operation, run_id: String) -> Result<RunState, Failure> {
+pub(crate) async fn get_run(api: Api, run_id: String) -> Result<RunState, Failure> {
+    let op = &ops::GET_RUN;
     let (status, run) = api
         .fetch(op, |c: partner::Client| async move {
             c.retrieve_action_run().id(run_id).send().await
