@@ -548,17 +548,6 @@ pub(crate) enum Transition {
     Delete,
 }
 
-impl Transition {
-    /// Of three things, the one for this transition (its operation, its request).
-    fn pick<T>(self, pause: T, resume: T, delete: T) -> T {
-        match self {
-            Transition::Pause => pause,
-            Transition::Resume => resume,
-            Transition::Delete => delete,
-        }
-    }
-}
-
 /// The raw bytes of an inbox's event stream.
 pub(crate) type EventBytes = BoxStream<'static, Result<Bytes, Error>>;
 
@@ -567,16 +556,6 @@ pub(crate) type EventBytes = BoxStream<'static, Result<Bytes, Error>>;
 pub(crate) enum Settle {
     Ack,
     Release,
-}
-
-impl Settle {
-    /// Of two things, the one for this settlement (its operation, its request).
-    fn pick<T>(self, ack: T, release: T) -> T {
-        match self {
-            Settle::Ack => ack,
-            Settle::Release => release,
-        }
-    }
 }
 
 /// The answer of an ack or release: its status (201: something settled, 200: nothing) and the

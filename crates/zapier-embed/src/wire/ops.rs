@@ -57,6 +57,27 @@ operations! {
     GET_RUN = "retrieve_action_run", "get action run", Idempotent;
 }
 
+impl Settle {
+    /// Of two operations, the one for this settlement.
+    fn pick<T>(self, ack: T, release: T) -> T {
+        match self {
+            Settle::Ack => ack,
+            Settle::Release => release,
+        }
+    }
+}
+
+impl Transition {
+    /// Of three operations, the one for this transition.
+    fn pick<T>(self, pause: T, resume: T, delete: T) -> T {
+        match self {
+            Transition::Pause => pause,
+            Transition::Resume => resume,
+            Transition::Delete => delete,
+        }
+    }
+}
+
 /// Ack or release, variant A.
 pub(crate) fn settle_by_id(settle: Settle) -> &'static Operation {
     settle.pick(&ACK_BY_ID, &RELEASE_BY_ID)
