@@ -9,22 +9,6 @@ use serde_json::Value;
 
 use crate::secret::REDACTED;
 
-/// JSON keys whose string values are replaced in body excerpts (compared case-insensitively).
-const SECRET_KEYS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "token",
-    "client_secret",
-    "subject_token",
-    "actor_token",
-    "assertion",
-    "password",
-    "authorization",
-    "jwt",
-    "secret",
-];
-
 /// Query/form parameters whose values are replaced in free text.
 const SECRET_PARAMS: &[&str] = &[
     "access_token",
@@ -37,6 +21,10 @@ const SECRET_PARAMS: &[&str] = &[
     "assertion",
     "password",
 ];
+
+/// JSON keys whose string values are replaced in body excerpts (compared case-insensitively):
+/// every [`SECRET_PARAMS`] name, and these.
+const SECRET_ONLY_KEYS: &[&str] = &["authorization", "jwt", "secret"];
 
 /// Authorization schemes whose credential is replaced in free text.
 const AUTH_SCHEMES: &[&str] = &["bearer ", "jwt ", "basic "];
@@ -277,7 +265,10 @@ fn percent_encoded(value: &str) -> String {
 /// assert!(!is_secret_key("channel"));
 /// ```
 pub fn is_secret_key(key: &str) -> bool {
-    SECRET_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+    SECRET_PARAMS
+        .iter()
+        .chain(SECRET_ONLY_KEYS)
+        .any(|k| key.eq_ignore_ascii_case(k))
 }
 
 /// Replaces string values of credential keys anywhere in a JSON document.

@@ -3,9 +3,7 @@
 use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::call::Operation;
 use crate::paginate::{self, Position};
-use crate::retry::Idempotency;
 pub use zapier_embed_domain::ConnectionId;
 
 use crate::{Client, Error, wire};
@@ -16,11 +14,7 @@ const PAGE_SIZE: u32 = 100;
 /// app; a server that keeps answering pages is cut off instead of read forever.
 const MAX_PAGES: usize = 50;
 
-const LIST: Operation = Operation {
-    id: "get_authentications",
-    name: "list connections",
-    idempotency: Idempotency::Idempotent,
-};
+use crate::wire::ops::LIST_CONNECTIONS as LIST;
 
 /// One of the user's connections to an app.
 ///
@@ -119,7 +113,7 @@ impl Connections {
                 let page = client
                     .inner
                     .call(&LIST, None, move |api| {
-                        wire::authentications(api, &LIST, app.clone(), PAGE_SIZE, offset)
+                        wire::authentications(api, app.clone(), PAGE_SIZE, offset)
                     })
                     .await?;
                 // A short page is the last one even when the server sends a `next` link.

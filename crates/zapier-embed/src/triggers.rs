@@ -69,16 +69,10 @@ impl Triggers {
 
     /// The triggers of `app` (key or slug, e.g. `slack`). Idempotent for the retry rule.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client) -> zapier_embed::Result<()> {
     /// let keys: Vec<String> = client.triggers().list("slack").await?.into_iter().map(|t| t.key).collect();
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn list(&self, app: &str) -> Result<Vec<Trigger>, Error> {
         crate::checks::require_key(LIST.name, "app", app)?;
@@ -99,23 +93,14 @@ impl Triggers {
     /// [`Subscription::validated`](crate::Subscription::validated), or let
     /// [`Inboxes::ensure_validated`](crate::inboxes::Inboxes::ensure_validated) do it.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, connection: zapier_embed::connections::Connection) -> zapier_embed::Result<()> {
     /// let fields = client
     ///     .triggers()
     ///     .input_fields("slack", "channel_message", Some(&connection.connection_id()))
     ///     .await?;
     /// let required: Vec<_> = fields.iter().filter(|f| f.is_required).map(|f| &f.key).collect();
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn input_fields(
         &self,
@@ -126,7 +111,7 @@ impl Triggers {
         crate::checks::require_key(INPUT_FIELDS.name, "app", app)?;
         crate::checks::require_key(INPUT_FIELDS.name, "trigger", trigger)?;
         let (app, trigger) = (app.to_owned(), trigger.to_owned());
-        let connection = connection.map(ToString::to_string).unwrap_or_default();
+        let connection = connection.map(ToString::to_string);
         self.client
             .inner
             .call(&INPUT_FIELDS, None, move |api| {

@@ -183,3 +183,45 @@ async fn a_listing_of_endless_full_pages_stops_at_max_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_trigger_list_reads_an_empty_description_as_none() {
+    bounded(async {
+        let server = HostileServer::start().await;
+        server.on(
+            "GET",
+            &format!("{A}/triggers/"),
+            Reply::json(
+                200,
+                json!({"results": [
+                    {"key": "channel_message", "title": "New Message", "description": "",
+                     "app_key": "SlackCLIAPI"},
+                    {"key": "new_mention", "title": "New Mention", "description": "When mentioned"},
+                ]}),
+            ),
+        );
+        let client = against(&server)
+            .access_token(ACCESS_TOKEN)
+            .build()
+            .expect("client");
+        let triggers = client.triggers().list("slack").await.expect("listed");
+        let read: Vec<_> = triggers
+            .iter()
+            .map(|t| {
+                (
+                    t.key.as_str(),
+                    t.description.as_deref(),
+                    t.app_key.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("channel_message", None, Some("SlackCLIAPI")),
+                ("new_mention", Some("When mentioned"), None),
+            ]
+        );
+    })
+    .await
+}

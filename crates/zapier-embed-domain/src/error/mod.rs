@@ -14,6 +14,11 @@ use crate::validation::{FieldError, FieldProblem, ValidationError, write_field_l
 
 mod constructors;
 mod context;
+mod render;
+
+use render::{
+    LimitWhat, PausedWhat, RateLimitedWhat, RunFailedWhat, ServerWhat, render, render_validation,
+};
 
 pub use context::{ErrorContext, ErrorSource};
 
@@ -265,130 +270,11 @@ pub enum Error {
     },
 }
 
-/// `<operation>: <what> (HTTP <status>, code <code>): <detail>`.
-fn render(ctx: &ErrorContext, what: impl fmt::Display) -> String {
-    let detail = ctx.detail.as_ref().or(ctx.title.as_ref());
-    render_with(ctx, what, detail.map(|d| d as &dyn fmt::Display))
-}
-
-fn render_with(
-    ctx: &ErrorContext,
-    what: impl fmt::Display,
-    tail: Option<&dyn fmt::Display>,
-) -> String {
-    use fmt::Write as _;
-    let mut out = format!("{}: {what}", ctx.operation);
-    match (ctx.status, ctx.code.as_deref()) {
-        (Some(status), Some(code)) => {
-            let _ = write!(out, " (HTTP {status}, code {code})");
-        }
-        (Some(status), None) => {
-            let _ = write!(out, " (HTTP {status})");
-        }
-        (None, Some(code)) => {
-            let _ = write!(out, " (code {code})");
-        }
-        (None, None) => {}
-    }
-    if let Some(tail) = tail {
-        let _ = write!(out, ": {tail}");
-    }
-    out
-}
-
-fn render_validation(ctx: &ErrorContext, fields: &[FieldError]) -> String {
-    if fields.is_empty() {
-        return render(ctx, "invalid request");
-    }
-    // The field list carries the server's words, so it takes the place of the detail; bounded
-    // like a detail, so that a long key or a server's long list is not echoed back whole.
-    let list = bounded_one_line(&FieldList(fields).to_string(), MAX_DETAIL_BYTES);
-    render_with(ctx, "invalid request", Some(&list))
-}
-
-struct FieldList<'a>(&'a [FieldError]);
-
-impl fmt::Display for FieldList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_field_list(f, self.0)
-    }
-}
-
-struct RateLimitedWhat(Option<Duration>);
-
-impl fmt::Display for RateLimitedWhat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(d) => write!(f, "rate limited, retry after {:.1}s", d.as_secs_f64()),
-            None => f.write_str("rate limited"),
-        }
-    }
-}
-
-struct PausedWhat<'a>(&'static str, Option<&'a PausedReason>);
-
-impl fmt::Display for PausedWhat<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)?;
-        if let Some(reason) = self.1 {
-            write!(f, " (reason {reason})")?;
-        }
-        Ok(())
-    }
-}
-
-struct RunFailedWhat<'a>(&'a [RunError]);
-
-impl fmt::Display for RunFailedWhat<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("action run failed")?;
-        if let Some(first) = self.0.first() {
-            write!(
-                f,
-                ": {}",
-                bounded_one_line(&first.to_string(), MAX_DETAIL_BYTES)
-            )?;
-        }
-        if self.0.len() > 1 {
-            write!(f, " (and {} more)", self.0.len() - 1)?;
-        }
-        Ok(())
-    }
-}
-
-struct LimitWhat<'a>(&'a str, u64);
-
-impl fmt::Display for LimitWhat<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the answer exceeded the client's limit {} = {}",
-            self.0, self.1
-        )
-    }
-}
-
-struct ServerWhat(Option<u16>);
-
-impl fmt::Display for ServerWhat {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(s) if (400..500).contains(&s) => f.write_str("unexpected client error"),
-            Some(s) if s < 400 => f.write_str("unexpected response"),
-            _ => f.write_str("server error"),
-        }
-    }
-}
-
-impl Error {
-    /// The context of any variant.
-    ///
-    /// ```
-    /// use zapier_embed_domain::Error;
-    /// assert_eq!(Error::decode("x", "y").context().operation(), "x");
-    /// ```
-    pub fn context(&self) -> &ErrorContext {
-        match self {
+/// The context of `$error`, whatever its variant: every variant listed once, for
+/// [`Error::context`] and [`Error::context_mut`] alike (the binding follows the reference).
+macro_rules! context_of {
+    ($error:expr) => {
+        match $error {
             Error::Unauthenticated { context }
             | Error::AuthenticationFailed { context }
             | Error::MissingCredentials { context }
@@ -409,6 +295,18 @@ impl Error {
             | Error::LimitExceeded { context, .. }
             | Error::Server { context, .. } => context,
         }
+    };
+}
+
+impl Error {
+    /// The context of any variant.
+    ///
+    /// ```
+    /// use zapier_embed_domain::Error;
+    /// assert_eq!(Error::decode("x", "y").context().operation(), "x");
+    /// ```
+    pub fn context(&self) -> &ErrorContext {
+        context_of!(self)
     }
 
     /// Mutable access to the context (e.g. to rename the operation at a higher level).
@@ -420,27 +318,7 @@ impl Error {
     /// assert_eq!(err.operation(), "ensure inbox");
     /// ```
     pub fn context_mut(&mut self) -> &mut ErrorContext {
-        match self {
-            Error::Unauthenticated { context }
-            | Error::AuthenticationFailed { context }
-            | Error::MissingCredentials { context }
-            | Error::InvalidAudience { context }
-            | Error::PermissionDenied { context }
-            | Error::NotFound { context }
-            | Error::Conflict { context }
-            | Error::Validation { context, .. }
-            | Error::RateLimited { context, .. }
-            | Error::LeaseExpired { context }
-            | Error::InboxPaused { context, .. }
-            | Error::InitializationFailed { context, .. }
-            | Error::ActionRunFailed { context, .. }
-            | Error::Timeout { context }
-            | Error::Transport { context, .. }
-            | Error::Decode { context, .. }
-            | Error::Configuration { context }
-            | Error::LimitExceeded { context, .. }
-            | Error::Server { context, .. } => context,
-        }
+        context_of!(self)
     }
 
     /// The operation that failed.

@@ -10,9 +10,10 @@ use tokio::time::Instant;
 
 use crate::call::{Operation, poll_delay};
 use crate::checks;
-use crate::retry::Idempotency;
 pub use zapier_embed_domain::{RunError, RunErrorCode, RunStatus};
 
+use crate::wire::ActionFields;
+use crate::wire::ops::{APPS, CHOICES, CREATE_RUN, GET_RUN, INPUTS, LIST_ACTIONS as LIST, OUTPUTS};
 use crate::{Client, Error, InputField, wire};
 
 #[cfg(feature = "webhook")]
@@ -43,41 +44,6 @@ const POLL_MAX_DELAY: Duration = Duration::from_secs(5);
 /// Page size of [`Actions::apps`].
 const APPS_PAGE_SIZE: u32 = 25;
 
-const APPS: Operation = Operation {
-    id: "get_v2_apps",
-    name: "list apps",
-    idempotency: Idempotency::Idempotent,
-};
-const LIST: Operation = Operation {
-    id: "get_actions",
-    name: "list actions",
-    idempotency: Idempotency::Idempotent,
-};
-const INPUTS: Operation = Operation {
-    id: "get_fields_inputs",
-    name: "get action inputs",
-    idempotency: Idempotency::Idempotent,
-};
-const CHOICES: Operation = Operation {
-    id: "get_choices",
-    name: "get input choices",
-    idempotency: Idempotency::Idempotent,
-};
-const OUTPUTS: Operation = Operation {
-    id: "get_fields_outputs",
-    name: "get action outputs",
-    idempotency: Idempotency::Idempotent,
-};
-const CREATE_RUN: Operation = Operation {
-    id: "create_action_run",
-    name: "create action run",
-    idempotency: Idempotency::NotIdempotent,
-};
-const GET_RUN: Operation = Operation {
-    id: "retrieve_action_run",
-    name: "get action run",
-    idempotency: Idempotency::Idempotent,
-};
 const RUN: &str = "run action";
 
 /// The Action Runs API; see [`Client::actions`].
@@ -113,23 +79,17 @@ impl Actions {
     /// Apps whose title matches `query` (partially; the first 25). Idempotent for the retry
     /// rule.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client) -> zapier_embed::Result<()> {
     /// let slack = client.actions().apps("Slack").await?.into_iter().find(|a| a.title == "Slack");
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn apps(&self, query: &str) -> Result<Vec<App>, Error> {
         let query = query.to_owned();
         self.client
             .inner
             .call(&APPS, None, move |api| {
-                wire::apps(api, &APPS, query.clone(), APPS_PAGE_SIZE)
+                wire::apps(api, query.clone(), APPS_PAGE_SIZE)
             })
             .await
     }
@@ -137,17 +97,11 @@ impl Actions {
     /// The actions of `app` (its id, or key / slug), optionally of one type. Every call is a
     /// fresh lookup with fresh action ids. Idempotent for the retry rule.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client) -> zapier_embed::Result<()> {
     /// use zapier_embed::actions::ActionType;
     /// let writes = client.actions().list("slack", Some(ActionType::Write)).await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn list(
         &self,
@@ -159,7 +113,7 @@ impl Actions {
         self.client
             .inner
             .call(&LIST, None, move |api| {
-                wire::actions(api, &LIST, app.clone(), action_type.clone())
+                wire::actions(api, app.clone(), action_type.clone())
             })
             .await
     }
@@ -168,21 +122,10 @@ impl Actions {
     /// (refetch when a field that invalidates others changes). Fieldsets are flattened; info
     /// fields are left out. Idempotent for the retry rule.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let action = client.actions().list("slack", Some(zapier_embed::actions::ActionType::Write)).await?
-    /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, action: zapier_embed::actions::Action, connection: zapier_embed::connections::Connection) -> zapier_embed::Result<()> {
     /// let fields = client.actions().inputs(&action, Some(connection.id.as_str()), &serde_json::Map::new()).await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn inputs(
         &self,
@@ -190,37 +133,17 @@ impl Actions {
         connection: Option<&str>,
         inputs: &Map<String, Value>,
     ) -> Result<Vec<InputField>, Error> {
-        let (id, connection, inputs) = (
-            action.id.clone(),
-            connection.map(str::to_owned),
-            inputs.clone(),
-        );
-        self.client
-            .inner
-            .call(&INPUTS, None, move |api| {
-                wire::action_inputs(api, &INPUTS, id.clone(), connection.clone(), inputs.clone())
-            })
-            .await
+        let fields = ActionFields::new(action, connection, inputs);
+        self.ask(&INPUTS, fields, ActionFields::inputs).await
     }
 
     /// The choices of the `SELECT` input `input_id` of `action` (page 1, 2, …). Idempotent for
     /// the retry rule.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let action = client.actions().list("slack", Some(zapier_embed::actions::ActionType::Write)).await?
-    /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, action: zapier_embed::actions::Action, connection: zapier_embed::connections::Connection) -> zapier_embed::Result<()> {
     /// let channels = client.actions().choices(&action, "channel", Some(connection.id.as_str()), &serde_json::Map::new(), 1).await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn choices(
         &self,
@@ -230,45 +153,27 @@ impl Actions {
         inputs: &Map<String, Value>,
         page: u32,
     ) -> Result<Vec<Choice>, Error> {
-        let (id, input, connection, inputs) = (
-            action.id.clone(),
+        let (fields, input) = (
+            ActionFields::new(action, connection, inputs),
             input_id.to_owned(),
-            connection.map(str::to_owned),
-            inputs.clone(),
         );
         self.client
             .inner
             .call(&CHOICES, None, move |api| {
-                wire::action_choices(
-                    api,
-                    &CHOICES,
-                    id.clone(),
-                    input.clone(),
-                    page.max(1),
-                    connection.clone(),
-                    inputs.clone(),
-                )
+                fields.clone().choices(api, input.clone(), page.max(1))
             })
             .await
     }
 
     /// The fields `action` outputs for these inputs. Idempotent for the retry rule.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let action = client.actions().list("slack", Some(zapier_embed::actions::ActionType::Write)).await?
-    /// #     .into_iter().find(|a| a.key == "send_channel_message").unwrap();
-    /// let outputs = client.actions().outputs(&action, Some(connection.id.as_str()), &serde_json::Map::new()).await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, action: zapier_embed::actions::Action, connection: zapier_embed::connections::Connection) -> zapier_embed::Result<()> {
+    /// let inputs = serde_json::Map::new();
+    /// for field in client.actions().outputs(&action, Some(&connection.id), &inputs).await? {
+    ///     println!("{}: {:?}, e.g. {:?}", field.id, field.title, field.sample);
+    /// }
+    /// # Ok(()) }
     /// ```
     pub async fn outputs(
         &self,
@@ -276,23 +181,8 @@ impl Actions {
         connection: Option<&str>,
         inputs: &Map<String, Value>,
     ) -> Result<Vec<OutputField>, Error> {
-        let (id, connection, inputs) = (
-            action.id.clone(),
-            connection.map(str::to_owned),
-            inputs.clone(),
-        );
-        self.client
-            .inner
-            .call(&OUTPUTS, None, move |api| {
-                wire::action_outputs(
-                    api,
-                    &OUTPUTS,
-                    id.clone(),
-                    connection.clone(),
-                    inputs.clone(),
-                )
-            })
-            .await
+        let fields = ActionFields::new(action, connection, inputs);
+        self.ask(&OUTPUTS, fields, ActionFields::outputs).await
     }
 
     /// Starts a run of the action `action_key` of `app`: looks up a **fresh** action id
@@ -303,22 +193,10 @@ impl Actions {
     /// the action twice): it is retried only when the request provably did not reach the server
     /// (or after 429 / 503). The lookup is idempotent.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let mut inputs = serde_json::Map::new();
-    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
-    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, connection: zapier_embed::connections::Connection, inputs: serde_json::Map<String, serde_json::Value>) -> zapier_embed::Result<()> {
     /// let run = client.actions().start("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn start(
         &self,
@@ -337,21 +215,8 @@ impl Actions {
     /// `actions::CallbackReceiver` (feature `webhook`), or with your own endpoint that verifies
     /// the `Zapier-Callback-Signature` header.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .allow_loopback_callbacks()
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let mut inputs = serde_json::Map::new();
-    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
-    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, connection: zapier_embed::connections::Connection, inputs: serde_json::Map<String, serde_json::Value>) -> zapier_embed::Result<()> {
     /// use zapier_embed::actions::CallbackUrl;
     /// // In production: CallbackUrl::new("https://your-app.example.com/zapier/callbacks")?
     /// let callback = CallbackUrl::loopback_for_tests("http://127.0.0.1:9/zapier/callbacks")?;
@@ -359,7 +224,7 @@ impl Actions {
     ///     .actions()
     ///     .start_with_callback("slack", "send_channel_message", Some(connection.id.as_str()), inputs, &callback)
     ///     .await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn start_with_callback(
         &self,
@@ -370,6 +235,22 @@ impl Actions {
         callback_url: &CallbackUrl,
     ) -> Result<RunHandle, Error> {
         self.start_run(app, action_key, connection, inputs, Some(callback_url))
+            .await
+    }
+
+    /// Sends `op` about the action `fields` names with `request` (once per attempt).
+    async fn ask<T, Fut>(
+        &self,
+        op: &'static Operation,
+        fields: ActionFields,
+        request: impl Fn(ActionFields, wire::Api) -> Fut,
+    ) -> Result<T, Error>
+    where
+        Fut: std::future::Future<Output = Result<T, crate::call::Failure>>,
+    {
+        self.client
+            .inner
+            .call(op, None, |api| request(fields.clone(), api))
             .await
     }
 
@@ -394,20 +275,13 @@ impl Actions {
                     format!("app {app:?} has no action with key {action_key:?}"),
                 )
             })?;
-        let (id, connection) = (action.id.clone(), connection.map(str::to_owned));
+        let fields = ActionFields::new(action, connection, &inputs);
         let callback_url = callback_url.map(|u| u.as_str().to_owned());
         let run_id = self
             .client
             .inner
             .call(&CREATE_RUN, None, move |api| {
-                wire::create_run(
-                    api,
-                    &CREATE_RUN,
-                    id.clone(),
-                    connection.clone(),
-                    inputs.clone(),
-                    callback_url.clone(),
-                )
+                fields.clone().run(api, callback_url.clone())
             })
             .await?;
         Ok(RunHandle {
@@ -420,22 +294,10 @@ impl Actions {
     /// [`DEFAULT_RUN_TIMEOUT`] for it: its results, or [`Error::ActionRunFailed`] with the typed
     /// run errors.
     ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-    /// # let emulator = zapier_embed_emulator::Emulator::builder()
-    /// #     .activation_delay(std::time::Duration::ZERO)
-    /// #     .action_run_delay(std::time::Duration::ZERO)
-    /// #     .start().await.unwrap();
-    /// # let host = emulator.addr().to_string();
-    /// # let client = zapier_embed::Client::from_env_with(|k| (k == "ZAPIER_EMULATOR_HOST").then(|| host.clone()))?;
-    /// # let connect = client.connect_token("slack").await?;
-    /// # reqwest::get(client.connect_url("slack", &connect).expose_secret()).await.unwrap();
-    /// # let connection = client.connections().first_valid("slack").await?.unwrap();
-    /// # let mut inputs = serde_json::Map::new();
-    /// # inputs.insert("channel".into(), serde_json::json!("C0123ABC456"));
-    /// # inputs.insert("text".into(), serde_json::json!("Hello"));
+    /// ```no_run
+    /// # async fn example(client: zapier_embed::Client, connection: zapier_embed::connections::Connection, inputs: serde_json::Map<String, serde_json::Value>) -> zapier_embed::Result<()> {
     /// let result = client.actions().run("slack", "send_channel_message", Some(connection.id.as_str()), inputs).await?;
-    /// # Ok::<(), zapier_embed::Error>(()) }).unwrap();
+    /// # Ok(()) }
     /// ```
     pub async fn run(
         &self,

@@ -171,9 +171,7 @@ impl RunHandle {
             let state = self
                 .client
                 .inner
-                .call(&GET_RUN, None, move |api| {
-                    wire::get_run(api, &GET_RUN, id.clone())
-                })
+                .call(&GET_RUN, None, move |api| wire::get_run(api, id.clone()))
                 .await?;
             if let Some(outcome) = state.outcome(&self.id) {
                 return outcome;

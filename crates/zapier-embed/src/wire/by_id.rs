@@ -1,10 +1,10 @@
 //! Trigger Inbox API, variant A: inboxes by id, batch `lease_id` (and the trigger catalogue of
 //! the same document).
 
+use super::inbox_api::{Reply, on_inbox, send_for};
 use super::*;
 use crate::messages::Lease;
 use crate::{Client, InboxRef, LeaseOptions};
-use futures::future::BoxFuture;
 use zapier_embed_api::by_id;
 
 inbox_requests! {
@@ -93,21 +93,17 @@ pub(crate) async fn list_triggers(
     op: &Operation,
     app: String,
 ) -> Result<Vec<Trigger>, Failure> {
-    let (_, list) = api
+    let (status, list) = api
         .fetch(op, |c: by_id::Client| async move {
             c.list_triggers().app(app).send().await
         })
         .await?;
-    Ok(list
-        .results
-        .into_iter()
-        .map(|t| Trigger {
-            key: t.key,
-            title: t.title,
-            description: t.description.filter(|d| !d.is_empty()),
-            app_key: t.app_key,
-        })
-        .collect())
+    let mut triggers: Vec<Trigger> = convert(op, status, "trigger list", &list.results)?;
+    for trigger in &mut triggers {
+        // An empty description is none.
+        trigger.description = trigger.description.take().filter(|d| !d.is_empty());
+    }
+    Ok(triggers)
 }
 
 pub(crate) async fn trigger_input_fields(
@@ -115,8 +111,11 @@ pub(crate) async fn trigger_input_fields(
     op: &Operation,
     app: String,
     trigger: String,
-    connection: String,
+    connection: Option<String>,
 ) -> Result<Vec<InputField>, Failure> {
+    // The endpoint requires the parameter: sent empty for triggers without a connection
+    // (Webhooks by Zapier).
+    let connection = connection.unwrap_or_default();
     let (status, list) = api
         .fetch(op, |c: by_id::Client| async move {
             let request = c.list_trigger_input_fields().app(app).action(trigger);
@@ -148,26 +147,20 @@ impl InboxApi for ById {
         lease_target: InboxRef::Id(id),
     }
 
-    fn find_by_name<'a>(
-        &'a self,
-        client: &'a Client,
-        name: &'a InboxName,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
+    fn find_by_name<'a>(&'a self, client: &'a Client, name: &'a InboxName) -> Reply<'a, Inbox> {
+        let query = InboxQuery {
+            limit: Some(1),
+            name: Some(name.to_string()),
+            ..InboxQuery::default()
+        };
+        let op = &ops::RESOLVE_ID_BY_LIST;
+        let page = send_for(client, op, Some(name.to_string()), move |api, op| {
+            list_inboxes(api, op, query.clone())
+        });
         Box::pin(async move {
-            let op = &ops::RESOLVE_ID_BY_LIST;
-            let query = InboxQuery {
-                limit: Some(1),
-                name: Some(name.to_string()),
-                ..InboxQuery::default()
-            };
-            let page = client
-                .inner
-                .call(op, Some(name.as_str()), move |api| {
-                    list_inboxes(api, op, query.clone())
-                })
-                .await?;
             // The filter is exact-match; check anyway rather than trust a loose server.
-            page.items
+            page.await?
+                .items
                 .into_iter()
                 .find(|i| i.name.as_deref() == Some(name.as_str()))
                 .ok_or_else(|| Error::not_found(op.name, format!("no inbox is named \"{name}\"")))
@@ -178,16 +171,11 @@ impl InboxApi for ById {
         &'a self,
         client: &'a Client,
         new: NewInbox<'a, Option<InboxName>>,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
-        Box::pin(async move {
-            let body = new.nested_body(new.name.as_ref());
-            let label = new.name.as_ref().map(ToString::to_string);
-            client
-                .inner
-                .call(&ops::CREATE, label.as_deref(), move |api| {
-                    create(api, &ops::CREATE, body.clone())
-                })
-                .await
+    ) -> Reply<'a, Inbox> {
+        let body = new.nested_body(new.name.as_ref());
+        let label = new.name.as_ref().map(ToString::to_string);
+        send_for(client, &ops::CREATE, label, move |api, op| {
+            create(api, op, body.clone())
         })
     }
 
@@ -195,17 +183,14 @@ impl InboxApi for ById {
         &'a self,
         client: &'a Client,
         new: NewInbox<'a, InboxName>,
-    ) -> BoxFuture<'a, Result<(Inbox, bool), Error>> {
-        Box::pin(async move {
-            let body = new.nested_body(Some(&new.name));
-            let op = &ops::ENSURE_BY_ID;
-            client
-                .inner
-                .call(op, Some(new.name.as_str()), move |api| {
-                    ensure(api, op, body.clone())
-                })
-                .await
-        })
+    ) -> Reply<'a, (Inbox, bool)> {
+        let body = new.nested_body(Some(&new.name));
+        send_for(
+            client,
+            &ops::ENSURE_BY_ID,
+            Some(new.name.to_string()),
+            move |api, op| ensure(api, op, body.clone()),
+        )
     }
 
     fn patch<'a>(
@@ -213,15 +198,13 @@ impl InboxApi for ById {
         client: &'a Client,
         inbox: &'a InboxRef,
         notification_url: Option<String>,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
-        Box::pin(async move {
-            let id = client.inbox_id(inbox).await?;
-            client
-                .inner
-                .call(&ops::PATCH, Some(&inbox.to_string()), move |api| {
-                    patch(api, &ops::PATCH, id, notification_url.clone())
-                })
-                .await
-        })
+    ) -> Reply<'a, Inbox> {
+        on_inbox(
+            client,
+            inbox,
+            &ops::PATCH,
+            client.inbox_id(inbox),
+            move |api, op, id| patch(api, op, id, notification_url.clone()),
+        )
     }
 }

@@ -1,9 +1,9 @@
 //! Trigger Inbox API, variant B: inboxes by name, per-message `lease_token`.
 
+use super::inbox_api::{Reply, on_inbox, send_for};
 use super::*;
 use crate::messages::Lease;
 use crate::{Client, InboxRef, LeaseOptions};
-use futures::future::BoxFuture;
 use zapier_embed_api::by_name;
 
 inbox_requests! {
@@ -57,24 +57,17 @@ impl InboxApi for ByName {
         lease_target: InboxRef::Name(name.clone()),
     }
 
-    fn find_by_name<'a>(
-        &'a self,
-        client: &'a Client,
-        name: &'a InboxName,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
+    fn find_by_name<'a>(&'a self, client: &'a Client, name: &'a InboxName) -> Reply<'a, Inbox> {
         // A name is its own key: one `get`, under the resolving operation's name.
-        let op = &ops::RESOLVE_ID_BY_GET;
-        let lookup = client.inner.call(op, Some(name.as_str()), move |api| {
-            get_inbox(api, op, name.clone())
-        });
-        Box::pin(lookup)
+        send_for(
+            client,
+            &ops::RESOLVE_ID_BY_GET,
+            Some(name.to_string()),
+            move |api, op| get_inbox(api, op, name.clone()),
+        )
     }
 
-    fn create<'a>(
-        &'a self,
-        _client: &'a Client,
-        _new: NewInbox<'a, Option<InboxName>>,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
+    fn create<'a>(&'a self, _: &'a Client, _: NewInbox<'a, Option<InboxName>>) -> Reply<'a, Inbox> {
         Box::pin(std::future::ready(Err(crate::inboxes::unsupported(
             ops::CREATE.name,
             "the by-name API variant has no create endpoint; use ensure, which upserts by name",
@@ -85,27 +78,17 @@ impl InboxApi for ByName {
         &'a self,
         client: &'a Client,
         new: NewInbox<'a, InboxName>,
-    ) -> BoxFuture<'a, Result<(Inbox, bool), Error>> {
-        Box::pin(async move {
-            let body = new.flat_body();
-            let op = &ops::ENSURE_BY_NAME;
-            let name = new.name;
-            let label = name.to_string();
-            client
-                .inner
-                .call(op, Some(&label), move |api| {
-                    upsert(api, op, name.clone(), body.clone())
-                })
-                .await
-        })
+    ) -> Reply<'a, (Inbox, bool)> {
+        let (name, body) = (new.name.clone(), new.flat_body());
+        send_for(
+            client,
+            &ops::ENSURE_BY_NAME,
+            Some(new.name.to_string()),
+            move |api, op| upsert(api, op, name.clone(), body.clone()),
+        )
     }
 
-    fn patch<'a>(
-        &'a self,
-        _client: &'a Client,
-        _inbox: &'a InboxRef,
-        _notification_url: Option<String>,
-    ) -> BoxFuture<'a, Result<Inbox, Error>> {
+    fn patch<'a>(&'a self, _: &'a Client, _: &'a InboxRef, _: Option<String>) -> Reply<'a, Inbox> {
         Box::pin(std::future::ready(Err(crate::inboxes::unsupported(
             ops::PATCH.name,
             "the by-name API variant documents no update endpoint; set notification_url when ensuring the inbox",

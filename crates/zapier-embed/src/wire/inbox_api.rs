@@ -9,13 +9,15 @@
 //! Modelled on a stub between a hand-written client and its generated transport: a new
 //! operation is one trait method, one implementation per variant, and one row in [`ops`].
 
+use std::future::Future;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use uuid::Uuid;
 
-use super::{EventBytes, InboxQuery, Page, Settle, Settled, Transition};
+use super::{Api, EventBytes, InboxQuery, Page, Settle, Settled, Transition, events_by_id, ops};
 use crate::Subscription;
+use crate::call::{Failure, Operation};
 use crate::messages::Lease;
 use crate::{
     ApiVariant, Client, Error, FlatInboxBody, Inbox, InboxName, InboxRef, LeaseOptions, Message,
@@ -32,36 +34,24 @@ pub(crate) trait InboxApi: Send + Sync {
         &'a self,
         client: &'a Client,
         new: NewInbox<'a, Option<InboxName>>,
-    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+    ) -> Reply<'a, Inbox>;
 
     /// Ensure by name: the inbox, and whether it was created (201) rather than found.
     fn ensure<'a>(
         &'a self,
         client: &'a Client,
         new: NewInbox<'a, InboxName>,
-    ) -> BoxFuture<'a, Result<(Inbox, bool), Error>>;
+    ) -> Reply<'a, (Inbox, bool)>;
 
     /// The inbox named `name`, looked up to learn its id (the event stream is addressed by id
     /// in both variants); [`Error::NotFound`] when there is none.
-    fn find_by_name<'a>(
-        &'a self,
-        client: &'a Client,
-        name: &'a InboxName,
-    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+    fn find_by_name<'a>(&'a self, client: &'a Client, name: &'a InboxName) -> Reply<'a, Inbox>;
 
     /// One inbox.
-    fn get<'a>(
-        &'a self,
-        client: &'a Client,
-        inbox: &'a InboxRef,
-    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+    fn get<'a>(&'a self, client: &'a Client, inbox: &'a InboxRef) -> Reply<'a, Inbox>;
 
     /// One page of the inbox list.
-    fn list<'a>(
-        &'a self,
-        client: &'a Client,
-        query: InboxQuery,
-    ) -> BoxFuture<'a, Result<Page<Inbox>, Error>>;
+    fn list<'a>(&'a self, client: &'a Client, query: InboxQuery) -> Reply<'a, Page<Inbox>>;
 
     /// Sets or clears the notification URL (variant A); variant B documents no update endpoint
     /// and refuses before sending.
@@ -70,7 +60,7 @@ pub(crate) trait InboxApi: Send + Sync {
         client: &'a Client,
         inbox: &'a InboxRef,
         notification_url: Option<String>,
-    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+    ) -> Reply<'a, Inbox>;
 
     /// Pause, resume or delete.
     fn transition<'a>(
@@ -78,7 +68,7 @@ pub(crate) trait InboxApi: Send + Sync {
         client: &'a Client,
         inbox: &'a InboxRef,
         transition: Transition,
-    ) -> BoxFuture<'a, Result<Inbox, Error>>;
+    ) -> Reply<'a, Inbox>;
 
     /// Leases messages.
     fn lease<'a>(
@@ -86,7 +76,7 @@ pub(crate) trait InboxApi: Send + Sync {
         client: &'a Client,
         inbox: &'a InboxRef,
         options: LeaseOptions,
-    ) -> BoxFuture<'a, Result<Lease, Error>>;
+    ) -> Reply<'a, Lease>;
 
     /// One page of the inbox's messages, from `cursor`.
     fn list_messages<'a>(
@@ -94,15 +84,19 @@ pub(crate) trait InboxApi: Send + Sync {
         client: &'a Client,
         inbox: &'a InboxRef,
         cursor: Option<String>,
-    ) -> BoxFuture<'a, Result<Page<Message>, Error>>;
+    ) -> Reply<'a, Page<Message>>;
 
     /// The inbox's availability events (server-sent events, documented by id only: variant B
     /// resolves its name's id first), as the raw bytes of the open stream.
-    fn events<'a>(
-        &'a self,
-        client: &'a Client,
-        inbox: &'a InboxRef,
-    ) -> BoxFuture<'a, Result<EventBytes, Error>>;
+    fn events<'a>(&'a self, client: &'a Client, inbox: &'a InboxRef) -> Reply<'a, EventBytes> {
+        on_inbox(
+            client,
+            inbox,
+            &ops::EVENTS,
+            client.inbox_id(inbox),
+            events_by_id,
+        )
+    }
 
     /// Acks or releases: one planned request, sent to the endpoint its form names (a handle
     /// carries the variant of the lease it came from).
@@ -112,7 +106,58 @@ pub(crate) trait InboxApi: Send + Sync {
         request: SettleRequest,
         settle: Settle,
         label: &'a str,
-    ) -> BoxFuture<'a, Result<Settled, Error>>;
+    ) -> Reply<'a, Settled> {
+        Box::pin(request.send(client, settle, label))
+    }
+}
+
+/// What every method of the seam answers: the call, boxed so the trait stays object-safe.
+pub(crate) type Reply<'a, T> = BoxFuture<'a, Result<T, Error>>;
+
+/// Sends `op` with `request` (one attempt each time the call retries), labelled with the inbox
+/// it is about: the last step of every seam method.
+pub(crate) fn send_for<'a, T, F, Fut>(
+    client: &'a Client,
+    op: &'static Operation,
+    label: Option<String>,
+    request: F,
+) -> Reply<'a, T>
+where
+    F: Fn(Api, &'static Operation) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<T, Failure>> + Send + 'a,
+    T: Send + 'a,
+{
+    Box::pin(async move {
+        client
+            .inner
+            .call(op, label.as_deref(), move |api| request(api, op))
+            .await
+    })
+}
+
+/// Sends `op` for `inbox`: `key` resolves the reference into the form the variant's paths take,
+/// then [`send_for`] makes the request with it, labelled with the reference.
+pub(crate) fn on_inbox<'a, K, T, F, Fut>(
+    client: &'a Client,
+    inbox: &'a InboxRef,
+    op: &'static Operation,
+    key: impl Future<Output = Result<K, Error>> + Send + 'a,
+    request: F,
+) -> Reply<'a, T>
+where
+    K: Clone + Send + Sync + 'a,
+    F: Fn(Api, &'static Operation, K) -> Fut + Send + Sync + 'a,
+    Fut: Future<Output = Result<T, Failure>> + Send + 'a,
+    T: Send + 'a,
+{
+    Box::pin(async move {
+        let key = key.await?;
+        let label = Some(inbox.to_string());
+        send_for(client, op, label, move |api, op| {
+            request(api, op, key.clone())
+        })
+        .await
+    })
 }
 
 /// An inbox to create or ensure: its name (optional for create), what it subscribes to and
@@ -207,89 +252,6 @@ impl SettleRequest {
                     })
                     .await
             }
-        }
-    }
-}
-
-/// Every Trigger Inbox operation of both variants: its generated id, the name errors use, and
-/// its class for the retry rule, declared once.
-pub(crate) mod ops {
-    use crate::call::Operation;
-    use crate::retry::Idempotency::{Idempotent, NotIdempotent};
-
-    use super::{Settle, Transition};
-
-    macro_rules! operations {
-        ($($const:ident = $id:literal, $name:literal, $class:ident;)+) => {$(
-            pub(crate) const $const: Operation = Operation {
-                id: $id,
-                name: $name,
-                idempotency: $class,
-            };
-        )+};
-    }
-
-    operations! {
-        CREATE = "create_trigger_inbox", "create inbox", NotIdempotent;
-        ENSURE_BY_ID = "ensure_trigger_inbox", "ensure inbox", Idempotent;
-        ENSURE_BY_NAME = "upsert_inbox", "ensure inbox", Idempotent;
-        GET_BY_ID = "get_trigger_inbox", "get inbox", Idempotent;
-        GET_BY_NAME = "get_inbox", "get inbox", Idempotent;
-        LIST_BY_ID = "list_trigger_inboxes", "list inboxes", Idempotent;
-        LIST_BY_NAME = "list_inboxes", "list inboxes", Idempotent;
-        PATCH = "patch_trigger_inbox", "update inbox", Idempotent;
-        PAUSE_BY_ID = "pause_trigger_inbox", "pause inbox", Idempotent;
-        PAUSE_BY_NAME = "pause_inbox", "pause inbox", Idempotent;
-        RESUME_BY_ID = "resume_trigger_inbox", "resume inbox", Idempotent;
-        RESUME_BY_NAME = "resume_inbox", "resume inbox", Idempotent;
-        DELETE_BY_ID = "delete_trigger_inbox", "delete inbox", Idempotent;
-        DELETE_BY_NAME = "delete_inbox", "delete inbox", Idempotent;
-        LEASE_BY_ID = "lease_trigger_inbox_messages", "lease messages", NotIdempotent;
-        LEASE_BY_NAME = "lease_messages", "lease messages", NotIdempotent;
-        ACK_BY_ID = "acknowledge_trigger_inbox_messages", "ack messages", Idempotent;
-        ACK_BY_NAME = "acknowledge_messages", "ack messages", Idempotent;
-        RELEASE_BY_ID = "release_trigger_inbox_messages", "release messages", Idempotent;
-        RELEASE_BY_NAME = "release_messages", "release messages", Idempotent;
-        LIST_MESSAGES_BY_ID = "list_trigger_inbox_messages", "list messages", Idempotent;
-        LIST_MESSAGES_BY_NAME = "list_messages", "list messages", Idempotent;
-        EVENTS = "get_trigger_inbox_events", "subscribe to inbox events", Idempotent;
-        // Resolving a reference (`resolve.rs` and `InboxApi::find_by_name`).
-        RESOLVE_ID_BY_LIST = "list_trigger_inboxes", "resolve inbox name", Idempotent;
-        RESOLVE_ID_BY_GET = "get_inbox", "resolve inbox name", Idempotent;
-        RESOLVE_NAME = "get_trigger_inbox", "resolve inbox id", Idempotent;
-    }
-
-    /// Ack or release, variant A.
-    pub(crate) fn settle_by_id(settle: Settle) -> &'static Operation {
-        match settle {
-            Settle::Ack => &ACK_BY_ID,
-            Settle::Release => &RELEASE_BY_ID,
-        }
-    }
-
-    /// Ack or release, variant B.
-    pub(crate) fn settle_by_name(settle: Settle) -> &'static Operation {
-        match settle {
-            Settle::Ack => &ACK_BY_NAME,
-            Settle::Release => &RELEASE_BY_NAME,
-        }
-    }
-
-    /// Pause, resume or delete, variant A.
-    pub(crate) fn transition_by_id(transition: Transition) -> &'static Operation {
-        match transition {
-            Transition::Pause => &PAUSE_BY_ID,
-            Transition::Resume => &RESUME_BY_ID,
-            Transition::Delete => &DELETE_BY_ID,
-        }
-    }
-
-    /// Pause, resume or delete, variant B.
-    pub(crate) fn transition_by_name(transition: Transition) -> &'static Operation {
-        match transition {
-            Transition::Pause => &PAUSE_BY_NAME,
-            Transition::Resume => &RESUME_BY_NAME,
-            Transition::Delete => &DELETE_BY_NAME,
         }
     }
 }

@@ -32,20 +32,26 @@ macro_rules! inbox_requests {
             op: &Operation,
             query: InboxQuery,
         ) -> Result<Page<Inbox>, Failure> {
+            let InboxQuery {
+                limit,
+                offset: start,
+                name,
+                status: state,
+            } = query;
             let (status, page) = api
                 .fetch(op, |c: $gen::Client| async move {
                     let mut request = c.$list();
-                    if let Some(limit) = query.limit {
+                    if let Some(limit) = limit {
                         request = request.limit(i64::from(limit));
                     }
-                    if let Some(o) = query.offset {
-                        request = request.offset(offset(o));
+                    if let Some(start) = start {
+                        request = request.offset(offset(start));
                     }
-                    if let Some(name) = query.name {
+                    if let Some(name) = name {
                         request = request.name(name);
                     }
-                    if let Some(status) = query.status {
-                        request = request.status(status);
+                    if let Some(state) = state {
+                        request = request.status(state);
                     }
                     request.send().await
                 })
@@ -179,66 +185,47 @@ macro_rules! inbox_api_methods {
         lease_body: |$o:ident| $lease_body:expr,
         lease_target: $target:expr $(,)?
     ) => {
-        // The key is a `Uuid` (`Copy`) in variant A, an `InboxName` in variant B: one body
-        // clones it for both.
-        #[allow(clippy::clone_on_copy)]
-        fn get<'a>(
-            &'a self,
-            client: &'a Client,
-            inbox: &'a InboxRef,
-        ) -> BoxFuture<'a, Result<Inbox, Error>> {
-            Box::pin(async move {
-                let $k = client.$resolve(inbox).await?;
-                let op = &ops::$get_op;
-                client
-                    .inner
-                    .call(op, Some(&inbox.to_string()), move |api| {
-                        get_inbox(api, op, $k.clone())
-                    })
-                    .await
+        fn get<'a>(&'a self, client: &'a Client, inbox: &'a InboxRef) -> Reply<'a, Inbox> {
+            on_inbox(
+                client,
+                inbox,
+                &ops::$get_op,
+                client.$resolve(inbox),
+                get_inbox,
+            )
+        }
+
+        fn list<'a>(&'a self, client: &'a Client, query: InboxQuery) -> Reply<'a, Page<Inbox>> {
+            send_for(client, &ops::$list_op, None, move |api, op| {
+                list_inboxes(api, op, query.clone())
             })
         }
 
-        fn list<'a>(
-            &'a self,
-            client: &'a Client,
-            query: InboxQuery,
-        ) -> BoxFuture<'a, Result<Page<Inbox>, Error>> {
-            Box::pin(async move {
-                let op = &ops::$list_op;
-                client
-                    .inner
-                    .call(op, None, move |api| list_inboxes(api, op, query.clone()))
-                    .await
-            })
-        }
-
-        #[allow(clippy::clone_on_copy)]
         fn transition<'a>(
             &'a self,
             client: &'a Client,
             inbox: &'a InboxRef,
             transition: Transition,
-        ) -> BoxFuture<'a, Result<Inbox, Error>> {
-            Box::pin(async move {
-                let $k = client.$resolve(inbox).await?;
-                let op = ops::$transition_op(transition);
-                client
-                    .inner
-                    .call(op, Some(&inbox.to_string()), move |api| {
-                        transition_inbox(api, op, $k.clone(), transition)
-                    })
-                    .await
-            })
+        ) -> Reply<'a, Inbox> {
+            let op = ops::$transition_op(transition);
+            on_inbox(
+                client,
+                inbox,
+                op,
+                client.$resolve(inbox),
+                move |api, op, key| transition_inbox(api, op, key, transition),
+            )
         }
 
+        // The key is a `Uuid` (`Copy`) in variant A, an `InboxName` in variant B: one body
+        // clones it for both.
         #[allow(clippy::clone_on_copy)]
         fn lease<'a>(
             &'a self,
             client: &'a Client,
             inbox: &'a InboxRef,
             $o: LeaseOptions,
-        ) -> BoxFuture<'a, Result<Lease, Error>> {
+        ) -> Reply<'a, Lease> {
             Box::pin(async move {
                 let $k = client.$resolve(inbox).await?;
                 // Taken before sending, so a computed expiry is never later than the server's.
@@ -256,50 +243,19 @@ macro_rules! inbox_api_methods {
             })
         }
 
-        #[allow(clippy::clone_on_copy)]
         fn list_messages<'a>(
             &'a self,
             client: &'a Client,
             inbox: &'a InboxRef,
             cursor: Option<String>,
-        ) -> BoxFuture<'a, Result<Page<Message>, Error>> {
-            Box::pin(async move {
-                let $k = client.$resolve(inbox).await?;
-                let op = &ops::$messages_op;
-                client
-                    .inner
-                    .call(op, Some(&inbox.to_string()), move |api| {
-                        list_messages(api, op, $k.clone(), cursor.clone())
-                    })
-                    .await
-            })
-        }
-
-        fn events<'a>(
-            &'a self,
-            client: &'a Client,
-            inbox: &'a InboxRef,
-        ) -> BoxFuture<'a, Result<EventBytes, Error>> {
-            Box::pin(async move {
-                let id = client.inbox_id(inbox).await?;
-                let op = &ops::EVENTS;
-                client
-                    .inner
-                    .call(op, Some(&inbox.to_string()), move |api| {
-                        events_by_id(api, op, id)
-                    })
-                    .await
-            })
-        }
-
-        fn settle<'a>(
-            &'a self,
-            client: &'a Client,
-            request: SettleRequest,
-            settle: Settle,
-            label: &'a str,
-        ) -> BoxFuture<'a, Result<Settled, Error>> {
-            Box::pin(request.send(client, settle, label))
+        ) -> Reply<'a, Page<Message>> {
+            on_inbox(
+                client,
+                inbox,
+                &ops::$messages_op,
+                client.$resolve(inbox),
+                move |api, op, key| list_messages(api, op, key, cursor.clone()),
+            )
         }
     };
 }

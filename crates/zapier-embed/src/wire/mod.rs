@@ -73,11 +73,12 @@ mod error_body;
 mod error_mapping;
 mod inbox_api;
 mod oauth;
+pub(crate) mod ops;
 mod partner;
 
 pub(crate) use by_id::{events_by_id, get_inbox as get_by_id, list_triggers, trigger_input_fields};
 pub(crate) use error_mapping::AnswerError;
-pub(crate) use inbox_api::{InboxApi, NewInbox, SettleRequest, for_variant, ops};
+pub(crate) use inbox_api::{InboxApi, NewInbox, SettleRequest, for_variant};
 pub(crate) use oauth::*;
 pub(crate) use partner::*;
 
