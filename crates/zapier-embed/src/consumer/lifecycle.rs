@@ -11,10 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::delivery::Delivery;
 use super::event::EventSink;
-use super::lease_loop::{Engine, InboxEntry, watch_wakeups};
+use super::lease_loop::{Engine, InboxEntry};
 use super::options::ConsumerOptions;
 use super::report::{Counters, ShutdownReport, StoppedInbox};
 use super::settle::{self, Settlement};
+use super::wake::watch_wakeups;
 
 pub(crate) struct Runtime {
     /// One batch per lease (one channel hop per lease, not per message).

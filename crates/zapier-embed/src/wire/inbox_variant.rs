@@ -106,7 +106,7 @@ macro_rules! inbox_requests {
             body: B,
         ) -> Result<LeaseResponseBody, Failure> {
             let body: $gen::types::LeaseRequest = to_body(op, "lease request", &body)?;
-            api.fetch_as(op, "lease response", |c: $gen::Client| async move {
+            super::lease_decode::fetch_lease(api, op, |c: $gen::Client| async move {
                 c.$lease().$messages($arg).body(body).send().await
             })
             .await

@@ -72,6 +72,7 @@ mod by_name;
 mod error_body;
 mod error_mapping;
 mod inbox_api;
+mod lease_decode;
 mod oauth;
 mod partner;
 
