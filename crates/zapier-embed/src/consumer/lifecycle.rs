@@ -32,6 +32,14 @@ pub(crate) struct Runtime {
     started: StdInstant,
 }
 
+/// A runtime dropped without [`Runtime::finish`] (its consumer's future was dropped) stops
+/// leasing: nobody would take the deliveries, so every further lease would only spend an attempt.
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
 impl Runtime {
     /// Starts everything; cancelling `stop` (a child of the caller's shutdown token) stops leasing.
     pub(crate) fn start(

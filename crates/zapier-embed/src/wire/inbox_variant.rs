@@ -142,22 +142,10 @@ macro_rules! settle_request {
             body: &B,
         ) -> Result<Settled, Failure> {
             let body: $gen::types::$body = to_body(op, $what, body)?;
-            let (status, answer) = api
-                .fetch(op, |c: $gen::Client| async move {
-                    c.$builder().$setter($arg).body(body).send().await
-                })
-                .await?;
-            // The ids straight from the generated messages (checked by their decoder):
-            // converting the whole answer through its JSON form would cost more than the
-            // request itself for 100 messages.
-            Ok(Settled {
-                status,
-                message_ids: answer
-                    .results
-                    .iter()
-                    .map(|m| MessageId::new(m.id.to_string()))
-                    .collect(),
+            super::settle_decode::fetch_settled(api, op, |c: $gen::Client| async move {
+                c.$builder().$setter($arg).body(body).send().await
             })
+            .await
         }
     };
 }
