@@ -209,6 +209,16 @@ async fn consumer(
             if stats.messages_acked >= target {
                 break;
             }
+            if std::env::var_os("BENCH_TIMELINE").is_some() {
+                eprintln!(
+                    "{:?} leased {} acked {} leases {} acks {}",
+                    started.elapsed(),
+                    stats.messages_leased - baseline.messages_leased,
+                    stats.messages_acked - baseline.messages_acked,
+                    stats.lease_requests - baseline.lease_requests,
+                    stats.ack_requests - baseline.ack_requests
+                );
+            }
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         stop.cancel();

@@ -183,11 +183,17 @@ impl Engine {
             if permits.len() < self.options.min_batch() && in_flight > 0 {
                 // Wait (briefly) for more slots to free up, so that leases, and the one ack
                 // request each of them costs, stay few; most batches finish close together.
+                // Answers of lease calls in flight are dispatched meanwhile: their slots free
+                // up only once their messages run, so leaving them unread would stall the
+                // runtime until the linger ends.
                 let linger = tokio::time::sleep(self.options.batch_linger);
                 tokio::pin!(linger);
                 loop {
                     tokio::select! {
                         _ = self.freed.notified() => {}
+                        Some(done) = leases.join_next(), if !leases.is_empty() => {
+                            self.finish(&mut slots, done, &out, &mut stopped);
+                        }
                         _ = &mut linger => break,
                         _ = cancel.cancelled() => break,
                     }
@@ -201,6 +207,10 @@ impl Engine {
                 }
                 if cancel.is_cancelled() {
                     break;
+                }
+                if slots[i].state == State::Stopped {
+                    // An answer read while lingering stopped this inbox; the slots go back.
+                    continue;
                 }
             }
             // The handlers of one lease tend to finish together (no work, or timers firing in

@@ -7,7 +7,7 @@
 //!
 //! Nothing is trusted more for it:
 //!
-//! - the body is read as every other answer is ([`Answer::json`]): at most
+//! - the body is read as every other answer is (`Answer::json`): at most
 //!   `max_response_bytes`, and a body that does not decode is a decode error with a bounded
 //!   excerpt;
 //! - unknown fields are ignored and an unknown message status decodes into its `Unknown` arm
@@ -23,6 +23,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use progenitor_client::ResponseValue;
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::{Api, ApiError, Generated};
@@ -66,6 +67,23 @@ impl LeaseAnswerRules for zapier_embed_api::by_name::Client {
     }
 }
 
+/// Sends the request the generated builder run by `build` makes, and decodes the answer straight
+/// into `T` instead of the generated type the builder names (read as every answer is: bounded,
+/// a decode error with an excerpt otherwise). The lease and the settle answers use it.
+pub(super) async fn fetch_decoded<C, F, Fut, G, E, T>(
+    api: Api,
+    op: &Operation,
+    build: F,
+) -> Result<(u16, T), Failure>
+where
+    C: Generated,
+    F: FnOnce(C) -> Fut,
+    Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
+    T: DeserializeOwned,
+{
+    api.send(op, build).await?.json(op).await
+}
+
 /// Sends the lease request the generated builder run by `build` makes, and decodes the answer
 /// straight into the domain's lease body.
 pub(super) async fn fetch_lease<C, F, Fut, G, E>(
@@ -78,7 +96,7 @@ where
     F: FnOnce(C) -> Fut,
     Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
 {
-    let (status, answer): (u16, LeaseAnswer) = api.send(op, build).await?.json(op).await?;
+    let (status, answer): (u16, LeaseAnswer) = fetch_decoded(api, op, build).await?;
     let mut body = LeaseResponseBody::new(answer.results);
     body.lease_id = answer.lease_id;
     body.leased_until = answer.leased_until;

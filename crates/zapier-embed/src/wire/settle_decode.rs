@@ -5,8 +5,7 @@
 //! type first (timestamp, attributes, status) cost as much as the rest of the ack for a consumer's
 //! lease of 100 messages, so the body's bytes decode once, into the ids.
 //!
-//! Nothing is trusted more for it: the body is read as every other answer is ([`Answer::json`]:
-//! at most `max_response_bytes`, a decode error with a bounded excerpt otherwise); `results` is
+//! Nothing is trusted more for it: the body is read as every other answer is (at most `max_response_bytes`, a decode error with a bounded excerpt otherwise); `results` is
 //! required and every listed message must carry an `id` string; other fields, known or not, are
 //! not read. An id that is not one of the request's (or not a uuid in variant A) matches no
 //! handle, so the message it stands for is reported as not settled, never as settled.
@@ -16,6 +15,7 @@ use std::future::Future;
 use progenitor_client::ResponseValue;
 use serde::Deserialize;
 
+use super::lease_decode::fetch_decoded;
 use super::{Api, ApiError, Generated, Settled};
 use crate::MessageId;
 use crate::call::{Failure, Operation};
@@ -34,17 +34,16 @@ struct SettledMessage {
 
 /// Sends the ack or release request the generated builder run by `build` makes, and reads the ids
 /// the answer lists.
-pub(super) async fn fetch_settled<C, F, Fut, G, E>(
+pub(super) async fn fetch_settled<C: Generated, F, Fut, G, E>(
     api: Api,
     op: &Operation,
     build: F,
 ) -> Result<Settled, Failure>
 where
-    C: Generated,
     F: FnOnce(C) -> Fut,
     Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
 {
-    let (status, answer): (u16, SettleAnswer) = api.send(op, build).await?.json(op).await?;
+    let (status, answer): (u16, SettleAnswer) = fetch_decoded(api, op, build).await?;
     Ok(Settled {
         status,
         message_ids: answer.results.into_iter().map(|m| m.id).collect(),
