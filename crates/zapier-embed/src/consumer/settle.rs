@@ -277,20 +277,12 @@ async fn send(
             } else {
                 total.saturating_sub(answered)
             };
-            let failed =
-                || DeliveryOutcome::Failed("the server did not answer for this message".into());
-            for (_, reply) in replies.drain() {
-                let outcome = failed();
-                counters.outcome(&outcome);
-                if let Some(reply) = reply {
-                    let _ = reply.send(outcome);
-                }
-            }
-            if !wants_receipts {
-                for _ in 0..unanswered {
-                    counters.outcome(&failed());
-                }
-            }
+            count_failed(
+                &counters,
+                &mut replies,
+                unanswered,
+                "the server did not answer for this message",
+            );
             if expired > 0 {
                 event::emit(
                     &events,
@@ -313,18 +305,7 @@ async fn send(
         }
         Err(error) => {
             let text = error.to_string();
-            for (_, reply) in replies.drain() {
-                let outcome = DeliveryOutcome::Failed(text.clone());
-                counters.outcome(&outcome);
-                if let Some(reply) = reply {
-                    let _ = reply.send(outcome);
-                }
-            }
-            if !wants_receipts {
-                for _ in 0..total {
-                    counters.outcome(&DeliveryOutcome::Failed(text.clone()));
-                }
-            }
+            count_failed(&counters, &mut replies, total, &text);
             event::emit(
                 &events,
                 ConsumerEvent::SettleFailed {
@@ -333,6 +314,24 @@ async fn send(
                     error: text,
                 },
             );
+        }
+    }
+}
+
+/// Counts `unsettled` settlements as failed (`why`) and answers the receipts left in `replies`
+/// (those of exactly these settlements when receipts were asked for, none otherwise).
+fn count_failed(
+    counters: &Counters,
+    replies: &mut HashMap<AckHandle, Reply>,
+    unsettled: usize,
+    why: &str,
+) {
+    for _ in 0..unsettled {
+        counters.outcome(&DeliveryOutcome::Failed(why.to_owned()));
+    }
+    for (_, reply) in replies.drain() {
+        if let Some(reply) = reply {
+            let _ = reply.send(DeliveryOutcome::Failed(why.to_owned()));
         }
     }
 }

@@ -106,10 +106,12 @@ macro_rules! inbox_requests {
             body: B,
         ) -> Result<LeaseResponseBody, Failure> {
             let body: $gen::types::LeaseRequest = to_body(op, "lease request", &body)?;
-            super::lease_decode::fetch_lease(api, op, |c: $gen::Client| async move {
-                c.$lease().$messages($arg).body(body).send().await
-            })
-            .await
+            let answer = api
+                .send(op, |c: $gen::Client| async move {
+                    c.$lease().$messages($arg).body(body).send().await
+                })
+                .await?;
+            super::lease_decode::lease_body::<$gen::Client>(op, answer).await
         }
 
         settle_request!(ack_messages, "ack request", $gen, $k: $key => $arg, $messages, $ack($ack_body));
@@ -142,10 +144,12 @@ macro_rules! settle_request {
             body: &B,
         ) -> Result<Settled, Failure> {
             let body: $gen::types::$body = to_body(op, $what, body)?;
-            super::settle_decode::fetch_settled(api, op, |c: $gen::Client| async move {
-                c.$builder().$setter($arg).body(body).send().await
-            })
-            .await
+            let answer = api
+                .send(op, |c: $gen::Client| async move {
+                    c.$builder().$setter($arg).body(body).send().await
+                })
+                .await?;
+            super::settle_decode::settled(op, answer).await
         }
     };
 }

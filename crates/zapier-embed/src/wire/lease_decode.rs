@@ -18,15 +18,11 @@
 //!   variant A every message id is a uuid (the ack request lists them as uuids), and
 //!   `Lease::from_response` then requires variant A's `lease_id` and variant B's `lease_token`s.
 
-use std::future::Future;
-
 use chrono::{DateTime, Utc};
-use progenitor_client::ResponseValue;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use super::{Api, ApiError, Generated};
+use super::Answer;
 use crate::call::{Failure, Operation};
 use crate::{Error, LeaseResponseBody};
 use zapier_embed_domain::{InboxAttributes, LeasedMessageBody};
@@ -67,41 +63,18 @@ impl LeaseAnswerRules for zapier_embed_api::by_name::Client {
     }
 }
 
-/// Sends the request the generated builder run by `build` makes, and decodes the answer straight
-/// into `T` instead of the generated type the builder names (read as every answer is: bounded,
-/// a decode error with an excerpt otherwise). The lease and the settle answers use it.
-pub(super) async fn fetch_decoded<C, F, Fut, G, E, T>(
-    api: Api,
+/// Decodes the answer of a lease request of variant `V` (its generated client) straight into the
+/// domain's lease body.
+pub(super) async fn lease_body<V: LeaseAnswerRules>(
     op: &Operation,
-    build: F,
-) -> Result<(u16, T), Failure>
-where
-    C: Generated,
-    F: FnOnce(C) -> Fut,
-    Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
-    T: DeserializeOwned,
-{
-    api.send(op, build).await?.json(op).await
-}
-
-/// Sends the lease request the generated builder run by `build` makes, and decodes the answer
-/// straight into the domain's lease body.
-pub(super) async fn fetch_lease<C, F, Fut, G, E>(
-    api: Api,
-    op: &Operation,
-    build: F,
-) -> Result<LeaseResponseBody, Failure>
-where
-    C: Generated + LeaseAnswerRules,
-    F: FnOnce(C) -> Fut,
-    Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
-{
-    let (status, answer): (u16, LeaseAnswer) = fetch_decoded(api, op, build).await?;
+    answer: Answer,
+) -> Result<LeaseResponseBody, Failure> {
+    let (status, answer): (u16, LeaseAnswer) = answer.json(op).await?;
     let mut body = LeaseResponseBody::new(answer.results);
     body.lease_id = answer.lease_id;
     body.leased_until = answer.leased_until;
     body.inbox_attributes = answer.inbox_attributes;
-    match C::problem(&body) {
+    match V::problem(&body) {
         None => Ok(body),
         Some(problem) => {
             let mut err = Error::decode(op.name, format!("lease response: {problem}"));

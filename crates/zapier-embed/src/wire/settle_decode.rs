@@ -10,13 +10,9 @@
 //! not read. An id that is not one of the request's (or not a uuid in variant A) matches no
 //! handle, so the message it stands for is reported as not settled, never as settled.
 
-use std::future::Future;
-
-use progenitor_client::ResponseValue;
 use serde::Deserialize;
 
-use super::lease_decode::fetch_decoded;
-use super::{Api, ApiError, Generated, Settled};
+use super::{Answer, Settled};
 use crate::MessageId;
 use crate::call::{Failure, Operation};
 
@@ -32,18 +28,9 @@ struct SettledMessage {
     id: MessageId,
 }
 
-/// Sends the ack or release request the generated builder run by `build` makes, and reads the ids
-/// the answer lists.
-pub(super) async fn fetch_settled<C: Generated, F, Fut, G, E>(
-    api: Api,
-    op: &Operation,
-    build: F,
-) -> Result<Settled, Failure>
-where
-    F: FnOnce(C) -> Fut,
-    Fut: Future<Output = Result<ResponseValue<G>, ApiError<E>>>,
-{
-    let (status, answer): (u16, SettleAnswer) = fetch_decoded(api, op, build).await?;
+/// Reads the ids the answer of an ack or release request lists.
+pub(super) async fn settled(op: &Operation, answer: Answer) -> Result<Settled, Failure> {
+    let (status, answer): (u16, SettleAnswer) = answer.json(op).await?;
     Ok(Settled {
         status,
         message_ids: answer.results.into_iter().map(|m| m.id).collect(),
