@@ -27,7 +27,9 @@
 //! (as the emulator saw it) its first message was leased and its last acked, when `run` returned,
 //! and its `ShutdownReport` (lease, ack and release requests, outcomes): start-up and shut-down
 //! apart from the steady drain. A watcher polling the emulator every millisecond cancels the
-//! consumer once every message is acked (the raw loops stop on their first empty lease).
+//! consumer once every message is acked (the raw loops stop on their first empty lease). With
+//! `BENCH_TIMELINE` set, that watcher also prints the emulator's leased and acked messages and
+//! lease and ack requests at each poll, which shows where a run stalls.
 
 use std::time::{Duration, Instant};
 
