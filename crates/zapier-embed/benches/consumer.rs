@@ -23,8 +23,13 @@
 //! To profile one contender (e.g. under `valgrind --tool=callgrind`), run the bench binary with
 //! `profile <workload> <contender> <messages>`, where workload is `no-work`, `io` or `latency` and
 //! contender `docs`, `batch`, `batch-concurrent` or `consumer-<max in flight>`: it runs once and
-//! prints the same line. With `BENCH_REPORT` set, each consumer run also prints its
-//! `ShutdownReport` (lease, ack and release requests, outcomes) on stderr.
+//! prints the same line. With `BENCH_REPORT` set, each consumer run also prints on stderr when
+//! (as the emulator saw it) its first message was leased and its last acked, when `run` returned,
+//! and its `ShutdownReport` (lease, ack and release requests, outcomes): start-up and shut-down
+//! apart from the steady drain. A watcher polling the emulator every millisecond cancels the
+//! consumer once every message is acked (the raw loops stop on their first empty lease). With
+//! `BENCH_TIMELINE` set, that watcher also prints the emulator's leased and acked messages and
+//! lease and ack requests at each poll, which shows where a run stalls.
 
 use std::time::{Duration, Instant};
 
@@ -191,12 +196,35 @@ async fn consumer(
     let shutdown = CancellationToken::new();
     let stop = shutdown.clone();
     let emulator = setup.handle.emulator().clone();
-    let target = emulator.stats().messages_acked + count;
-    tokio::spawn(async move {
-        while emulator.stats().messages_acked < target {
-            tokio::time::sleep(Duration::from_millis(2)).await;
+    let baseline = emulator.stats();
+    let target = baseline.messages_acked + count;
+    let started = Instant::now();
+    // When the first message was leased and when the last was acked, as the emulator saw them
+    // (to tell start-up and shut-down from the steady drain with `BENCH_REPORT`).
+    let watcher = tokio::spawn(async move {
+        let mut first_leased = None;
+        loop {
+            let stats = emulator.stats();
+            if first_leased.is_none() && stats.messages_leased > baseline.messages_leased {
+                first_leased = Some(started.elapsed());
+            }
+            if stats.messages_acked >= target {
+                break;
+            }
+            if std::env::var_os("BENCH_TIMELINE").is_some() {
+                eprintln!(
+                    "{:?} leased {} acked {} leases {} acks {}",
+                    started.elapsed(),
+                    stats.messages_leased - baseline.messages_leased,
+                    stats.messages_acked - baseline.messages_acked,
+                    stats.lease_requests - baseline.lease_requests,
+                    stats.ack_requests - baseline.ack_requests
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
         stop.cancel();
+        (first_leased.unwrap_or_default(), started.elapsed())
     });
     let report = Consumer::builder(&setup.client, inbox.clone())
         .max_in_flight(max_in_flight)
@@ -208,9 +236,14 @@ async fn consumer(
         })
         .run(shutdown)
         .await;
+    let returned = started.elapsed();
     assert!(report.is_balanced(), "{report}");
     if std::env::var_os("BENCH_REPORT").is_some() {
-        eprintln!("{report}");
+        let (first_leased, all_acked) = watcher.await.expect("watcher");
+        eprintln!(
+            "first message leased after {first_leased:?}, all acked after {all_acked:?}, \
+             report after {returned:?}\n{report}"
+        );
     }
     report.acked
 }

@@ -9,8 +9,8 @@ use std::time::Instant as StdInstant;
 
 use crate::LeasedMessage;
 use futures::future::BoxFuture;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use super::deadline::Deadline;
@@ -158,7 +158,12 @@ pub(crate) async fn run(
 ) -> ShutdownReport {
     let context = Arc::new(context);
     let hard_stop = CancellationToken::new();
-    let mut tasks = JoinSet::new();
+    // Dropping this future (instead of cancelling `shutdown`) cuts every handler off: their
+    // messages are released, as a graceful shutdown's timeout would.
+    let _cut_off_on_drop = hard_stop.clone().drop_guard();
+    // A tracker, not a `JoinSet`: a finished handler task only decrements a counter, so it
+    // neither wakes this loop nor waits to be reaped (one wake-up per message otherwise).
+    let tasks = TaskTracker::new();
     loop {
         tokio::select! {
             biased;
@@ -180,9 +185,9 @@ pub(crate) async fn run(
                 // The engine stopped by itself: every inbox hit an unrecoverable error.
                 None => break,
             },
-            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
+    tasks.close();
 
     // 1. Stop leasing; release what was leased but not started.
     runtime.stop_leasing().await;
@@ -190,13 +195,10 @@ pub(crate) async fn run(
     if context.options.shutdown_policy == ShutdownPolicy::ReleaseImmediately {
         hard_stop.cancel();
     }
-    let finished = tokio::time::timeout(context.options.shutdown_timeout, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
+    let finished = tokio::time::timeout(context.options.shutdown_timeout, tasks.wait()).await;
     if finished.is_err() {
         hard_stop.cancel();
-        while tasks.join_next().await.is_some() {}
+        tasks.wait().await;
     }
     // 3. Flush every pending ack and release.
     runtime.finish().await
@@ -271,7 +273,10 @@ async fn process(
     // Every request the handler makes carries the message as its correlation and cause.
     let mut running =
         crate::client::Correlation::scope_message(message.id.as_str(), (context.handler)(received));
+    // Biased, handler first: a handler that is done at its first poll never registers the
+    // deadline's timer (a timer per message costs a lock on the shared timer wheel).
     let result = tokio::select! {
+        biased;
         result = &mut running => Some(result),
         _ = tokio::time::sleep_until(deadline.instant()) => None,
         _ = hard_stop.cancelled() => {

@@ -26,14 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-
-use crate::{
-    AckHandle, Error, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds, LeasedMessage,
-    MessageId,
-};
-use futures::StreamExt;
+use crate::{Error, InboxStatus, Lease, LeaseLimit, LeaseOptions, LeaseSeconds};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -43,6 +36,7 @@ use super::backoff::Backoff;
 use super::deadline::{Deadline, saturating_after};
 use super::delivery::{Delivery, SettleToken, WorkerSlot};
 use super::event::{self, ConsumerEvent, EventSink};
+use super::lease_answer::sort_lease;
 use super::options::ConsumerOptions;
 use super::report::{Counters, StoppedInbox};
 use super::settle::{SettleSender, Settlement};
@@ -189,11 +183,17 @@ impl Engine {
             if permits.len() < self.options.min_batch() && in_flight > 0 {
                 // Wait (briefly) for more slots to free up, so that leases, and the one ack
                 // request each of them costs, stay few; most batches finish close together.
+                // Answers of lease calls in flight are dispatched meanwhile: their slots free
+                // up only once their messages run, so leaving them unread would stall the
+                // runtime until the linger ends.
                 let linger = tokio::time::sleep(self.options.batch_linger);
                 tokio::pin!(linger);
                 loop {
                     tokio::select! {
                         _ = self.freed.notified() => {}
+                        Some(done) = leases.join_next(), if !leases.is_empty() => {
+                            self.finish(&mut slots, done, &out, &mut stopped);
+                        }
                         _ = &mut linger => break,
                         _ = cancel.cancelled() => break,
                     }
@@ -207,6 +207,10 @@ impl Engine {
                 }
                 if cancel.is_cancelled() {
                     break;
+                }
+                if slots[i].state == State::Stopped {
+                    // An answer read while lingering stopped this inbox; the slots go back.
+                    continue;
                 }
             }
             // The handlers of one lease tend to finish together (no work, or timers firing in
@@ -493,87 +497,6 @@ async fn lease(
     }
 }
 
-/// A lease answer sorted by what the engine does with each message.
-pub(crate) struct SortedLease {
-    /// One message per worker slot taken for the lease, in the server's order.
-    pub run: Vec<LeasedMessage>,
-    /// Held but not run: beyond the slots, or a second hold (another ack handle) on a message
-    /// already in `run`. Released at once.
-    pub surplus: Vec<LeasedMessage>,
-    /// Copies of a message already in the answer under the same ack handle: there is nothing
-    /// more to settle for them, so they are only counted.
-    pub duplicates: usize,
-}
-
-/// Splits a lease answer: the first `slots` distinct messages run, the rest are released, and a
-/// message listed twice runs once. The server is trusted with none of this.
-///
-/// Costs one hash-map entry per message and no allocation per message (the map borrows the ids
-/// and handles): this runs for every message the runtime leases.
-pub(crate) fn sort_lease(messages: Vec<LeasedMessage>, slots: usize) -> SortedLease {
-    /// The holds (ack handles) seen so far on one message id; almost always exactly one.
-    enum Holds<'a> {
-        One(&'a AckHandle),
-        Many(Vec<&'a AckHandle>),
-    }
-    #[derive(Clone, Copy)]
-    enum Fate {
-        Run,
-        Surplus,
-        Duplicate,
-    }
-    let mut fates = Vec::with_capacity(messages.len());
-    let mut duplicates = 0;
-    let mut running = 0;
-    {
-        let mut seen: HashMap<&MessageId, Holds<'_>> = HashMap::with_capacity(messages.len());
-        for message in &messages {
-            let fate = match seen.entry(&message.id) {
-                Entry::Vacant(vacant) => {
-                    vacant.insert(Holds::One(&message.ack));
-                    if running < slots {
-                        running += 1;
-                        Fate::Run
-                    } else {
-                        Fate::Surplus
-                    }
-                }
-                Entry::Occupied(mut held) => {
-                    duplicates += 1;
-                    let holds = held.get_mut();
-                    let known = match holds {
-                        Holds::One(first) => *first == &message.ack,
-                        Holds::Many(all) => all.contains(&&message.ack),
-                    };
-                    if known {
-                        Fate::Duplicate
-                    } else {
-                        match holds {
-                            Holds::One(first) => *holds = Holds::Many(vec![*first, &message.ack]),
-                            Holds::Many(all) => all.push(&message.ack),
-                        }
-                        Fate::Surplus
-                    }
-                }
-            };
-            fates.push(fate);
-        }
-    }
-    let mut sorted = SortedLease {
-        run: Vec::with_capacity(running),
-        surplus: Vec::new(),
-        duplicates,
-    };
-    for (message, fate) in messages.into_iter().zip(fates) {
-        match fate {
-            Fate::Run => sorted.run.push(message),
-            Fate::Surplus => sorted.surplus.push(message),
-            Fate::Duplicate => {}
-        }
-    }
-    sorted
-}
-
 enum Outcome {
     Paused,
     Transient,
@@ -600,48 +523,6 @@ fn gather(semaphore: &Arc<Semaphore>, permits: &mut Vec<OwnedSemaphorePermit>, m
         match semaphore.clone().try_acquire_owned() {
             Ok(p) => permits.push(p),
             Err(_) => break,
-        }
-    }
-}
-
-/// Keeps an inbox's wake-up stream (SSE) connected; each frame makes the inbox due at once.
-pub(crate) async fn watch_wakeups(
-    entry: InboxEntry,
-    wake: Arc<Notify>,
-    events: Option<EventSink>,
-    cancel: CancellationToken,
-) {
-    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(5));
-    loop {
-        let Some(mut stream) = entry.source.wakeups() else {
-            return;
-        };
-        let error = loop {
-            tokio::select! {
-                item = stream.next() => match item {
-                    Some(Ok(())) => {
-                        backoff.reset();
-                        entry.woken.store(true, Ordering::Relaxed);
-                        wake.notify_one();
-                    }
-                    Some(Err(e)) => break Some(e),
-                    None => break None,
-                },
-                _ = cancel.cancelled() => return,
-            }
-        };
-        if let Some(error) = error {
-            event::emit(
-                &events,
-                ConsumerEvent::WakeupStreamFailed {
-                    inbox: entry.source.label().to_owned(),
-                    error: error.to_string(),
-                },
-            );
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(backoff.next()) => {}
-            _ = cancel.cancelled() => return,
         }
     }
 }

@@ -142,6 +142,18 @@ impl InboxApi for Recording {
 
 /// Runs a handler consumer of `inbox` until all `total` messages are acked.
 async fn drain(inbox: &Arc<Recording>, total: usize, max_in_flight: usize, work: fn(&str) -> u64) {
+    let linger = super::ConsumerOptions::default().batch_linger;
+    drain_lingering(inbox, total, max_in_flight, work, linger).await;
+}
+
+/// [`drain`] with `linger` as the longest wait for a quarter of the slots to be free.
+async fn drain_lingering(
+    inbox: &Arc<Recording>,
+    total: usize,
+    max_in_flight: usize,
+    work: fn(&str) -> u64,
+    linger: Duration,
+) {
     let shutdown = CancellationToken::new();
     let (stop, watched) = (shutdown.clone(), inbox.clone());
     tokio::spawn(async move {
@@ -152,7 +164,9 @@ async fn drain(inbox: &Arc<Recording>, total: usize, max_in_flight: usize, work:
     });
     let client = Client::with_inbox_api(ApiVariant::ById, inbox.clone());
     let source = InboxSource::new(client.messages(InboxRef::from(inbox.id)));
-    let report = ConsumerBuilder::from_source(Arc::new(source))
+    let mut builder = ConsumerBuilder::from_source(Arc::new(source));
+    builder.options.batch_linger = linger;
+    let report = builder
         .max_in_flight(max_in_flight)
         .lease_seconds(LeaseSeconds::new(60).unwrap())
         .idle_backoff(Duration::from_millis(10), Duration::from_millis(50))
@@ -192,16 +206,18 @@ async fn leases_stay_near_100_when_the_workers_are_free() {
     assert!(sizes.len() <= 25, "{} leases: {sizes:?}", sizes.len());
 }
 
+/// Handlers of uneven length: the n-th message (from 0) has the uuid n + 1, and its handler
+/// takes (n % 4) * 30 ms.
+fn uneven(id: &str) -> u64 {
+    Uuid::parse_str(id).map_or(0, |u| (u.as_u128() - 1) as u64) % 4 * 30
+}
+
 #[tokio::test(start_paused = true)]
 async fn lease_calls_overlap_when_workers_free_up_during_a_round_trip_but_never_ask_beyond_them() {
     // Handlers of uneven length free their slots at different times while a 50 ms lease call
     // is in flight: another call goes out for the slots free then.
     let inbox = Recording::with_messages(1_000, Duration::from_millis(50));
-    drain(&inbox, 1_000, 40, |id| {
-        // The n-th message (from 0) has the uuid n + 1: its handler takes (n % 4) * 30 ms.
-        Uuid::parse_str(id).map_or(0, |u| (u.as_u128() - 1) as u64) % 4 * 30
-    })
-    .await;
+    drain(&inbox, 1_000, 40, uneven).await;
     let (most_committed, most_in_flight) = inbox.ledger(|l| (l.most_committed, l.most_in_flight));
     assert!(
         most_committed <= 40,
@@ -211,4 +227,27 @@ async fn lease_calls_overlap_when_workers_free_up_during_a_round_trip_but_never_
         most_in_flight > 1,
         "no lease call was ever sent while another was in flight"
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn lease_answers_are_dispatched_while_the_loop_lingers_for_free_slots() {
+    // 40 workers, lease calls of 50 ms. Of the first lease's 40 messages, 35 are done at once:
+    // a second lease call goes out for their 35 slots. The last 5 are done 10 ms later: too few
+    // slots for a lease (a quarter is 10) while others are taken, so the loop lingers for more.
+    // Those others are the second call's, and they free up only once its answer is dispatched
+    // and its messages run: a loop that read answers only between lease calls would sit out
+    // its whole linger (an hour here, on the paused clock) with that answer unread. The outer
+    // bound is virtual time; it fails the test only if the runtime waits out the linger.
+    let inbox = Recording::with_messages(200, Duration::from_millis(50));
+    let hour = Duration::from_secs(3600);
+    let first_lease_tail = |id: &str| {
+        let n = Uuid::parse_str(id).map_or(0, |u| u.as_u128() - 1);
+        if (35..40).contains(&n) { 10 } else { 0 }
+    };
+    tokio::time::timeout(
+        hour,
+        drain_lingering(&inbox, 200, 40, first_lease_tail, hour),
+    )
+    .await
+    .expect("the runtime sat out a linger with a lease answer unread");
 }

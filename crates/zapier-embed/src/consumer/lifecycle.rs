@@ -11,10 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::delivery::Delivery;
 use super::event::EventSink;
-use super::lease_loop::{Engine, InboxEntry, watch_wakeups};
+use super::lease_loop::{Engine, InboxEntry};
 use super::options::ConsumerOptions;
 use super::report::{Counters, ShutdownReport, StoppedInbox};
 use super::settle::{self, Settlement};
+use super::wake::watch_wakeups;
 
 pub(crate) struct Runtime {
     /// One batch per lease (one channel hop per lease, not per message).
@@ -29,6 +30,14 @@ pub(crate) struct Runtime {
     counters: Arc<Counters>,
     options: Arc<ConsumerOptions>,
     started: StdInstant,
+}
+
+/// A runtime dropped without [`Runtime::finish`] (its consumer's future was dropped) stops
+/// leasing: nobody would take the deliveries, so every further lease would only spend an attempt.
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
 }
 
 impl Runtime {

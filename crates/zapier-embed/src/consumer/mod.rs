@@ -71,6 +71,7 @@ mod dedup_redis;
 mod delivery;
 mod event;
 mod handler_pool;
+mod lease_answer;
 mod lease_loop;
 mod lifecycle;
 mod options;

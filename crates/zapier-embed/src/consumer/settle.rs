@@ -240,9 +240,14 @@ async fn send(
     counters: Arc<Counters>,
     events: Option<EventSink>,
 ) {
-    let (handles, mut replies): (Vec<AckHandle>, HashMap<AckHandle, Reply>) = {
+    // The handler style asks for no receipt: then the outcomes are only counted, and no map of
+    // replies is built (two hashes and a handle clone per message otherwise).
+    let wants_receipts = batch.iter().any(|(_, reply)| reply.is_some());
+    let (handles, mut replies): (Vec<AckHandle>, HashMap<AckHandle, Reply>) = if wants_receipts {
         let handles = batch.iter().map(|(h, _)| h.clone()).collect();
         (handles, batch.into_iter().collect())
+    } else {
+        (batch.into_iter().map(|(h, _)| h).collect(), HashMap::new())
     };
     let requests = handles.len().div_ceil(MAX_PER_REQUEST) as u64;
     let request_counter = match kind {
@@ -254,6 +259,7 @@ async fn send(
     match source.settle(kind, handles).await {
         Ok(results) => {
             let mut expired = 0;
+            let answered = results.len();
             for (handle, result) in results {
                 if result == AckOutcome::LeaseExpired {
                     expired += 1;
@@ -264,16 +270,19 @@ async fn send(
                     let _ = reply.send(outcome);
                 }
             }
-            // A handle the source did not answer for is treated as not settled.
-            let unanswered = replies.len();
-            for (_, reply) in replies.drain() {
-                let outcome =
-                    DeliveryOutcome::Failed("the server did not answer for this message".into());
-                counters.outcome(&outcome);
-                if let Some(reply) = reply {
-                    let _ = reply.send(outcome);
-                }
-            }
+            // A handle the source did not answer for is treated as not settled. The source
+            // answers once per distinct handle it was given, and a batch holds each once.
+            let unanswered = if wants_receipts {
+                replies.len()
+            } else {
+                total.saturating_sub(answered)
+            };
+            count_failed(
+                &counters,
+                &mut replies,
+                unanswered,
+                "the server did not answer for this message",
+            );
             if expired > 0 {
                 event::emit(
                     &events,
@@ -296,13 +305,7 @@ async fn send(
         }
         Err(error) => {
             let text = error.to_string();
-            for (_, reply) in replies.drain() {
-                let outcome = DeliveryOutcome::Failed(text.clone());
-                counters.outcome(&outcome);
-                if let Some(reply) = reply {
-                    let _ = reply.send(outcome);
-                }
-            }
+            count_failed(&counters, &mut replies, total, &text);
             event::emit(
                 &events,
                 ConsumerEvent::SettleFailed {
@@ -311,6 +314,24 @@ async fn send(
                     error: text,
                 },
             );
+        }
+    }
+}
+
+/// Counts `unsettled` settlements as failed (`why`) and answers the receipts left in `replies`
+/// (those of exactly these settlements when receipts were asked for, none otherwise).
+fn count_failed(
+    counters: &Counters,
+    replies: &mut HashMap<AckHandle, Reply>,
+    unsettled: usize,
+    why: &str,
+) {
+    for _ in 0..unsettled {
+        counters.outcome(&DeliveryOutcome::Failed(why.to_owned()));
+    }
+    for (_, reply) in replies.drain() {
+        if let Some(reply) = reply {
+            let _ = reply.send(DeliveryOutcome::Failed(why.to_owned()));
         }
     }
 }

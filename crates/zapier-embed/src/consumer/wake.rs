@@ -1,10 +1,18 @@
-//! Wake-ups from outside the runtime: a notification-URL receiver tells the runtime that an inbox
-//! has messages, so it leases at once instead of waiting out its idle backoff.
+//! Wake-ups from outside the runtime: a notification-URL receiver, or the inbox's event stream
+//! (SSE), tells the runtime that an inbox has messages, so it leases at once instead of waiting
+//! out its idle backoff.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::backoff::Backoff;
+use super::event::{self, ConsumerEvent, EventSink};
+use super::lease_loop::InboxEntry;
 
 /// Wakes a running consumer's inboxes; cheap to clone. Get one from
 /// [`ConsumerBuilder::wake_handle`](super::ConsumerBuilder::wake_handle) and call it from the
@@ -83,5 +91,47 @@ impl std::fmt::Debug for WakeHandle {
                 &self.inboxes.iter().map(|(l, _)| l).collect::<Vec<_>>(),
             )
             .finish()
+    }
+}
+
+/// Keeps an inbox's wake-up stream (SSE) connected; each frame makes the inbox due at once.
+pub(crate) async fn watch_wakeups(
+    entry: InboxEntry,
+    wake: Arc<Notify>,
+    events: Option<EventSink>,
+    cancel: CancellationToken,
+) {
+    let mut backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(5));
+    loop {
+        let Some(mut stream) = entry.source.wakeups() else {
+            return;
+        };
+        let error = loop {
+            tokio::select! {
+                item = stream.next() => match item {
+                    Some(Ok(())) => {
+                        backoff.reset();
+                        entry.woken.store(true, Ordering::Relaxed);
+                        wake.notify_one();
+                    }
+                    Some(Err(e)) => break Some(e),
+                    None => break None,
+                },
+                _ = cancel.cancelled() => return,
+            }
+        };
+        if let Some(error) = error {
+            event::emit(
+                &events,
+                ConsumerEvent::WakeupStreamFailed {
+                    inbox: entry.source.label().to_owned(),
+                    error: error.to_string(),
+                },
+            );
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(backoff.next()) => {}
+            _ = cancel.cancelled() => return,
+        }
     }
 }

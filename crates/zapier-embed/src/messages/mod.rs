@@ -307,12 +307,21 @@ impl Messages {
             Settle::Ack => ACK_BY_ID.name,
             Settle::Release => RELEASE_BY_ID.name,
         };
-        // Distinct handles in the order given: the report has one entry per message.
-        let mut seen = HashSet::new();
-        let handles: Vec<AckHandle> = handles
-            .into_iter()
-            .filter(|h| seen.insert(h.clone()))
-            .collect();
+        // Distinct handles in the order given: the report has one entry per message. Handles
+        // are cloned only when some repeat (the consumer's never do).
+        let distinct = {
+            let mut seen = HashSet::with_capacity(handles.len());
+            handles.iter().all(|h| seen.insert(h))
+        };
+        let handles: Vec<AckHandle> = if distinct {
+            handles
+        } else {
+            let mut seen = HashSet::new();
+            handles
+                .into_iter()
+                .filter(|h| seen.insert(h.clone()))
+                .collect()
+        };
         let requests = match whole {
             Some(lease) if !lease.is_empty() => lease.settle_all(),
             Some(_) => Vec::new(),

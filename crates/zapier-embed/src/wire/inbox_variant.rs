@@ -112,10 +112,12 @@ macro_rules! inbox_requests {
             body: B,
         ) -> Result<LeaseResponseBody, Failure> {
             let body: $gen::types::LeaseRequest = to_body(op, "lease request", &body)?;
-            api.fetch_as(op, "lease response", |c: $gen::Client| async move {
-                c.$lease().$messages($arg).body(body).send().await
-            })
-            .await
+            let answer = api
+                .send(op, |c: $gen::Client| async move {
+                    c.$lease().$messages($arg).body(body).send().await
+                })
+                .await?;
+            super::lease_decode::lease_body::<$gen::Client>(op, answer).await
         }
 
         settle_request!(ack_messages, "ack request", $gen, $k: $key => $arg, $messages, $ack($ack_body));
@@ -148,22 +150,12 @@ macro_rules! settle_request {
             body: &B,
         ) -> Result<Settled, Failure> {
             let body: $gen::types::$body = to_body(op, $what, body)?;
-            let (status, answer) = api
-                .fetch(op, |c: $gen::Client| async move {
+            let answer = api
+                .send(op, |c: $gen::Client| async move {
                     c.$builder().$setter($arg).body(body).send().await
                 })
                 .await?;
-            // The ids straight from the generated messages (checked by their decoder):
-            // converting the whole answer through its JSON form would cost more than the
-            // request itself for 100 messages.
-            Ok(Settled {
-                status,
-                message_ids: answer
-                    .results
-                    .iter()
-                    .map(|m| MessageId::new(m.id.to_string()))
-                    .collect(),
-            })
+            super::settle_decode::settled(op, answer).await
         }
     };
 }

@@ -72,9 +72,11 @@ mod by_name;
 mod error_body;
 mod error_mapping;
 mod inbox_api;
+mod lease_decode;
 mod oauth;
 pub(crate) mod ops;
 mod partner;
+mod settle_decode;
 
 pub(crate) use by_id::{events_by_id, get_inbox as get_by_id, list_triggers, trigger_input_fields};
 pub(crate) use error_mapping::AnswerError;

@@ -129,7 +129,7 @@ fn a_second_hold_on_a_message_is_released_and_surplus_goes_back() {
         message("a", two),
         message("c", one),
     ];
-    let sorted = super::lease_loop::sort_lease(answer, 2);
+    let sorted = super::lease_answer::sort_lease(answer, 2);
     let ids = |v: &[LeasedMessage]| v.iter().map(|m| m.id.to_string()).collect::<Vec<_>>();
     assert_eq!(ids(&sorted.run), ["a", "b"]);
     assert_eq!(ids(&sorted.surplus), ["a", "c"]);

@@ -171,6 +171,57 @@ async fn shutdown_releases_what_is_running_and_leaves_nothing_leased() {
     assert_eq!(leased, 0);
 }
 
+/// Dropping the future of `run` (instead of cancelling its token) cuts the running handlers off:
+/// they are tracked, not owned by the future, so the runtime must tell them to stop, and their
+/// messages go back at once rather than staying leased until their lease lapses.
+#[tokio::test(start_paused = true)]
+async fn dropping_run_cuts_running_handlers_off_and_releases_their_messages() {
+    let inbox = FakeInbox::with_messages(6);
+    let started = Arc::new(AtomicUsize::new(0));
+    let cut_off = Arc::new(AtomicUsize::new(0));
+    let (s, c) = (started.clone(), cut_off.clone());
+    let run = builder(&inbox)
+        .max_in_flight(3)
+        .handler(move |_msg: Received| {
+            s.fetch_add(1, Ordering::SeqCst);
+            // Counts the handlers whose future was dropped before it finished.
+            let guard = DropCounter(c.clone());
+            async move {
+                std::future::pending::<()>().await;
+                drop(guard);
+                Ok::<_, String>(())
+            }
+        })
+        .run(CancellationToken::new());
+    let s = started.clone();
+    tokio::select! {
+        _ = run => panic!("run ended without a shutdown"),
+        _ = async move {
+            while s.load(Ordering::SeqCst) < 3 {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        } => {}
+    }
+    // `run` is dropped here; the released messages reach the inbox through the settler.
+    while inbox.snapshot().1 > 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(cut_off.load(Ordering::SeqCst), 3);
+    // The lease loop stopped with the runtime: nothing is leased again, and nothing was acked.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(started.load(Ordering::SeqCst), 3);
+    let (acked, leased, _, _) = inbox.snapshot();
+    assert_eq!((acked, leased), (0, 0));
+}
+
+struct DropCounter(Arc<AtomicUsize>);
+
+impl Drop for DropCounter {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn stream_deliveries_are_settled_by_the_caller_and_released_when_dropped() {
     let inbox = FakeInbox::with_messages(6);
