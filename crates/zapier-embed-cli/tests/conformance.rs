@@ -226,3 +226,17 @@ fn half_a_second_identity_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+/// A misspelt `--only` or `--skip` entry is refused before any request, rather than a run that
+/// checks nothing (or skips nothing) and exits 0.
+#[test]
+fn a_filter_entry_naming_no_check_is_a_usage_error() {
+    let emulator = TestEmulator::start();
+    for flag in ["--only", "--skip"] {
+        let out = emulator.zembed_env(&["conformance", flag, "lease,leese"], &CREDENTIALS[..2]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", stderr(&out));
+        assert!(stderr(&out).contains("leese"), "{flag}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("lease,"), "{flag}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{flag}: nothing ran");
+    }
+}

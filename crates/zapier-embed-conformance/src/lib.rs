@@ -64,14 +64,36 @@ pub struct Filter {
 
 impl Filter {
     fn selects(&self, name: &str) -> bool {
-        let matches = |entry: &String| {
-            name == entry
-                || name
-                    .strip_prefix(entry.as_str())
-                    .is_some_and(|rest| rest.starts_with('.'))
-        };
+        let matches = |entry: &String| entry_matches(entry, name);
         (self.only.is_empty() || self.only.iter().any(matches)) && !self.skip.iter().any(matches)
     }
+
+    /// The `only` and `skip` entries that match no check. A misspelt entry would otherwise
+    /// select (or skip) nothing, and a run meant to check one thing would pass having checked
+    /// none: callers refuse such a filter before running.
+    ///
+    /// ```
+    /// use zapier_embed_conformance::Filter;
+    ///
+    /// let filter = Filter { only: vec!["lease".into(), "leese".into()], skip: vec![] };
+    /// assert_eq!(filter.unknown_entries(), ["leese"]);
+    /// ```
+    pub fn unknown_entries(&self) -> Vec<&str> {
+        self.only
+            .iter()
+            .chain(&self.skip)
+            .filter(|entry| !CHECKS.iter().any(|check| entry_matches(entry, check.name)))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+/// Whether a filter entry names the check `name`: equal to it, or a prefix followed by `.`.
+fn entry_matches(entry: &str, name: &str) -> bool {
+    name == entry
+        || name
+            .strip_prefix(entry)
+            .is_some_and(|rest| rest.starts_with('.'))
 }
 
 /// The name and document section (in `variant`'s documents) of every check, in running order.

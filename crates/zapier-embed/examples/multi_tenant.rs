@@ -8,7 +8,12 @@
 //! ```
 //!
 //! `PARTNER_KEY_FILE` is the partner's ES256 private key (PKCS#8 PEM) whose public half is in the
-//! JWKS registered with Zapier. A test runs `ensure_inboxes` and `consume` against the emulator.
+//! JWKS registered with Zapier. The emulator does not check the partner's signature, so any P-256
+//! key will do there: `openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out
+//! partner-key.pem`. The worker ensures one inbox per user and consumes them until Ctrl-C, then
+//! prints how many messages each inbox yielded; `zembed emulator emit --app slack --trigger
+//! channel_message --input channel=C0123ABC456 --payload '{"text":"hi"}'` gives every user's inbox
+//! one. A test runs `ensure_inboxes` and `consume` against the emulator.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -175,6 +180,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (inbox, count) in per_inbox {
         println!("{inbox}: {count} message(s)");
     }
-    println!("{report:?}");
+    println!("{report}");
     Ok(())
 }

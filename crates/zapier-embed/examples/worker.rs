@@ -2,9 +2,13 @@
 //! Ctrl-C, poison messages dead-lettered to a JSON-lines file, and Prometheus metrics.
 //!
 //! ```sh
-//! ZAPIER_EMULATOR_HOST=127.0.0.1:8080 INBOX=my-inbox METRICS_ADDR=127.0.0.1:9464 \
+//! ZAPIER_EMULATOR_HOST=127.0.0.1:8080 INBOX=quickstart-slack-inbox METRICS_ADDR=127.0.0.1:9464 \
 //!     cargo run -p zapier-embed --features consumer --example worker
 //! ```
+//!
+//! `INBOX` names an inbox that exists (the quickstart creates `quickstart-slack-inbox`); the worker
+//! exits with an error when it is not found. Payloads with `"poison": true` fail and end up in
+//! `DEAD_LETTER_FILE` (default `dead-letters.jsonl`); Ctrl-C or SIGTERM drains and prints the report.
 //!
 //! `run` is the worker without the process around it; a test runs it against the emulator.
 
@@ -67,7 +71,7 @@ pub async fn run(
         .shutdown_timeout(Duration::from_secs(20))
         // A failed message goes back at once, so its next attempt is not a lease expiry away.
         .failure_policy(FailurePolicy::Release)
-        .on_event(|event| tracing::warn!(?event, "consumer event"))
+        // The runtime logs every `ConsumerEvent` itself; `.on_event(..)` is for acting on them.
         .dead_letter(move |message, failure| {
             let dead_letters = dead_letters.clone();
             async move {
@@ -126,10 +130,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let shutdown = CancellationToken::new();
     drain_on_signal(shutdown.clone());
     let report = run(&client, inbox, dead_letters, shutdown).await;
-    println!("{report:?}");
+    println!("{report}");
     // Every leased message is accounted for (acked, released, expired...); anything else is a bug.
     if !report.is_balanced() {
         return Err("the shutdown report does not add up".into());
+    }
+    // An inbox that stopped (deleted, not found, refused) is an outage: let the supervisor see it.
+    if let Some(stopped) = report.stopped_inboxes.first() {
+        return Err(format!("inbox {} stopped: {}", stopped.inbox, stopped.error).into());
     }
     Ok(())
 }

@@ -169,6 +169,13 @@ pub async fn run(global: &GlobalArgs, args: ConformanceArgs) -> anyhow::Result<(
         only: args.only.clone(),
         skip: args.skip.clone(),
     };
+    let unknown = filter.unknown_entries();
+    if !unknown.is_empty() {
+        return Err(usage(format!(
+            "--only/--skip: no check is named {} (or has it as a prefix before `.`)",
+            unknown.join(", ")
+        )));
+    }
     let mut signals = StopSignals::install()?;
     let suite = Suite::new(target);
     let report = tokio::select! {
