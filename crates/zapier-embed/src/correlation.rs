@@ -172,7 +172,12 @@ impl Correlation {
     where
         F: Future + Send + 'static,
     {
-        let ids = Correlation::new(message_id).caused_by(message_id);
+        // One copy of the id serves as both (it is copied for every message handled).
+        let id: Arc<str> = Arc::from(message_id);
+        let ids = Correlation {
+            correlation: id.clone(),
+            causation: Some(id),
+        };
         let ids = ids.validate().is_ok().then_some(ids);
         Box::pin(SCOPE.scope(ids, future))
     }

@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::MessageId;
@@ -187,27 +187,76 @@ pub struct InMemoryDedup {
     inner: Mutex<Recent>,
 }
 
-/// A message's key: its inbox label and id.
-type Key = (Box<str>, MessageId);
-
+/// The done marks and live claims, one namespace per inbox label.
+///
+/// A message's id is copied once, when it is claimed: the claim, its done mark and its place in
+/// the eviction order share that copy, and lookups borrow the caller's `&str`s, so a claim and
+/// its mark cost one allocation (there were six with a `(label, id)` key cloned per map).
 #[derive(Debug, Default)]
 struct Recent {
-    done: HashSet<Key>,
-    order: VecDeque<Key>,
+    inboxes: HashMap<Arc<str>, Namespace>,
+    /// Done marks, oldest first, across every inbox (the capacity is the store's).
+    order: VecDeque<(Arc<str>, Arc<str>)>,
+}
+
+#[derive(Debug)]
+struct Namespace {
+    /// The inbox label (shared with the map's key and the eviction order).
+    label: Arc<str>,
+    done: HashSet<Arc<str>>,
     /// Live claims and when they lapse.
-    claims: HashMap<Key, Instant>,
+    claims: HashMap<Arc<str>, Instant>,
 }
 
 impl Recent {
-    fn mark_done(&mut self, key: Key, capacity: usize) {
-        self.claims.remove(&key);
-        if self.done.insert(key.clone()) {
-            self.order.push_back(key);
+    /// The namespace of `inbox`, made on its first use (the label is copied once per inbox).
+    fn namespace(&mut self, inbox: &str) -> &mut Namespace {
+        let label = match self.inboxes.get_key_value(inbox) {
+            Some((label, _)) => label.clone(),
+            None => Arc::from(inbox),
+        };
+        self.inboxes
+            .entry(label)
+            .or_insert_with_key(|label| Namespace {
+                label: label.clone(),
+                done: HashSet::new(),
+                claims: HashMap::new(),
+            })
+    }
+
+    fn mark_done(&mut self, inbox: &str, id: &MessageId, capacity: usize) {
+        let namespace = self.namespace(inbox);
+        let id = match namespace.claims.remove_entry(id.as_str()) {
+            Some((id, _)) => id,
+            None => Arc::from(id.as_str()),
+        };
+        if namespace.done.insert(id.clone()) {
+            let label = namespace.label.clone();
+            self.order.push_back((label, id));
             while self.order.len() > capacity {
-                if let Some(old) = self.order.pop_front() {
-                    self.done.remove(&old);
+                if let Some((inbox, old)) = self.order.pop_front()
+                    && let Some(namespace) = self.inboxes.get_mut(&inbox)
+                {
+                    namespace.done.remove(&old);
                 }
             }
+        }
+    }
+
+    fn release_claim(&mut self, inbox: &str, id: &MessageId) {
+        if let Some(namespace) = self.inboxes.get_mut(inbox) {
+            namespace.claims.remove(id.as_str());
+        }
+    }
+
+    fn claim_count(&self) -> usize {
+        self.inboxes.values().map(|n| n.claims.len()).sum()
+    }
+
+    /// Forgets the claims that lapsed by `now`, of every inbox.
+    fn drop_lapsed_claims(&mut self, now: Instant) {
+        for namespace in self.inboxes.values_mut() {
+            namespace.claims.retain(|_, until| *until > now);
         }
     }
 }
@@ -239,23 +288,27 @@ impl InMemoryDedup {
     }
 
     fn try_claim(&self, inbox: &str, id: &MessageId, ttl: Duration) -> Claim {
-        let key: Key = (inbox.into(), id.clone());
         let now = Instant::now();
         let mut recent = self.lock();
-        if recent.done.contains(&key) {
+        // Detached handlers' claims are never released: drop the lapsed ones now and then.
+        if recent.claim_count() >= self.capacity {
+            recent.drop_lapsed_claims(now);
+        }
+        let namespace = recent.namespace(inbox);
+        if namespace.done.contains(id.as_str()) {
             return Claim::AlreadyDone;
         }
-        if recent.claims.get(&key).is_some_and(|until| *until > now) {
+        if namespace
+            .claims
+            .get(id.as_str())
+            .is_some_and(|until| *until > now)
+        {
             return Claim::HeldElsewhere;
-        }
-        // Detached handlers' claims are never released: drop the lapsed ones now and then.
-        if recent.claims.len() >= self.capacity {
-            recent.claims.retain(|_, until| *until > now);
         }
         let until = now
             .checked_add(ttl)
             .unwrap_or(now + Duration::from_secs(86_400));
-        recent.claims.insert(key, until);
+        namespace.claims.insert(Arc::from(id.as_str()), until);
         Claim::Granted
     }
 }
@@ -282,8 +335,7 @@ impl Dedup for InMemoryDedup {
         inbox: &'a str,
         id: &'a MessageId,
     ) -> BoxFuture<'a, Result<(), DedupError>> {
-        self.lock()
-            .mark_done((inbox.into(), id.clone()), self.capacity);
+        self.lock().mark_done(inbox, id, self.capacity);
         Box::pin(async { Ok(()) })
     }
 
@@ -292,7 +344,7 @@ impl Dedup for InMemoryDedup {
         inbox: &'a str,
         id: &'a MessageId,
     ) -> BoxFuture<'a, Result<(), DedupError>> {
-        self.lock().claims.remove(&(inbox.into(), id.clone()));
+        self.lock().release_claim(inbox, id);
         Box::pin(async { Ok(()) })
     }
 }
@@ -319,6 +371,25 @@ mod tests {
         assert_eq!(claim(&dedup, "a").await, Claim::Granted);
         assert_eq!(claim(&dedup, "b").await, Claim::AlreadyDone);
         assert_eq!(claim(&dedup, "c").await, Claim::AlreadyDone);
+    }
+
+    #[tokio::test]
+    async fn inboxes_keep_apart_and_share_the_capacity() {
+        let dedup = InMemoryDedup::with_capacity(2);
+        let a = MessageId::new("a");
+        dedup.mark_done("one", &a).await.unwrap();
+        assert_eq!(dedup.claim("two", &a, TTL).await.unwrap(), Claim::Granted);
+        dedup.mark_done("two", &a).await.unwrap();
+        dedup.mark_done("two", &MessageId::new("b")).await.unwrap();
+        // Three marks, capacity two: the oldest, of inbox "one", is forgotten.
+        assert_eq!(dedup.claim("one", &a, TTL).await.unwrap(), Claim::Granted);
+        assert_eq!(
+            dedup.claim("two", &a, TTL).await.unwrap(),
+            Claim::AlreadyDone
+        );
+        dedup.release_claim("one", &a).await.unwrap();
+        dedup.release_claim("three", &a).await.unwrap();
+        assert_eq!(dedup.claim("one", &a, TTL).await.unwrap(), Claim::Granted);
     }
 
     #[tokio::test]

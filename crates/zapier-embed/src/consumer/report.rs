@@ -89,8 +89,13 @@ impl Counters {
     }
 
     pub(crate) fn outcome(&self, outcome: &DeliveryOutcome) {
+        self.outcomes(outcome, 1);
+    }
+
+    /// Counts `n` settlements with the same outcome (one metrics update for them all).
+    pub(crate) fn outcomes(&self, outcome: &DeliveryOutcome, n: u64) {
         metrics::counter!("zapier_embed_consumer_settled_total", "outcome" => outcome.label())
-            .increment(1);
+            .increment(n);
         let counter = match outcome {
             DeliveryOutcome::Server(AckOutcome::Acked) => &self.acked,
             DeliveryOutcome::Server(AckOutcome::Released) => &self.released,
@@ -100,7 +105,7 @@ impl Counters {
             DeliveryOutcome::Abandoned => &self.abandoned,
             DeliveryOutcome::Failed(_) => &self.settle_failed,
         };
-        Self::add(counter, 1);
+        Self::add(counter, n);
     }
 
     pub(crate) fn snapshot(

@@ -260,15 +260,26 @@ async fn send(
         Ok(results) => {
             let mut expired = 0;
             let answered = results.len();
+            // Outcomes are counted by runs of the same one (a lease's are usually all alike).
+            let mut run: Option<(AckOutcome, u64)> = None;
             for (handle, result) in results {
                 if result == AckOutcome::LeaseExpired {
                     expired += 1;
                 }
-                let outcome = DeliveryOutcome::Server(result);
-                counters.outcome(&outcome);
-                if let Some(Some(reply)) = replies.remove(&handle) {
-                    let _ = reply.send(outcome);
+                match &mut run {
+                    Some((outcome, n)) if *outcome == result => *n += 1,
+                    _ => {
+                        if let Some((outcome, n)) = run.replace((result, 1)) {
+                            counters.outcomes(&DeliveryOutcome::Server(outcome), n);
+                        }
+                    }
                 }
+                if wants_receipts && let Some(Some(reply)) = replies.remove(&handle) {
+                    let _ = reply.send(DeliveryOutcome::Server(result));
+                }
+            }
+            if let Some((outcome, n)) = run {
+                counters.outcomes(&DeliveryOutcome::Server(outcome), n);
             }
             // A handle the source did not answer for is treated as not settled. The source
             // answers once per distinct handle it was given, and a batch holds each once.
@@ -326,8 +337,8 @@ fn count_failed(
     unsettled: usize,
     why: &str,
 ) {
-    for _ in 0..unsettled {
-        counters.outcome(&DeliveryOutcome::Failed(why.to_owned()));
+    if unsettled > 0 {
+        counters.outcomes(&DeliveryOutcome::Failed(why.to_owned()), unsettled as u64);
     }
     for (_, reply) in replies.drain() {
         if let Some(reply) = reply {

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 
+use crate::wire::Settle;
 use crate::{AckHandle, AckOutcome, ApiVariant, Error, Lease, LeaseOptions, Messages};
 
 /// A boxed, sendable future (the trait is object-safe so one runtime can mix inboxes of several
@@ -34,7 +35,8 @@ pub(crate) trait Source: Send + Sync + 'static {
     /// One lease call.
     fn lease(&self, options: LeaseOptions) -> BoxFuture<'_, Result<Lease, Error>>;
 
-    /// Acks or releases `handles` in the fewest requests; one outcome per handle.
+    /// Acks or releases `handles` (each distinct, as a settler batch holds them) in the fewest
+    /// requests; one outcome per handle.
     fn settle(
         &self,
         kind: SettleKind,
@@ -79,13 +81,11 @@ impl Source for InboxSource {
         kind: SettleKind,
         handles: Vec<AckHandle>,
     ) -> BoxFuture<'_, Result<Vec<(AckHandle, AckOutcome)>, Error>> {
-        Box::pin(async move {
-            let report = match kind {
-                SettleKind::Ack => self.messages.ack(handles).await?,
-                SettleKind::Release => self.messages.release(handles).await?,
-            };
-            Ok(report.outcomes().to_vec())
-        })
+        let settle = match kind {
+            SettleKind::Ack => Settle::Ack,
+            SettleKind::Release => Settle::Release,
+        };
+        Box::pin(self.messages.settle_distinct(settle, handles))
     }
 
     fn wakeups(&self) -> Option<BoxStream<'static, Result<(), Error>>> {

@@ -11,6 +11,7 @@ use crate::paginate::{self, Position};
 use crate::sse::Parser;
 use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
 use crate::wire::{EventBytes, Settle, SettleRequest};
+mod one_lease;
 mod report;
 
 pub use report::{AckOutcome, AckReport};
@@ -303,10 +304,7 @@ impl Messages {
         handles: Vec<AckHandle>,
         whole: Option<&Lease>,
     ) -> Result<AckReport, Error> {
-        let operation = match settle {
-            Settle::Ack => ACK_BY_ID.name,
-            Settle::Release => RELEASE_BY_ID.name,
-        };
+        let operation = settle_operation(settle);
         // Distinct handles in the order given: the report has one entry per message. Handles
         // are cloned only when some repeat (the consumer's never do).
         let distinct = {
@@ -355,12 +353,7 @@ impl Messages {
                     }
                 }
                 Err(Error::LeaseExpired { .. }) => {
-                    tracing::warn!(
-                        inbox = %label,
-                        messages = covered.len(),
-                        "lease expired before {}; the messages will be redelivered",
-                        operation
-                    );
+                    warn_expired(&label, covered.len(), operation);
                     for handle in covered {
                         report
                             .outcomes
@@ -527,6 +520,24 @@ impl Messages {
             }
         })
     }
+}
+
+/// The operation's name, as errors and logs say it.
+fn settle_operation(settle: Settle) -> &'static str {
+    match settle {
+        Settle::Ack => ACK_BY_ID.name,
+        Settle::Release => RELEASE_BY_ID.name,
+    }
+}
+
+/// Logs that a request's lease had expired before `operation` (its messages come back).
+fn warn_expired(label: &str, messages: usize, operation: &'static str) {
+    tracing::warn!(
+        inbox = %label,
+        messages,
+        "lease expired before {}; the messages will be redelivered",
+        operation
+    );
 }
 
 fn prepare(

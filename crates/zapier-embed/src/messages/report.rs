@@ -187,6 +187,22 @@ pub(super) fn outcome_of(
     listed: &ListedIds<'_>,
     handle: &AckHandle,
 ) -> AckOutcome {
+    let listed = match handle {
+        AckHandle::ById { message_id, .. } => Some(listed.contains(message_id)),
+        _ => None,
+    };
+    answered(settle, settled, listed, request.len())
+}
+
+/// The outcome of one message of a request, from the request's answer: `listed` says whether
+/// the answer lists the message (variant A; `None` for variant B, whose answer lists message ids,
+/// not the tokens sent), `sent` how many messages the request named (`None`: a whole lease).
+pub(super) fn answered(
+    settle: Settle,
+    settled: &Settled,
+    listed: Option<bool>,
+    sent: Option<usize>,
+) -> AckOutcome {
     let done = match settle {
         Settle::Ack => AckOutcome::Acked,
         Settle::Release => AckOutcome::Released,
@@ -199,17 +215,10 @@ pub(super) fn outcome_of(
             AckOutcome::NotHeld
         };
     }
-    match handle {
-        AckHandle::ById { message_id, .. } => {
-            if listed.contains(message_id) {
-                done
-            } else {
-                AckOutcome::NotHeld
-            }
-        }
-        _ => match request.len() {
-            Some(sent) if settled.message_ids.len() >= sent => done,
-            _ => AckOutcome::Unconfirmed,
-        },
+    match (listed, sent) {
+        (Some(true), _) => done,
+        (Some(false), _) => AckOutcome::NotHeld,
+        (None, Some(sent)) if settled.message_ids.len() >= sent => done,
+        (None, _) => AckOutcome::Unconfirmed,
     }
 }
