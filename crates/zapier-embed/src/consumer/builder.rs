@@ -138,7 +138,7 @@ impl ConsumerBuilder {
         self
     }
 
-    /// Fewest free workers worth a lease call while others are busy (default a quarter of
+    /// Fewest free workers worth a lease call while others are busy (default half of
     /// `max_in_flight`); bigger batches mean fewer lease and ack requests.
     ///
     /// ```

@@ -7,7 +7,7 @@
 //!    while its lease runs down would burn one of its five attempts.
 //! 2. **Lease size follows free capacity** (1..=100): as many messages as there are free slots,
 //!    up to the inbox's fair share when several inboxes share the slots. While messages are in
-//!    flight the loop waits for a quarter of the slots to be free (briefly), then takes the
+//!    flight the loop waits for half of the slots to be free (briefly), then takes the
 //!    slots freed in the same instant too, so leases, and therefore ack requests, stay few and
 //!    near 100 when the workers are free.
 //! 3. **Pipelining over latency.** While an inbox's last answer was full, a further lease call

@@ -146,7 +146,7 @@ async fn drain(inbox: &Arc<Recording>, total: usize, max_in_flight: usize, work:
     drain_lingering(inbox, total, max_in_flight, work, linger).await;
 }
 
-/// [`drain`] with `linger` as the longest wait for a quarter of the slots to be free.
+/// [`drain`] with `linger` as the longest wait for half of the slots to be free.
 async fn drain_lingering(
     inbox: &Arc<Recording>,
     total: usize,
@@ -201,8 +201,8 @@ async fn leases_stay_near_100_when_the_workers_are_free() {
     drain(&inbox, 2_000, 100, |_| 0).await;
     let (sizes, most) = inbox.ledger(|l| (l.sizes.clone(), l.most_committed));
     assert!(most <= 100, "asked + running reached {most}");
-    // 2,000 messages in leases of about 100 each; a quarter-of-the-slots lease each time would be
-    // 80 of them.
+    // 2,000 messages in leases of about 100 each; leases of 25 (a quarter of the
+    // slots) each time would be 80 of them.
     assert!(sizes.len() <= 25, "{} leases: {sizes:?}", sizes.len());
 }
 
@@ -233,7 +233,7 @@ async fn lease_calls_overlap_when_workers_free_up_during_a_round_trip_but_never_
 async fn lease_answers_are_dispatched_while_the_loop_lingers_for_free_slots() {
     // 40 workers, lease calls of 50 ms. Of the first lease's 40 messages, 35 are done at once:
     // a second lease call goes out for their 35 slots. The last 5 are done 10 ms later: too few
-    // slots for a lease (a quarter is 10) while others are taken, so the loop lingers for more.
+    // slots for a lease (half is 20) while others are taken, so the loop lingers for more.
     // Those others are the second call's, and they free up only once its answer is dispatched
     // and its messages run: a loop that read answers only between lease calls would sit out
     // its whole linger (an hour here, on the paused clock) with that answer unread. The outer

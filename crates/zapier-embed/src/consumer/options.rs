@@ -126,11 +126,11 @@ impl ConsumerOptions {
         })
     }
 
-    /// Fewest free workers worth a lease call while other messages are in flight: a quarter of
+    /// Fewest free workers worth a lease call while other messages are in flight: half of
     /// `max_in_flight` unless set, so leases stay big enough for one ack request each to matter.
     pub(crate) fn min_batch(&self) -> usize {
         self.min_batch
-            .unwrap_or(self.max_in_flight / 4)
+            .unwrap_or(self.max_in_flight / 2)
             .clamp(1, self.max_in_flight.max(1))
     }
 }
