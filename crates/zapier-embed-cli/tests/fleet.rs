@@ -399,3 +399,48 @@ fn consume_rejects_a_bad_dedup_url_and_fails_when_redis_is_unreachable() {
     let line = common::fails(&out, 1);
     assert!(line.contains("--dedup: cannot reach Redis"), "{line}");
 }
+
+#[test]
+fn the_dedup_url_is_read_from_the_environment_and_kept_from_the_commands() {
+    // From the environment, the URL (and a password in it) stays out of the process list; the
+    // commands `--exec` runs must not see it either.
+    let (emu, redis, dir, _) = fleet("dedup-env");
+    let closed = format!(
+        "redis://:hunter2@127.0.0.1:{}",
+        zapier_embed_tests::redis::free_port()
+    );
+    let out = emu.zembed_env(
+        &["consume", "fleet", "--exec", "true"],
+        &[("ZEMBED_DEDUP_URL", &closed)],
+    );
+    let line = common::fails(&out, 1);
+    assert!(line.contains("--dedup: cannot reach Redis"), "{line}");
+    assert!(
+        !common::stderr(&out).contains("hunter2"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    emit(&emu, &texts("env", 1), false);
+    let seen = dir.join("seen.txt");
+    let exec = format!(
+        "printenv ZEMBED_DEDUP_URL >> '{}'; echo \"ran $ZEMBED_MESSAGE_ID\"",
+        seen.display()
+    );
+    let out = emu.zembed_env(
+        &["consume", "fleet", "--exec", &exec, "--max-messages", "1"],
+        &[("ZEMBED_DEDUP_URL", &redis.url())],
+    );
+    let printed = common::ok(&out);
+    assert_eq!(
+        printed.lines().filter(|l| l.starts_with("ran ")).count(),
+        1,
+        "{printed}"
+    );
+    let leaked = std::fs::read_to_string(&seen).unwrap_or_default();
+    assert!(
+        leaked.is_empty(),
+        "the command saw ZEMBED_DEDUP_URL: {leaked}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -22,6 +22,9 @@ use crate::config::GlobalArgs;
 use crate::signals::StopSignals;
 
 /// Flags of `zembed consume`.
+/// The variable `--dedup` is also read from: a Redis URL with a password stays out of `ps`.
+pub(crate) const ENV_DEDUP_URL: &str = "ZEMBED_DEDUP_URL";
+
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
     /// Inbox id (hyphenated uuid) or name.
@@ -51,8 +54,9 @@ pub struct ConsumeArgs {
     /// Idempotency store shared by every `zembed consume` of the inbox, on any machine
     /// (`redis://HOST:PORT[/DB]`, `rediss://` for TLS): a message redelivered to another process
     /// does not run its command again once it succeeded. Without it, each process remembers its
-    /// own messages in memory.
-    #[arg(long, value_name = "URL", value_parser = args::Checked(args::redis_url))]
+    /// own messages in memory. Also read from `ZEMBED_DEDUP_URL`, which keeps a password in the
+    /// URL out of the process list (commands run by `--exec` do not see it).
+    #[arg(long, env = ENV_DEDUP_URL, hide_env_values = true, value_name = "URL", value_parser = args::Checked(args::redis_url))]
     pub dedup: Option<String>,
     /// Serve the consumer's metrics in Prometheus format on http://HOST:PORT/metrics (port 0
     /// picks a free port; the address is printed on stderr).
@@ -309,6 +313,7 @@ async fn exec(
         // environment must not put a secret into zembed's output.
         .env_remove(ENV_ACCESS_TOKEN)
         .env_remove(ENV_CLIENT_SECRET)
+        .env_remove(ENV_DEDUP_URL)
         .stdin(Stdio::piped())
         .kill_on_drop(true);
     #[cfg(unix)]

@@ -21,6 +21,7 @@ pub const ZAPIER_VARS: &[&str] = &[
     "ZAPIER_AUTH_URL",
     "ZAPIER_EMULATOR_HOST",
     "ZAPIER_API_VARIANT",
+    "ZEMBED_DEDUP_URL",
 ];
 
 /// A running emulator; stopped when dropped.
