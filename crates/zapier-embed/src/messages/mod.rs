@@ -11,6 +11,8 @@ use crate::paginate::{self, Position};
 use crate::sse::Parser;
 use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
 use crate::wire::{EventBytes, Settle, SettleRequest};
+// Only the consumer's settler settles one lease's handles at a time.
+#[cfg(feature = "consumer")]
 mod one_lease;
 mod report;
 

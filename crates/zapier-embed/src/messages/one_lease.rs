@@ -16,9 +16,10 @@ use uuid::Uuid;
 
 use super::MAX_IDS_PER_REQUEST;
 use super::report::answered;
+use super::{AckHandle, AckOutcome};
 use super::{Messages, settle_operation, uuid_of, warn_expired};
 use crate::wire::{Settle, SettleRequest};
-use crate::{AckHandle, AckOutcome, Error, InboxName, MessageId};
+use crate::{Error, InboxName, MessageId};
 
 /// The requests' content of one lease's batch: its message ids (variant A) or lease tokens (B).
 enum Planned {
