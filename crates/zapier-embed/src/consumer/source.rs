@@ -85,7 +85,13 @@ impl Source for InboxSource {
             SettleKind::Ack => Settle::Ack,
             SettleKind::Release => Settle::Release,
         };
-        Box::pin(self.messages.settle_distinct(settle, handles))
+        Box::pin(async move {
+            Ok(self
+                .messages
+                .settle(settle, handles, None)
+                .await?
+                .into_outcomes())
+        })
     }
 
     fn wakeups(&self) -> Option<BoxStream<'static, Result<(), Error>>> {

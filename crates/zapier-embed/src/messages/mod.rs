@@ -11,8 +11,6 @@ use crate::paginate::{self, Position};
 use crate::sse::Parser;
 use crate::wire::ops::{ACK_BY_ID, EVENTS, LIST_MESSAGES_BY_ID, RELEASE_BY_ID};
 use crate::wire::{EventBytes, Settle, SettleRequest};
-// Only the consumer's settler settles one lease's handles at a time.
-#[cfg(feature = "consumer")]
 mod one_lease;
 mod report;
 
@@ -300,7 +298,8 @@ impl Messages {
         .await
     }
 
-    async fn settle(
+    /// Acks or releases `handles` (all of `whole` when given), one outcome per distinct handle.
+    pub(crate) async fn settle(
         &self,
         settle: Settle,
         handles: Vec<AckHandle>,
@@ -313,7 +312,7 @@ impl Messages {
             let mut seen = HashSet::with_capacity(handles.len());
             handles.iter().all(|h| seen.insert(h))
         };
-        let handles: Vec<AckHandle> = if distinct {
+        let mut handles: Vec<AckHandle> = if distinct {
             handles
         } else {
             let mut seen = HashSet::new();
@@ -325,7 +324,14 @@ impl Messages {
         let requests = match whole {
             Some(lease) if !lease.is_empty() => lease.settle_all(),
             Some(_) => Vec::new(),
-            None => AckPlan::from_handles(handles.iter().cloned()),
+            // Handles of one lease (what a caller usually acks) skip the general plan.
+            None => match self.settle_one_lease(settle, handles).await? {
+                Ok(report) => return Ok(report),
+                Err(of_several_leases) => {
+                    handles = of_several_leases;
+                    AckPlan::from_handles(handles.iter().cloned())
+                }
+            },
         };
         // Every variant A message id must be a uuid; checked before any request is sent.
         let mut prepared = Vec::with_capacity(requests.len());

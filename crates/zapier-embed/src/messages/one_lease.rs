@@ -1,14 +1,13 @@
-//! Settling handles of one lease, as the consumer's settler does: the ack or release requests
-//! are built straight from the handles, without the general plan of [`Messages::ack`].
+//! Settling distinct handles of one lease (the common case: a caller acks what it leased, and
+//! the consumer's settler acks each lease's batch): the ack or release requests are built
+//! straight from the handles.
 //!
-//! The general path accepts any mix of handles: it removes repeats, groups them by lease,
-//! parses every message id once to build the request and again to read the answer, and finds
-//! each handle's request by scanning. The consumer's batches need none of that: every handle of
-//! a batch comes from one lease and is settled once (its delivery settles it, and a message a
-//! lease answer lists twice runs once). So the ids are parsed once, the requests are the
-//! handles' chunks in order, and each handle's outcome is read at its position. The requests
-//! are the ones the general plan makes for such a batch (same chunks, same order, same bytes);
-//! a batch of several leases takes the general path.
+//! The general plan accepts any mix of handles: it groups them by lease, parses every message
+//! id once to build the request and again to read the answer, and finds each handle's request
+//! by scanning. Handles of one lease need none of that: the ids are parsed once, the requests
+//! are the handles' chunks in order, and each handle's outcome is read at its position. The
+//! requests are the ones the general plan makes for such handles (same chunks, same order, same
+//! bytes); handles of several leases take the general plan.
 
 use std::collections::HashSet;
 
@@ -16,7 +15,7 @@ use uuid::Uuid;
 
 use super::MAX_IDS_PER_REQUEST;
 use super::report::answered;
-use super::{AckHandle, AckOutcome};
+use super::{AckHandle, AckOutcome, AckReport};
 use super::{Messages, settle_operation, uuid_of, warn_expired};
 use crate::wire::{Settle, SettleRequest};
 use crate::{Error, InboxName, MessageId};
@@ -130,27 +129,29 @@ impl Planned {
 }
 
 impl Messages {
-    /// Acks or releases `handles`, each distinct, in the fewest requests: one outcome per handle,
-    /// in the order given (what [`Messages::ack`] / [`Messages::release`] report for them).
-    pub(crate) async fn settle_distinct(
+    /// Acks or releases `handles`, distinct and all of one lease, in the fewest requests: one
+    /// outcome per handle, in the order given. `None` (nothing sent) when they are not all of
+    /// one lease: the general plan settles them. A variant A message id that is not a uuid is
+    /// refused before any request.
+    pub(super) async fn settle_one_lease(
         &self,
         settle: Settle,
         handles: Vec<AckHandle>,
-    ) -> Result<Vec<(AckHandle, AckOutcome)>, Error> {
-        debug_assert!(
-            handles.iter().collect::<HashSet<_>>().len() == handles.len(),
-            "a settler batch holds each handle once"
-        );
+    ) -> Result<Result<AckReport, Vec<AckHandle>>, Error> {
         let operation = settle_operation(settle);
         let Some(planned) = Planned::of(operation, &handles)? else {
-            return Ok(self.settle(settle, handles, None).await?.outcomes);
+            return Ok(Err(handles));
         };
         let label = planned.label();
         let total = planned.len();
-        let mut outcomes = Vec::with_capacity(total);
+        let mut report = AckReport {
+            outcomes: Vec::with_capacity(total),
+            requests: 0,
+        };
         let mut handles = handles.into_iter();
         for start in (0..total).step_by(MAX_IDS_PER_REQUEST) {
             let end = (start + MAX_IDS_PER_REQUEST).min(total);
+            report.requests += 1;
             let answer = self
                 .client
                 .inner
@@ -171,16 +172,19 @@ impl Messages {
                     for (index, handle) in (start..end).zip(chunk) {
                         let listed = planned.listed(&listed, index);
                         let sent = Some(end - start);
-                        outcomes.push((handle, answered(settle, &settled, listed, sent)));
+                        let outcome = answered(settle, &settled, listed, sent);
+                        report.outcomes.push((handle, outcome));
                     }
                 }
                 Err(Error::LeaseExpired { .. }) => {
                     warn_expired(&label, end - start, operation);
-                    outcomes.extend(chunk.map(|handle| (handle, AckOutcome::LeaseExpired)));
+                    report
+                        .outcomes
+                        .extend(chunk.map(|handle| (handle, AckOutcome::LeaseExpired)));
                 }
                 Err(err) => return Err(err),
             }
         }
-        Ok(outcomes)
+        Ok(Ok(report))
     }
 }

@@ -95,6 +95,12 @@ impl AckReport {
         &self.outcomes
     }
 
+    /// The outcomes, owned (the consumer's settler hands them on without copying).
+    #[cfg(feature = "consumer")]
+    pub(crate) fn into_outcomes(self) -> Vec<(AckHandle, AckOutcome)> {
+        self.outcomes
+    }
+
     /// The outcome for one handle, if it was part of the call.
     ///
     /// ```
