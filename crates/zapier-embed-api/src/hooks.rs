@@ -2,19 +2,18 @@
 //!
 //! Every generated `Client` carries a [`ClientState`]. Before each request the `pre` hook sets the
 //! bearer header from the state's [`BearerSource`]; `exec` either sends the request or, when a
-//! [`RequestCapture`] is installed, records it and answers locally so nothing leaves the process
-//! (the facade's request-shape snapshots are taken this way). With a [`ResponseHandoff`]
+//! [`RequestRecorder`] is installed, hands it to the recorder and answers locally so nothing
+//! leaves the process (the facade's request-shape snapshots are taken this way; what a captured
+//! request looks like is the facade's to decide, not this crate's). With a [`ResponseHandoff`]
 //! installed, `exec` sends the request but hands the raw response to the caller instead of to
 //! the generated code, so the caller reads status, headers and body itself.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Serialize;
 
 /// Status of the synthetic answer a capturing client gets; outside the range any server uses, so
 /// it can never be mistaken for a real answer.
@@ -55,18 +54,15 @@ impl BearerSource for SecretString {
 ///
 /// ```
 /// use secrecy::SecretString;
-/// use zapier_embed_api::{ClientState, RequestCapture};
+/// use zapier_embed_api::ClientState;
 ///
-/// let capture = RequestCapture::new();
-/// let state = ClientState::default()
-///     .with_bearer(SecretString::from("token"))
-///     .with_capture(capture.clone());
+/// let state = ClientState::default().with_bearer(SecretString::from("token"));
 /// assert!(format!("{state:?}").contains("bearer: true"));
 /// ```
 #[derive(Clone, Default)]
 pub struct ClientState {
     bearer: Option<Arc<dyn BearerSource>>,
-    capture: Option<RequestCapture>,
+    recorder: Option<Arc<dyn RequestRecorder>>,
     handoff: Option<ResponseHandoff>,
     headers: HeaderMap,
 }
@@ -117,22 +113,29 @@ impl ClientState {
         self
     }
 
-    /// Records every request into `capture` and answers it locally with status 599 instead of
+    /// Hands every request to `recorder` and answers it locally with status 599 instead of
     /// sending it. For tests that pin the exact request shape without a network.
     ///
     /// ```
-    /// use zapier_embed_api::{ClientState, RequestCapture};
-    /// let capture = RequestCapture::new();
-    /// let state = ClientState::default().with_capture(capture.clone());
-    /// # let _ = state;
+    /// use std::sync::Arc;
+    /// use zapier_embed_api::{ClientState, RequestRecorder};
+    ///
+    /// struct Count(std::sync::atomic::AtomicUsize);
+    /// impl RequestRecorder for Count {
+    ///     fn record(&self, _operation: &str, _request: &reqwest::Request) {
+    ///         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ///     }
+    /// }
+    /// let state = ClientState::default().with_capture(Arc::new(Count(Default::default())));
+    /// assert!(format!("{state:?}").contains("capture: true"));
     /// ```
-    pub fn with_capture(mut self, capture: RequestCapture) -> Self {
-        self.capture = Some(capture);
+    pub fn with_capture(mut self, recorder: Arc<dyn RequestRecorder>) -> Self {
+        self.recorder = Some(recorder);
         self
     }
 
     /// Sends every request, but puts the raw response into `handoff` and answers the generated
-    /// code with status 599 instead. A capture, when also installed, wins: nothing is sent.
+    /// code with status 599 instead. A recorder, when also installed, wins: nothing is sent.
     ///
     /// Generated code reads answers for you, but a documented error status whose body does not
     /// parse as the documented type comes back as `InvalidResponsePayload`, without its status or
@@ -201,158 +204,40 @@ impl fmt::Debug for ClientState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientState")
             .field("bearer", &self.bearer.is_some())
-            .field("capture", &self.capture.is_some())
+            .field("capture", &self.recorder.is_some())
             .field("handoff", &self.handoff.is_some())
             .field("headers", &self.headers.len())
             .finish()
     }
 }
 
-/// A shared recorder of the requests a capturing client would have sent.
+/// Receives the requests of a client built with [`ClientState::with_capture`], which answers
+/// each one locally (status 599) instead of sending it.
+///
+/// The request is the one that would have gone on the wire, `Authorization` header included:
+/// a recorder keeps of it what it needs and must not keep the token.
 ///
 /// ```
-/// use zapier_embed_api::RequestCapture;
+/// use std::sync::Mutex;
+/// use zapier_embed_api::RequestRecorder;
 ///
-/// let capture = RequestCapture::new();
-/// assert!(capture.take().is_empty());
-/// ```
-#[derive(Clone, Default)]
-pub struct RequestCapture {
-    requests: Arc<Mutex<Vec<CapturedRequest>>>,
-}
-
-impl RequestCapture {
-    /// An empty recorder.
-    ///
-    /// ```
-    /// let capture = zapier_embed_api::RequestCapture::new();
-    /// assert!(capture.take().is_empty());
-    /// ```
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Returns the requests recorded so far, in order, and forgets them.
-    ///
-    /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// use zapier_embed_api::{ClientState, RequestCapture, by_id};
-    /// let capture = RequestCapture::new();
-    /// let client = by_id::Client::new("http://127.0.0.1:9/trigger-inbox/api/v1", ClientState::default().with_capture(capture.clone()));
-    /// let _ = client.list_trigger_inboxes().send().await; // answered locally with 599
-    /// let requests = capture.take();
-    /// assert_eq!(requests[0].method, "GET");
-    /// assert_eq!(requests[0].path, "/trigger-inbox/api/v1/inboxes");
-    /// # }
-    /// ```
-    pub fn take(&self) -> Vec<CapturedRequest> {
-        std::mem::take(&mut *self.lock())
-    }
-
-    fn push(&self, request: CapturedRequest) {
-        self.lock().push(request);
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<CapturedRequest>> {
-        // A panic while holding the lock cannot leave the Vec half-written; keep going.
-        self.requests.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl fmt::Debug for RequestCapture {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RequestCapture")
-            .field("recorded", &self.lock().len())
-            .finish()
-    }
-}
-
-/// One request as it would have gone on the wire, minus the `Authorization` header.
+/// /// Keeps the method and path of each request.
+/// #[derive(Default)]
+/// struct Paths(Mutex<Vec<String>>);
 ///
-/// Serializes to stable JSON (headers sorted) for snapshots.
-///
+/// impl RequestRecorder for Paths {
+///     fn record(&self, operation: &str, request: &reqwest::Request) {
+///         let line = format!("{operation}: {} {}", request.method(), request.url().path());
+///         self.0.lock().unwrap().push(line);
+///     }
+/// }
+/// # Paths::default().record("get_trigger_inbox", &reqwest::Request::new(
+/// #     reqwest::Method::GET, "http://127.0.0.1:9/inboxes/x".parse().unwrap()));
 /// ```
-/// # fn show(request: &zapier_embed_api::CapturedRequest) {
-/// println!("{} {} {}", request.method, request.path, serde_json::to_string(&request.body).unwrap());
-/// # }
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CapturedRequest {
-    /// The operation, as progenitor names it (the snake_case operationId).
-    pub operation: String,
-    /// HTTP method, upper case.
-    pub method: String,
-    /// URL path, including the configured path prefix.
-    pub path: String,
-    /// Raw query string, if any.
-    pub query: Option<String>,
-    /// Every header except `Authorization`, lower-case names.
-    pub headers: BTreeMap<String, String>,
-    /// Whether an `Authorization` header was set (its value is never recorded).
-    pub authorized: bool,
-    /// The body, decoded by content type.
-    pub body: Option<CapturedBody>,
-}
-
-/// A captured request body.
-///
-/// ```
-/// use zapier_embed_api::CapturedBody;
-/// let body = CapturedBody::Json(serde_json::json!({"lease_limit": 10}));
-/// assert_eq!(serde_json::to_value(&body).unwrap(), serde_json::json!({"json": {"lease_limit": 10}}));
-/// ```
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum CapturedBody {
-    /// A JSON body.
-    Json(serde_json::Value),
-    /// A form-urlencoded body, as ordered key/value pairs (secrets included: a capturing client
-    /// never sends, and tests use fake credentials).
-    Form(Vec<(String, String)>),
-    /// Any other body, lossily decoded as UTF-8.
-    Text(String),
-}
-
-impl CapturedRequest {
-    fn from_request(request: &reqwest::Request, info: &OperationInfo) -> Self {
-        let url = request.url();
-        let mut headers = BTreeMap::new();
-        for (name, value) in request.headers() {
-            if name == AUTHORIZATION {
-                continue;
-            }
-            headers.insert(
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            );
-        }
-        let content_type = headers.get("content-type").cloned().unwrap_or_default();
-        let body = request.body().and_then(|b| b.as_bytes()).map(|bytes| {
-            if content_type.starts_with("application/json") {
-                serde_json::from_slice(bytes)
-                    .map(CapturedBody::Json)
-                    .unwrap_or_else(|_| CapturedBody::Text(String::from_utf8_lossy(bytes).into()))
-            } else if content_type.starts_with("application/x-www-form-urlencoded") {
-                CapturedBody::Form(
-                    url::form_urlencoded::parse(bytes)
-                        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                        .collect(),
-                )
-            } else {
-                CapturedBody::Text(String::from_utf8_lossy(bytes).into_owned())
-            }
-        });
-        Self {
-            operation: info.operation_id.to_owned(),
-            method: request.method().as_str().to_owned(),
-            path: url.path().to_owned(),
-            query: url.query().map(str::to_owned),
-            headers,
-            authorized: request.headers().contains_key(AUTHORIZATION),
-            body,
-        }
-    }
+pub trait RequestRecorder: Send + Sync + 'static {
+    /// Called once for each request, with its operation id as progenitor names it (the
+    /// snake_case operationId of the API document).
+    fn record(&self, operation: &str, request: &reqwest::Request);
 }
 
 async fn pre<E>(state: &ClientState, request: &mut reqwest::Request) -> Result<(), Error<E>> {
@@ -379,8 +264,8 @@ async fn exec(
     request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
-    if let Some(capture) = &state.capture {
-        capture.push(CapturedRequest::from_request(&request, info));
+    if let Some(recorder) = &state.recorder {
+        recorder.record(info.operation_id, &request);
         return Ok(placeholder());
     }
     let response = client.execute(request).await?;

@@ -11,7 +11,7 @@
 //!
 //! The modules are generated and committed; never edit them by hand (`cargo xtask codegen --check`
 //! fails on drift). The only hand-written code here is [`ClientState`], the progenitor hooks it
-//! drives (bearer header, request capture, response hand-off) and nothing else: users want the `zapier-embed` facade,
+//! drives (bearer header, request recording, response hand-off) and nothing else: users want the `zapier-embed` facade,
 //! which wraps these clients with typed errors, retries, token refresh and both API variants.
 //!
 //! The Trigger Inbox clients take the path prefix as part of their base URL, because Zapier's
@@ -30,9 +30,7 @@
 
 mod hooks;
 
-pub use hooks::{
-    BearerSource, CapturedBody, CapturedRequest, ClientState, RequestCapture, ResponseHandoff,
-};
+pub use hooks::{BearerSource, ClientState, RequestRecorder, ResponseHandoff};
 pub use progenitor_client::{ByteStream, Error, ResponseValue};
 
 /// Trigger Inbox API, variant A (inbox by id, batch `lease_id`), and trigger discovery.

@@ -2,8 +2,9 @@
 //! [`ClientBuilder::capture`](crate::ClientBuilder::capture) records every request it would send
 //! and answers it locally.
 //!
-//! These types are the facade's own, not the generated client's: regenerating the API crate
-//! cannot change them, so they are covered by this crate's semver like everything else.
+//! These types are the facade's own: the generated client only hands each request over (its
+//! `RequestRecorder` hook), and what is recorded of it is decided here, so regenerating the API
+//! crate cannot change them. They are covered by this crate's semver like everything else.
 //!
 //! ```
 //! # async fn demo() -> zapier_embed::Result<()> {
@@ -21,7 +22,10 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
 
+use reqwest::header::AUTHORIZATION;
 use serde::Serialize;
 
 /// Records the requests of a capturing client. Clones share one record.
@@ -30,9 +34,9 @@ use serde::Serialize;
 /// let capture = zapier_embed::testing::RequestCapture::new();
 /// assert!(capture.take().is_empty());
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct RequestCapture {
-    inner: zapier_embed_api::RequestCapture,
+    requests: Arc<Mutex<Vec<CapturedRequest>>>,
 }
 
 impl RequestCapture {
@@ -52,16 +56,26 @@ impl RequestCapture {
     /// assert_eq!(capture.take(), Vec::new());
     /// ```
     pub fn take(&self) -> Vec<CapturedRequest> {
-        self.inner
-            .take()
-            .into_iter()
-            .map(CapturedRequest::from_generated)
-            .collect()
+        std::mem::take(&mut *self.lock())
     }
 
-    /// The api crate's recorder this one wraps (sharing its record), for the wire layer.
-    pub(crate) fn generated(&self) -> zapier_embed_api::RequestCapture {
-        self.inner.clone()
+    /// Records the request `operation` would have sent (the wire layer's recorder calls this).
+    pub(crate) fn record(&self, operation: &str, request: &reqwest::Request) {
+        let captured = CapturedRequest::from_request(operation, request);
+        self.lock().push(captured);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<CapturedRequest>> {
+        // A panic while holding the lock cannot leave the Vec half-written; keep going.
+        self.requests.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl fmt::Debug for RequestCapture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RequestCapture")
+            .field("recorded", &self.lock().len())
+            .finish()
     }
 }
 
@@ -113,30 +127,52 @@ pub enum CapturedBody {
     Text(String),
 }
 
-// Conversions from the generated client's types are private functions, not `From` impls: a
-// public trait impl would name the api crate's types in this crate's surface.
 impl CapturedRequest {
-    fn from_generated(request: zapier_embed_api::CapturedRequest) -> Self {
+    /// What is kept of `request`: everything but the value of its `Authorization` header.
+    fn from_request(operation: &str, request: &reqwest::Request) -> Self {
+        let url = request.url();
+        let mut headers = BTreeMap::new();
+        for (name, value) in request.headers() {
+            if name == AUTHORIZATION {
+                continue;
+            }
+            headers.insert(
+                name.as_str().to_owned(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            );
+        }
+        let content_type = headers.get("content-type").map_or("", String::as_str);
+        let body = request
+            .body()
+            .and_then(|b| b.as_bytes())
+            .map(|bytes| CapturedBody::decode(content_type, bytes));
         CapturedRequest {
-            operation: request.operation,
-            method: request.method,
-            path: request.path,
-            query: request.query,
-            headers: request.headers,
-            authorized: request.authorized,
-            body: request.body.map(CapturedBody::from_generated),
+            operation: operation.to_owned(),
+            method: request.method().as_str().to_owned(),
+            path: url.path().to_owned(),
+            query: url.query().map(str::to_owned),
+            headers,
+            authorized: request.headers().contains_key(AUTHORIZATION),
+            body,
         }
     }
 }
 
 impl CapturedBody {
-    fn from_generated(body: zapier_embed_api::CapturedBody) -> Self {
-        match body {
-            zapier_embed_api::CapturedBody::Json(value) => CapturedBody::Json(value),
-            zapier_embed_api::CapturedBody::Form(pairs) => CapturedBody::Form(pairs),
-            zapier_embed_api::CapturedBody::Text(text) => CapturedBody::Text(text),
-            // A body kind added to the generated client later: keep its text form.
-            other => CapturedBody::Text(format!("{other:?}")),
+    /// Decodes a body by its content type; JSON that does not parse is kept as text.
+    fn decode(content_type: &str, bytes: &[u8]) -> Self {
+        if content_type.starts_with("application/json") {
+            serde_json::from_slice(bytes)
+                .map(CapturedBody::Json)
+                .unwrap_or_else(|_| CapturedBody::Text(String::from_utf8_lossy(bytes).into_owned()))
+        } else if content_type.starts_with("application/x-www-form-urlencoded") {
+            CapturedBody::Form(
+                url::form_urlencoded::parse(bytes)
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+            )
+        } else {
+            CapturedBody::Text(String::from_utf8_lossy(bytes).into_owned())
         }
     }
 }

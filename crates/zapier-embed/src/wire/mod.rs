@@ -50,7 +50,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
-use zapier_embed_api::{ClientState, ResponseHandoff};
+use zapier_embed_api::{ClientState, RequestRecorder, ResponseHandoff};
 
 use crate::actions::{Action, ActionType, App, Choice, OutputField, RunState};
 use crate::call::{Failure, Operation, Transport};
@@ -173,7 +173,7 @@ impl Api {
             state = state.with_bearer(SecretString::from(token.expose_secret().to_owned()));
         }
         if let Some(capture) = &self.transport.config.capture {
-            state = state.with_capture(capture.generated());
+            state = state.with_capture(std::sync::Arc::new(CaptureRecorder(capture.clone())));
         }
         if !self.headers.is_empty() {
             state = state.with_headers(self.headers.clone());
@@ -303,7 +303,18 @@ impl Api {
     }
 }
 
-/// The status of a capturing client's local answer (see [`zapier_embed_api::RequestCapture`]).
+/// The generated client's recording hook, feeding the user's capture: the generated client
+/// hands each request over and [`RequestCapture`](crate::testing::RequestCapture) decides what
+/// is kept of it, so the captured types are the facade's own.
+struct CaptureRecorder(crate::testing::RequestCapture);
+
+impl RequestRecorder for CaptureRecorder {
+    fn record(&self, operation: &str, request: &reqwest::Request) {
+        self.0.record(operation, request);
+    }
+}
+
+/// The status of a capturing client's local answer (see [`zapier_embed_api::RequestRecorder`]).
 const CAPTURED_STATUS: u16 = 599;
 
 /// A 2xx answer as an [`Answer`]; anything else mapped to an error.
