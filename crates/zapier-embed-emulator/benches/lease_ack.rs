@@ -10,6 +10,10 @@
 //! `cargo bench -p zapier-embed-emulator` prints the criterion estimates and, after them, one
 //! summary line per figure. Speed is compared within the run, never against a fixed number.
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../tests/support/mod.rs"]
 mod support;
 

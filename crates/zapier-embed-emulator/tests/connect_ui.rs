@@ -3,6 +3,10 @@
 //! redirect parameters, JSON for scripts), and that input is escaped. The same page driven by a
 //! real browser is tested in the workspace's `tests` crate (`connect_browser.rs`).
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use reqwest::header::{ACCEPT, CONTENT_SECURITY_POLICY, LOCATION, REFERER};

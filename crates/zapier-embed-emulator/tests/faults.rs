@@ -1,6 +1,10 @@
 //! Fault injection (errors, dropped connections, latency, 429 bursts, deterministic seeds), rate
 //! limiting with `X-RateLimit-*` headers, and early-retry accounting.
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::time::Duration;

@@ -2,6 +2,10 @@
 //! by name / `lease_token`) run unchanged against the emulator, except for their configuration
 //! lines and a bounded poll loop (every changed line is marked in `tests/python/*.py`).
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod support;
 
 use std::path::PathBuf;

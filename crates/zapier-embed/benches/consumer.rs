@@ -31,6 +31,10 @@
 //! `BENCH_TIMELINE` set, that watcher also prints the emulator's leased and acked messages and
 //! lease and ack requests at each poll, which shows where a run stalls.
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};

@@ -92,22 +92,22 @@ pub async fn run(
 }
 
 /// Cancels `shutdown` on SIGTERM (what orchestrators send) or Ctrl-C.
-fn drain_on_signal(shutdown: CancellationToken) {
+fn drain_on_signal(shutdown: CancellationToken) -> std::io::Result<()> {
+    // Installed here, not in the task, so a failure reaches `main` instead of a panic.
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::spawn(async move {
         #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let mut term = signal(SignalKind::terminate()).expect("install the SIGTERM handler");
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("draining");
         shutdown.cancel();
     });
+    Ok(())
 }
 
 #[tokio::main]
@@ -128,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dead_letters = Arc::new(DeadLetters::open(&path)?);
 
     let shutdown = CancellationToken::new();
-    drain_on_signal(shutdown.clone());
+    drain_on_signal(shutdown.clone())?;
     let report = run(&client, inbox, dead_letters, shutdown).await;
     println!("{report}");
     // Every leased message is accounted for (acked, released, expired...); anything else is a bug.

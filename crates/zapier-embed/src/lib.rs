@@ -86,16 +86,6 @@
 #![deny(missing_docs)]
 // docs.rs (`--cfg docsrs`, nightly): badges on items that need a crate feature.
 #![cfg_attr(docsrs, feature(doc_cfg))]
-#![cfg_attr(
-    not(test),
-    deny(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::todo,
-        clippy::unimplemented
-    )
-)]
 
 pub mod actions;
 pub mod apply;

@@ -2,6 +2,10 @@
 //! the multi-tenant worker and Action Runs. (The quickstart's test is `zembed`'s
 //! `tests/demo.rs`, next to the demo it mirrors.)
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[allow(dead_code, unreachable_pub)]
 #[path = "../examples/action_runs.rs"]
 mod action_runs;

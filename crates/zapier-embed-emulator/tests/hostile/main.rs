@@ -6,6 +6,10 @@
 //!
 //! One binary (`--test hostile`), one module per concern: `control`, `requests`, `tenants`.
 
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[path = "../support/mod.rs"]
 mod support;
 

@@ -1,4 +1,8 @@
 //! Test helpers: start an emulator, get tokens, call it over real HTTP on 127.0.0.1.
+
+// Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
+// denies them in library code, see `[workspace.lints.clippy]`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![allow(dead_code)]
 
 use std::time::Duration;
