@@ -289,6 +289,24 @@ impl ConsumerBuilder {
         self
     }
 
+    /// Like [`dedup`](Self::dedup), for a store that is already shared: one store (one `Arc`)
+    /// can serve several consumers of one process.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use zapier_embed::consumer::{ConsumerBuilder, InMemoryDedup};
+    ///
+    /// fn configure(a: ConsumerBuilder, b: ConsumerBuilder) -> (ConsumerBuilder, ConsumerBuilder) {
+    ///     let shared = Arc::new(InMemoryDedup::default());
+    ///     (a.shared_dedup(shared.clone()), b.shared_dedup(shared))
+    /// }
+    /// # let _ = configure;
+    /// ```
+    pub fn shared_dedup(mut self, dedup: Arc<dyn Dedup>) -> Self {
+        self.dedup = dedup;
+        self
+    }
+
     /// Receives every [`ConsumerEvent`] (paused inboxes, failures) as it happens; keep it fast.
     ///
     /// ```

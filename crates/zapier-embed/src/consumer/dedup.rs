@@ -134,43 +134,6 @@ pub trait Dedup: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<(), DedupError>>;
 }
 
-/// A shared store is a store: one `Arc` of it can serve several consumers of one process.
-///
-/// ```
-/// use std::sync::Arc;
-/// use zapier_embed::consumer::{Dedup, InMemoryDedup};
-/// fn takes(_: impl Dedup) {}
-/// let shared = Arc::new(InMemoryDedup::default());
-/// takes(shared.clone());
-/// takes(shared);
-/// ```
-impl<D: Dedup + ?Sized> Dedup for std::sync::Arc<D> {
-    fn claim<'a>(
-        &'a self,
-        inbox: &'a str,
-        id: &'a MessageId,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<Claim, DedupError>> {
-        (**self).claim(inbox, id, ttl)
-    }
-
-    fn mark_done<'a>(
-        &'a self,
-        inbox: &'a str,
-        id: &'a MessageId,
-    ) -> BoxFuture<'a, Result<(), DedupError>> {
-        (**self).mark_done(inbox, id)
-    }
-
-    fn release_claim<'a>(
-        &'a self,
-        inbox: &'a str,
-        id: &'a MessageId,
-    ) -> BoxFuture<'a, Result<(), DedupError>> {
-        (**self).release_claim(inbox, id)
-    }
-}
-
 /// The default [`Dedup`]: claims and the most recent `capacity` done messages, in memory.
 ///
 /// It protects one process against redeliveries of its own work; several consumer processes of

@@ -176,6 +176,56 @@ fn millis(ttl: Duration) -> u64 {
         .max(1)
 }
 
+// One Redis exchange per method of the trait, on the key `key` builds.
+impl RedisDedup {
+    /// Runs the claim script: 1 granted, 2 done before, 3 claimed by someone else.
+    async fn claim_key(&self, key: String, ttl: Duration) -> Result<Claim, DedupError> {
+        let mut connection = self.connection.clone();
+        let answer: i64 = self
+            .claim
+            .key(key)
+            .arg(&self.claim_value)
+            .arg(millis(ttl))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(DedupError::new)?;
+        match answer {
+            1 => Ok(Claim::Granted),
+            2 => Ok(Claim::AlreadyDone),
+            3 => Ok(Claim::HeldElsewhere),
+            other => Err(DedupError::new(format!(
+                "unexpected answer {other} from the claim script"
+            ))),
+        }
+    }
+
+    /// Replaces the claim with a done mark kept for `done_ttl`.
+    async fn mark_key_done(&self, key: String) -> Result<(), DedupError> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(key)
+            .arg("done")
+            .arg("PX")
+            .arg(millis(self.done_ttl))
+            .query_async(&mut connection)
+            .await
+            .map_err(DedupError::new)
+    }
+
+    /// Deletes the key only while it still holds this process's claim (the script compares).
+    async fn release_key(&self, key: String) -> Result<(), DedupError> {
+        let mut connection = self.connection.clone();
+        let _deleted: i64 = self
+            .release
+            .key(key)
+            .arg(&self.claim_value)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(DedupError::new)?;
+        Ok(())
+    }
+}
+
 impl Dedup for RedisDedup {
     fn claim<'a>(
         &'a self,
@@ -183,25 +233,7 @@ impl Dedup for RedisDedup {
         id: &'a MessageId,
         ttl: Duration,
     ) -> BoxFuture<'a, Result<Claim, DedupError>> {
-        Box::pin(async move {
-            let mut connection = self.connection.clone();
-            let answer: i64 = self
-                .claim
-                .key(self.key(inbox, id))
-                .arg(&self.claim_value)
-                .arg(millis(ttl))
-                .invoke_async(&mut connection)
-                .await
-                .map_err(DedupError::new)?;
-            match answer {
-                1 => Ok(Claim::Granted),
-                2 => Ok(Claim::AlreadyDone),
-                3 => Ok(Claim::HeldElsewhere),
-                other => Err(DedupError::new(format!(
-                    "unexpected answer {other} from the claim script"
-                ))),
-            }
-        })
+        Box::pin(self.claim_key(self.key(inbox, id), ttl))
     }
 
     fn mark_done<'a>(
@@ -209,17 +241,7 @@ impl Dedup for RedisDedup {
         inbox: &'a str,
         id: &'a MessageId,
     ) -> BoxFuture<'a, Result<(), DedupError>> {
-        Box::pin(async move {
-            let mut connection = self.connection.clone();
-            redis::cmd("SET")
-                .arg(self.key(inbox, id))
-                .arg("done")
-                .arg("PX")
-                .arg(millis(self.done_ttl))
-                .query_async::<()>(&mut connection)
-                .await
-                .map_err(DedupError::new)
-        })
+        Box::pin(self.mark_key_done(self.key(inbox, id)))
     }
 
     fn release_claim<'a>(
@@ -227,16 +249,7 @@ impl Dedup for RedisDedup {
         inbox: &'a str,
         id: &'a MessageId,
     ) -> BoxFuture<'a, Result<(), DedupError>> {
-        Box::pin(async move {
-            let mut connection = self.connection.clone();
-            self.release
-                .key(self.key(inbox, id))
-                .arg(&self.claim_value)
-                .invoke_async::<i64>(&mut connection)
-                .await
-                .map(drop)
-                .map_err(DedupError::new)
-        })
+        Box::pin(self.release_key(self.key(inbox, id)))
     }
 }
 

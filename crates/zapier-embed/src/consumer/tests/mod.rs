@@ -351,7 +351,7 @@ async fn claims_guard_every_handler_and_store_answers_are_honoured() {
 
     let (r, e, f) = (runs.clone(), events.clone(), failing.clone());
     let report = builder(&inbox)
-        .dedup(dedup.clone())
+        .shared_dedup(dedup.clone())
         .on_event(move |event| e.lock().unwrap().push(event.clone()))
         .handler(move |msg: Received| {
             *r.lock().unwrap().entry(msg.id.clone()).or_insert(0) += 1;
