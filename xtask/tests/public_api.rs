@@ -2,7 +2,8 @@
 //! committed snapshots in `tests/snapshots/`: every change to the surface is a reviewed diff.
 //!
 //! The facade is rendered with all its features on (the feature-gated `consumer`, `webhook` and
-//! `redis` surface included); the domain crate is rendered too, because the facade re-exports its types.
+//! `redis` surface included); the domain crate is rendered too, because the facade re-exports its
+//! types; and the two crates users' tests depend on, the emulator and the conformance suite.
 //!
 //! After an intended change to the surface, regenerate and review:
 //!
@@ -89,4 +90,20 @@ fn public_api_of_the_facade() {
 fn public_api_of_the_domain_crate() {
     let json = rustdoc_json("zapier-embed-domain", &[]);
     insta::assert_snapshot!("zapier_embed_domain", render(&json));
+}
+
+/// The emulator's embedding API (`Emulator`, its builder and handle, `ControlClient`): what users'
+/// tests call.
+#[test]
+fn public_api_of_the_emulator() {
+    let json = rustdoc_json("zapier-embed-emulator", &[]);
+    insta::assert_snapshot!("zapier_embed_emulator", render(&json));
+}
+
+/// The conformance suite's library (`run`, `Filter`, its report types), which `zembed
+/// conformance` and users' own test harnesses call.
+#[test]
+fn public_api_of_the_conformance_suite() {
+    let json = rustdoc_json("zapier-embed-conformance", &[]);
+    insta::assert_snapshot!("zapier_embed_conformance", render(&json));
 }

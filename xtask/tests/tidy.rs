@@ -351,12 +351,24 @@ fn docs_and_comments_name_no_path_outside_the_repository() {
 fn library_crates_use_the_workspace_lints() {
     let root = workspace_root();
     let workspace = read(&root.join("Cargo.toml"));
+    let sets = |lint: &str, level: &str| {
+        workspace
+            .lines()
+            .any(|line| line.replace(' ', "") == format!("{lint}=\"{level}\""))
+    };
     for lint in ["unreachable_pub", "missing_docs"] {
+        assert!(sets(lint, "warn"), "[workspace.lints.rust] must set {lint}");
+    }
+    for lint in [
+        "unwrap_used",
+        "expect_used",
+        "panic",
+        "todo",
+        "unimplemented",
+    ] {
         assert!(
-            workspace
-                .lines()
-                .any(|line| line.replace(' ', "") == format!("{lint}=\"warn\"")),
-            "[workspace.lints.rust] must set {lint}"
+            sets(lint, "deny"),
+            "[workspace.lints.clippy] must deny {lint}"
         );
     }
     for krate in [
