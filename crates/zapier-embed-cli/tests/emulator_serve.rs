@@ -79,6 +79,73 @@ async fn client_flags_restrict_the_token_endpoint() {
     assert_eq!(token_status(&url, "other", "s3cret").await, 401);
 }
 
+#[tokio::test]
+async fn limit_flags_reach_the_server() {
+    let (_child, url) = spawn(&["--max-body-bytes", "1024", "--rate-limit", "5/60"]);
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("client");
+    let big = http
+        .post(format!("{url}/oauth/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&pad={}",
+            "x".repeat(2048)
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(big.status().as_u16(), 413);
+    let small = http
+        .post(format!("{url}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "a"),
+            ("client_secret", "b"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(small.status().as_u16(), 200);
+    let token = small.json::<serde_json::Value>().await.expect("json")["access_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let listed = http
+        .get(format!("{url}/trigger-inbox/api/v1/inboxes"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(listed.status().as_u16(), 200);
+    assert_eq!(
+        listed
+            .headers()
+            .get("x-ratelimit-limit")
+            .map(|v| v.to_str().unwrap()),
+        Some("5")
+    );
+}
+
+#[test]
+fn a_zero_body_limit_is_a_usage_error() {
+    let output = Command::new(assert_cmd::cargo::cargo_bin!("zembed"))
+        .args([
+            "emulator",
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--max-body-bytes",
+            "0",
+        ])
+        .output()
+        .expect("run zembed");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--max-body-bytes"), "{stderr}");
+}
+
 #[cfg(unix)]
 #[test]
 fn sigint_exits_cleanly() {

@@ -124,6 +124,32 @@ pub struct ServeArgs {
     /// Zapier, and the emulator by default, accept only public https URLs).
     #[arg(long)]
     pub allow_loopback_callbacks: bool,
+    /// Largest request body the emulator reads, in bytes; larger ones answer 413.
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_body_bytes: u64,
+    /// How many acked messages each inbox keeps listable (the oldest are forgotten first).
+    #[arg(long, value_name = "MESSAGES", default_value_t = 10_000)]
+    pub acked_retention: u64,
+    /// Request budget per caller as REQUESTS/SECONDS (e.g. `100/60`): a caller over it gets
+    /// 429 with `Retry-After`. Without it the budget is unlimited (still reported in the
+    /// `X-RateLimit-*` headers).
+    #[arg(long, value_name = "REQUESTS/SECONDS", value_parser = parse_rate_limit)]
+    pub rate_limit: Option<(u32, Duration)>,
+}
+
+/// Parses `REQUESTS/SECONDS`, both whole and positive, the window at most a day.
+fn parse_rate_limit(raw: &str) -> Result<(u32, Duration), String> {
+    let usage = || format!("expected REQUESTS/SECONDS such as 100/60, got `{raw}`");
+    let (requests, seconds) = raw.split_once('/').ok_or_else(usage)?;
+    let requests: u32 = requests.trim().parse().map_err(|_| usage())?;
+    let seconds: u64 = seconds.trim().parse().map_err(|_| usage())?;
+    if requests == 0 || seconds == 0 || seconds > 86_400 {
+        return Err(format!(
+            "`{raw}`: requests must be at least 1 and the window 1 to 86400 seconds"
+        ));
+    }
+    Ok((requests, Duration::from_secs(seconds)))
 }
 
 /// Parses `ID:SECRET` (the secret may itself contain `:`).
@@ -198,6 +224,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.allow_loopback_callbacks {
         builder = builder.allow_loopback_callbacks();
     }
+    // On a 32-bit host a limit past the address space is as good as no limit.
+    builder = builder
+        .max_body_bytes(usize::try_from(args.max_body_bytes).unwrap_or(usize::MAX))
+        .acked_retention(usize::try_from(args.acked_retention).unwrap_or(usize::MAX));
+    if let Some((requests, window)) = args.rate_limit {
+        builder = builder.rate_limit(requests, window);
+    }
     let mut signals = StopSignals::install()?;
     let handle = builder
         .start()
@@ -227,6 +260,27 @@ mod tests {
         assert_eq!(super::count("3"), Ok(3));
         assert!(super::count("0").is_err());
         assert!(super::count("100001").is_err());
+    }
+
+    #[test]
+    fn rate_limits_are_requests_per_whole_seconds() {
+        use std::time::Duration;
+        assert_eq!(
+            super::parse_rate_limit("100/60"),
+            Ok((100, Duration::from_secs(60)))
+        );
+        for bad in [
+            "100",
+            "0/60",
+            "100/0",
+            "100/86401",
+            "a/60",
+            "100/1.5",
+            "-1/60",
+            "/",
+        ] {
+            assert!(super::parse_rate_limit(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
