@@ -109,12 +109,8 @@ async fn ensure_inbox(
             ));
         }
     };
-    let now = state.now();
-    let mut store = state.store();
     let sub = subscription_of(&body.subscription, body.notification_url);
-    let (id, created) = store.ensure_inbox(caller.user, &name, pointer, &sub, now)?;
-    let wire = store.inbox(caller.user, id, now)?.to_wire();
-    Ok(ensured(wire, created))
+    ensure(&state, &caller, &name, pointer, &sub)
 }
 
 /// Get an inbox.

@@ -83,13 +83,8 @@ async fn upsert_inbox_by_name(
         notification_url: body.notification_url,
         paths: PATHS_BY_NAME,
     };
-    let now = state.now();
-    let mut store = state.store();
-    let (id, created) = store
-        .ensure_inbox(caller.user, &name, "/name", &sub, now)
-        .map_err(ApiError::unprocessable)?;
-    let wire = store.inbox(caller.user, id, now)?.to_wire();
-    Ok(ensured(wire, created))
+    // Validation errors become `422`; the others (a `409`, a `404`) stay as they are.
+    ensure(&state, &caller, &name, "/name", &sub).map_err(ApiError::unprocessable)
 }
 
 /// Get an inbox by name.

@@ -20,7 +20,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::models::inbox::*;
 use crate::queue::{Settle, StoredMessage};
 use crate::state::Store;
-use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage};
+use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage, NewSubscription};
 
 const STATUSES: [&str; 5] = [
     "active",
@@ -178,14 +178,26 @@ fn settle_response(how: Settle, settled: &[StoredMessage]) -> Response {
     }
 }
 
-/// The answer to an ensure/upsert: `201` when the call created the inbox, `200` when it existed.
-pub(crate) fn ensured(inbox: Inbox, created: bool) -> (StatusCode, Json<Inbox>) {
+/// Ensures the caller has an inbox `name` subscribed as `sub` (variant A's ensure, variant B's
+/// upsert): `201` with the inbox when the call created it, `200` when it existed, `409` when it
+/// exists with another subscription; `name_pointer` is where errors point for the name.
+pub(crate) fn ensure(
+    state: &AppState,
+    caller: &Caller,
+    name: &str,
+    name_pointer: &str,
+    sub: &NewSubscription,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let now = state.now();
+    let mut store = state.store();
+    let (id, created) = store.ensure_inbox(caller.user, name, name_pointer, sub, now)?;
+    let wire = store.inbox(caller.user, id, now)?.to_wire();
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    (status, Json(inbox))
+    Ok((status, Json(wire)))
 }
 
 /// A lifecycle call of the store (`Store::pause_inbox`, `resume_inbox`, `delete_inbox`).
