@@ -3,16 +3,19 @@
 use std::time::Duration;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::sse::Sse;
 use axum::response::{IntoResponse, Response};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::inbox_call::InboxCall;
 use super::inbox_events::{SseState, sse_stream};
 use super::inbox_operations::*;
+use super::page_request::PageRequest;
+use super::settle_routes::settle_routes;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::clock::iso;
@@ -37,10 +40,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(release_messages))
 }
 
-pub(crate) fn parse_inbox_id(raw: &str) -> ApiResult<Uuid> {
-    Uuid::try_parse(raw).map_err(|_| ApiError::not_found(format!("No inbox with id {raw}.")))
-}
-
 fn subscription_of(sub: &TriggerSubscription, notification_url: Option<String>) -> NewSubscription {
     NewSubscription {
         notification_url,
@@ -60,11 +59,9 @@ fn subscription_of(sub: &TriggerSubscription, notification_url: Option<String>) 
 async fn list_inboxes(
     State(state): State<AppState>,
     caller: Caller,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<InboxListQuery>,
+    page: PageRequest<ApiQuery<InboxListQuery>>,
 ) -> ApiResult<Json<PaginatedInboxList>> {
-    inbox_page(&state, &caller, q, &headers, uri.path()).map(Json)
+    inbox_page(&state, &caller, page.query.0, &page.links).map(Json)
 }
 
 /// Create an inbox (409 when the name exists).
@@ -112,12 +109,8 @@ async fn ensure_inbox(
             ));
         }
     };
-    let now = state.now();
-    let mut store = state.store();
     let sub = subscription_of(&body.subscription, body.notification_url);
-    let (id, created) = store.ensure_inbox(caller.user, &name, pointer, &sub, now)?;
-    let wire = store.inbox(caller.user, id, now)?.to_wire();
-    Ok(ensured(wire, created))
+    ensure(&state, &caller, &name, pointer, &sub)
 }
 
 /// Get an inbox.
@@ -125,12 +118,8 @@ async fn ensure_inbox(
     params(("id" = Uuid, Path, description = "Inbox id")),
     responses((status = 200, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn get_inbox(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    caller: Caller,
-) -> ApiResult<Json<Inbox>> {
-    get(&state, &caller, parse_inbox_id(&id)?)
+async fn get_inbox(call: InboxCall) -> ApiResult<Json<Inbox>> {
+    call.by_id()?.get()
 }
 
 /// Update inbox settings (`notification_url` only).
@@ -139,19 +128,14 @@ async fn get_inbox(
     request_body = PatchedInboxPatch,
     responses((status = 200, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn patch_inbox(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    caller: Caller,
-    ApiJson(body): ApiJson<PatchedInboxPatch>,
-) -> ApiResult<Json<Inbox>> {
-    let id = parse_inbox_id(&id)?;
-    Ok(Json(state.store().patch_inbox(
-        caller.user,
-        id,
-        body.notification_url,
-        state.now(),
-    )?))
+async fn patch_inbox(call: InboxCall<ApiJson<PatchedInboxPatch>>) -> ApiResult<Json<Inbox>> {
+    let id = call.by_id()?.id;
+    let notification_url = call.input.0.notification_url;
+    let (state, user) = (call.state, call.caller.user);
+    let inbox = state
+        .store()
+        .patch_inbox(user, id, notification_url, state.now())?;
+    Ok(Json(inbox))
 }
 
 /// Mark an inbox for deletion (202 `deleting`, then 404).
@@ -159,12 +143,8 @@ async fn patch_inbox(
     params(("id" = Uuid, Path, description = "Inbox id")),
     responses((status = 202, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn delete_inbox(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    caller: Caller,
-) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    accepted(&state, &caller, parse_inbox_id(&id)?, Store::delete_inbox)
+async fn delete_inbox(call: InboxCall) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    call.by_id()?.accepted(Store::delete_inbox)
 }
 
 /// Pause an inbox (`paused` / `user`).
@@ -172,12 +152,8 @@ async fn delete_inbox(
     params(("id" = Uuid, Path, description = "Inbox id")),
     responses((status = 200, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn pause_inbox(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    caller: Caller,
-) -> ApiResult<Json<Inbox>> {
-    transition(&state, &caller, parse_inbox_id(&id)?, Store::pause_inbox)
+async fn pause_inbox(call: InboxCall) -> ApiResult<Json<Inbox>> {
+    call.by_id()?.transition(Store::pause_inbox)
 }
 
 /// Resume an inbox (`initializing`, then `active`); answers 202.
@@ -185,12 +161,8 @@ async fn pause_inbox(
     params(("id" = Uuid, Path, description = "Inbox id")),
     responses((status = 200, body = Inbox), (status = 202, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn resume_inbox(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    caller: Caller,
-) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    accepted(&state, &caller, parse_inbox_id(&id)?, Store::resume_inbox)
+async fn resume_inbox(call: InboxCall) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    call.by_id()?.accepted(Store::resume_inbox)
 }
 
 /// Subscribe to inbox notifications over SSE (`data: {"inbox_id","count"}` frames, `: keep-alive`).
@@ -199,12 +171,9 @@ async fn resume_inbox(
     responses((status = 200, content_type = "text/event-stream", body = String, description = "Frames `data: {\"inbox_id\",\"count\"}` and `: keep-alive` comments"),
         (status = 401, body = Errors), (status = 404, body = Errors), (status = 503, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn inbox_events(
-    State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    caller: Caller,
-) -> ApiResult<Response> {
-    let id = parse_inbox_id(&inbox_id)?;
+async fn inbox_events(call: InboxCall) -> ApiResult<Response> {
+    let id = call.by_id()?.id;
+    let InboxCall { state, caller, .. } = call;
     state.store().inbox(caller.user, id, state.now())?;
     let rx = state.0.hub.subscribe(id);
     // A zero interval would spin; 10 ms is already far below any real heartbeat.
@@ -229,15 +198,10 @@ async fn inbox_events(
     responses((status = 200, body = PaginatedMessageList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn list_messages(
-    State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    caller: Caller,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<MessageListQuery>,
+    call: InboxCall<PageRequest<ApiQuery<MessageListQuery>>>,
 ) -> ApiResult<Json<PaginatedMessageList>> {
-    let id = parse_inbox_id(&inbox_id)?;
-    message_page(&state, &caller, id, q, &headers, uri.path()).map(Json)
+    let PageRequest { query, links } = &call.input;
+    call.by_id()?.messages(&query.0, links).map(Json)
 }
 
 /// Lease messages (201 with messages, 200 with nulls, 409 paused and drained).
@@ -246,17 +210,12 @@ async fn list_messages(
     request_body(content = Option<LeaseRequest>),
     responses((status = 200, body = LeaseResponse), (status = 201, body = LeaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = LeaseConflictResponse), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn lease_messages(
-    State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    caller: Caller,
-    ApiJson(body): ApiJson<Option<LeaseRequest>>,
-) -> ApiResult<Response> {
-    let id = parse_inbox_id(&inbox_id)?;
+async fn lease_messages(call: InboxCall<ApiJson<Option<LeaseRequest>>>) -> ApiResult<Response> {
+    let inbox = call.by_id()?;
     // `null` is as good as `{}`: the document declares the body nullable.
-    let body = body.unwrap_or_default();
+    let body = call.input.0.clone().unwrap_or_default();
     let params = lease_params(body.lease_seconds, 300, body.lease_limit, "lease_limit")?;
-    Ok(match lease(&state, &caller, id, params)? {
+    Ok(match inbox.lease(params)? {
         LeaseOutcome::Granted(g, attrs) => lease_answer(
             true,
             LeaseResponse {
@@ -278,62 +237,47 @@ async fn lease_messages(
     })
 }
 
-/// Acknowledge messages of a lease (201 with results, 200 when nothing matched).
-#[utoipa::path(post, path = "/inboxes/{inbox_id}/messages/ack", operation_id = "acknowledgeTriggerInboxMessages", tag = "Inbox Messages",
-    params(("inbox_id" = Uuid, Path, description = "Inbox id")),
-    request_body = AckRequest,
-    responses((status = 200, body = AckResponse), (status = 201, body = AckResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn ack_messages(
-    State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    caller: Caller,
-    ApiJson(body): ApiJson<AckRequest>,
-) -> ApiResult<Response> {
-    let id = parse_inbox_id(&inbox_id)?;
-    settle_lease(
-        &state,
-        &caller,
-        id,
-        body.lease_id,
-        body.message_ids,
-        Settle::Ack,
-    )
+settle_routes! {
+    shared {
+        tag = "Inbox Messages",
+        params = (("inbox_id" = Uuid, Path, description = "Inbox id")),
+        errors = ((status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
+        body = ApiJson,
+        settle = settle_lease
+    }
+    /// Acknowledge messages of a lease (201 with results, 200 when nothing matched).
+    ack_messages at "/inboxes/{inbox_id}/messages/ack" as "acknowledgeTriggerInboxMessages" (AckRequest => AckResponse) = Settle::Ack;
+    /// Release messages of a lease (available again; counts as an attempt).
+    release_messages at "/inboxes/{inbox_id}/messages/release" as "releaseTriggerInboxMessages" (ReleaseRequest => ReleaseResponse) = Settle::Release;
 }
 
-/// Release messages of a lease (available again; counts as an attempt).
-#[utoipa::path(post, path = "/inboxes/{inbox_id}/messages/release", operation_id = "releaseTriggerInboxMessages", tag = "Inbox Messages",
-    params(("inbox_id" = Uuid, Path, description = "Inbox id")),
-    request_body = ReleaseRequest,
-    responses((status = 200, body = ReleaseResponse), (status = 201, body = ReleaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn release_messages(
-    State(state): State<AppState>,
-    Path(inbox_id): Path<String>,
-    caller: Caller,
-    ApiJson(body): ApiJson<ReleaseRequest>,
-) -> ApiResult<Response> {
-    let id = parse_inbox_id(&inbox_id)?;
-    settle_lease(
-        &state,
-        &caller,
-        id,
-        body.lease_id,
-        body.message_ids,
-        Settle::Release,
-    )
+/// What the ack and the release bodies both name: a lease and, optionally, which of its
+/// messages (absent: all of them).
+trait LeaseSelection {
+    fn selection(&self) -> (Uuid, Option<&[Uuid]>);
 }
 
-/// Acks or releases the messages of one lease (all of them without `message_ids`).
-fn settle_lease(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    lease_id: Uuid,
-    message_ids: Option<Vec<Uuid>>,
+impl LeaseSelection for AckRequest {
+    fn selection(&self) -> (Uuid, Option<&[Uuid]>) {
+        (self.lease_id, self.message_ids.as_deref())
+    }
+}
+
+impl LeaseSelection for ReleaseRequest {
+    fn selection(&self) -> (Uuid, Option<&[Uuid]>) {
+        (self.lease_id, self.message_ids.as_deref())
+    }
+}
+
+/// Acks or releases the messages of one lease (all of them without `message_ids`); the inbox
+/// id is checked before the ids.
+fn settle_lease<B: LeaseSelection>(
+    call: InboxCall<ApiJson<B>>,
     how: Settle,
 ) -> ApiResult<Response> {
-    if let Some(ids) = &message_ids
+    let inbox = call.by_id()?;
+    let (lease_id, message_ids) = call.input.0.selection();
+    if let Some(ids) = message_ids
         && (ids.is_empty() || ids.len() > 100)
     {
         return Err(ApiError::validation(
@@ -341,5 +285,5 @@ fn settle_lease(
             "message_ids: must hold 1 to 100 ids.",
         ));
     }
-    settle(state, caller, id, &[(lease_id, message_ids)], how)
+    inbox.settle(&[(lease_id, message_ids.map(<[Uuid]>::to_vec))], how)
 }

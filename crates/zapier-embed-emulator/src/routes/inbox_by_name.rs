@@ -4,14 +4,17 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::inbox_call::InboxCall;
 use super::inbox_operations::*;
+use super::page_request::PageRequest;
+use super::settle_routes::settle_routes;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Errors};
@@ -42,12 +45,6 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(release_messages_by_name))
 }
 
-fn resolve(state: &AppState, caller: &Caller, name: &str) -> ApiResult<Uuid> {
-    state
-        .store()
-        .inbox_id_by_name(caller.user, name, state.now())
-}
-
 /// List inboxes (trailing-slash form).
 #[utoipa::path(get, path = "/inboxes/", operation_id = "listTriggerInboxesByName", tag = "Inboxes by name",
     params(InboxListQuery),
@@ -56,11 +53,9 @@ fn resolve(state: &AppState, caller: &Caller, name: &str) -> ApiResult<Uuid> {
 async fn list_inboxes_by_name(
     State(state): State<AppState>,
     caller: Caller,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    ApiQuery422(q): ApiQuery422<InboxListQuery>,
+    page: PageRequest<ApiQuery422<InboxListQuery>>,
 ) -> ApiResult<Json<PaginatedInboxList>> {
-    inbox_page(&state, &caller, q, &headers, uri.path())
+    inbox_page(&state, &caller, page.query.0, &page.links)
         .map(Json)
         .map_err(ApiError::unprocessable)
 }
@@ -72,11 +67,14 @@ async fn list_inboxes_by_name(
     responses((status = 200, body = Inbox), (status = 201, body = Inbox), (status = 400, body = Errors), (status = 401, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn upsert_inbox_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-    ApiJson422(body): ApiJson422<InboxUpsert>,
+    call: InboxCall<ApiJson422<InboxUpsert>>,
 ) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let InboxCall {
+        state,
+        caller,
+        key: name,
+        input: ApiJson422(body),
+    } = call;
     let sub = NewSubscription {
         app: body.app,
         action: body.action,
@@ -85,13 +83,8 @@ async fn upsert_inbox_by_name(
         notification_url: body.notification_url,
         paths: PATHS_BY_NAME,
     };
-    let now = state.now();
-    let mut store = state.store();
-    let (id, created) = store
-        .ensure_inbox(caller.user, &name, "/name", &sub, now)
-        .map_err(ApiError::unprocessable)?;
-    let wire = store.inbox(caller.user, id, now)?.to_wire();
-    Ok(ensured(wire, created))
+    // Validation errors become `422`; the others (a `409`, a `404`) stay as they are.
+    ensure(&state, &caller, &name, "/name", &sub).map_err(ApiError::unprocessable)
 }
 
 /// Get an inbox by name.
@@ -99,12 +92,8 @@ async fn upsert_inbox_by_name(
     params(("name" = String, Path, description = "Inbox name")),
     responses((status = 200, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn get_inbox_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-) -> ApiResult<Json<Inbox>> {
-    get(&state, &caller, resolve(&state, &caller, &name)?)
+async fn get_inbox_by_name(call: InboxCall) -> ApiResult<Json<Inbox>> {
+    call.by_name()?.get()
 }
 
 /// Delete an inbox by name (202 `deleting`).
@@ -112,17 +101,8 @@ async fn get_inbox_by_name(
     params(("name" = String, Path, description = "Inbox name")),
     responses((status = 202, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn delete_inbox_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    accepted(
-        &state,
-        &caller,
-        resolve(&state, &caller, &name)?,
-        Store::delete_inbox,
-    )
+async fn delete_inbox_by_name(call: InboxCall) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    call.by_name()?.accepted(Store::delete_inbox)
 }
 
 /// Pause an inbox by name.
@@ -130,17 +110,8 @@ async fn delete_inbox_by_name(
     params(("name" = String, Path, description = "Inbox name")),
     responses((status = 200, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn pause_inbox_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-) -> ApiResult<Json<Inbox>> {
-    transition(
-        &state,
-        &caller,
-        resolve(&state, &caller, &name)?,
-        Store::pause_inbox,
-    )
+async fn pause_inbox_by_name(call: InboxCall) -> ApiResult<Json<Inbox>> {
+    call.by_name()?.transition(Store::pause_inbox)
 }
 
 /// Resume an inbox by name (202 `initializing`).
@@ -148,17 +119,8 @@ async fn pause_inbox_by_name(
     params(("name" = String, Path, description = "Inbox name")),
     responses((status = 200, body = Inbox), (status = 202, body = Inbox), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
-async fn resume_inbox_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    accepted(
-        &state,
-        &caller,
-        resolve(&state, &caller, &name)?,
-        Store::resume_inbox,
-    )
+async fn resume_inbox_by_name(call: InboxCall) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    call.by_name()?.accepted(Store::resume_inbox)
 }
 
 /// List an inbox's messages by name.
@@ -167,15 +129,11 @@ async fn resume_inbox_by_name(
     responses((status = 200, body = PaginatedMessageList), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn list_messages_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    ApiQuery422(q): ApiQuery422<MessageListQuery>,
+    call: InboxCall<PageRequest<ApiQuery422<MessageListQuery>>>,
 ) -> ApiResult<Json<PaginatedMessageList>> {
-    let id = resolve(&state, &caller, &name)?;
-    message_page(&state, &caller, id, q, &headers, uri.path())
+    let PageRequest { query, links } = &call.input;
+    call.by_name()?
+        .messages(&query.0, links)
         .map(Json)
         .map_err(ApiError::unprocessable)
 }
@@ -187,17 +145,13 @@ async fn list_messages_by_name(
     responses((status = 200, body = LeaseByNameResponse), (status = 201, body = LeaseByNameResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 409, body = LeaseConflictResponse), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
     security(("OAuth" = ["external"])))]
 async fn lease_messages_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-    ApiJson422(body): ApiJson422<Option<LeaseByNameRequest>>,
+    call: InboxCall<ApiJson422<Option<LeaseByNameRequest>>>,
 ) -> ApiResult<Response> {
     // `null` is as good as `{}`: the document declares the body nullable.
-    let body = body.unwrap_or_default();
+    let body = call.input.0.clone().unwrap_or_default();
     let params = lease_params(body.lease_seconds, 30, body.max_messages, "max_messages")
         .map_err(ApiError::unprocessable)?;
-    let id = resolve(&state, &caller, &name)?;
-    let (granted, results) = match lease(&state, &caller, id, params)? {
+    let (granted, results) = match call.by_name()?.lease(params)? {
         LeaseOutcome::Granted(g, _) => (
             true,
             g.messages
@@ -233,43 +187,23 @@ fn batches(tokens: &[String]) -> ApiResult<Vec<(Uuid, Option<Vec<Uuid>>)>> {
 
 /// Acks or releases messages by lease token; the tokens are checked before the name is resolved.
 fn settle_tokens(
-    state: &AppState,
-    caller: &Caller,
-    name: &str,
-    tokens: &[String],
+    call: InboxCall<ApiJson422<LeaseTokensRequest>>,
     how: Settle,
 ) -> ApiResult<Response> {
-    let batches = batches(tokens).map_err(ApiError::unprocessable)?;
-    let id = resolve(state, caller, name)?;
-    settle(state, caller, id, &batches, how)
+    let batches = batches(&call.input.0.lease_tokens).map_err(ApiError::unprocessable)?;
+    call.by_name()?.settle(&batches, how)
 }
 
-/// Acknowledge messages by lease token.
-#[utoipa::path(post, path = "/inboxes/{name}/messages/ack/", operation_id = "acknowledgeTriggerInboxMessagesByName", tag = "Inboxes by name",
-    params(("name" = String, Path, description = "Inbox name")),
-    request_body = LeaseTokensRequest,
-    responses((status = 200, body = AckResponse), (status = 201, body = AckResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn ack_messages_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-    ApiJson422(body): ApiJson422<LeaseTokensRequest>,
-) -> ApiResult<Response> {
-    settle_tokens(&state, &caller, &name, &body.lease_tokens, Settle::Ack)
-}
-
-/// Release messages by lease token (counts as an attempt).
-#[utoipa::path(post, path = "/inboxes/{name}/messages/release/", operation_id = "releaseTriggerInboxMessagesByName", tag = "Inboxes by name",
-    params(("name" = String, Path, description = "Inbox name")),
-    request_body = LeaseTokensRequest,
-    responses((status = 200, body = ReleaseResponse), (status = 201, body = ReleaseResponse), (status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
-    security(("OAuth" = ["external"])))]
-async fn release_messages_by_name(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-    caller: Caller,
-    ApiJson422(body): ApiJson422<LeaseTokensRequest>,
-) -> ApiResult<Response> {
-    settle_tokens(&state, &caller, &name, &body.lease_tokens, Settle::Release)
+settle_routes! {
+    shared {
+        tag = "Inboxes by name",
+        params = (("name" = String, Path, description = "Inbox name")),
+        errors = ((status = 400, body = Errors), (status = 401, body = Errors), (status = 404, body = Errors), (status = 422, body = Errors, description = "Validation error (`validation_error`); `detail` names the field"), (status = 429, body = Errors)),
+        body = ApiJson422,
+        settle = settle_tokens
+    }
+    /// Acknowledge messages by lease token.
+    ack_messages_by_name at "/inboxes/{name}/messages/ack/" as "acknowledgeTriggerInboxMessagesByName" (LeaseTokensRequest => AckResponse) = Settle::Ack;
+    /// Release messages by lease token (counts as an attempt).
+    release_messages_by_name at "/inboxes/{name}/messages/release/" as "releaseTriggerInboxMessagesByName" (LeaseTokensRequest => ReleaseResponse) = Settle::Release;
 }

@@ -1,25 +1,26 @@
 //! What both variants of the Trigger Inbox API do once the inbox is resolved to its id (variant A
-//! parses it from the path, variant B looks the name up): the listings and their pagination,
-//! reading, deleting, pausing and resuming an inbox, the lease parameters, and ack/release.
+//! parses it from the path, variant B looks the name up; [`CallerInbox`]): the listings and their
+//! pagination, reading, deleting, pausing and resuming an inbox, the lease parameters, and
+//! ack/release.
 //! Variant B answers the same outcomes, with its own status for validation errors (`422`).
 
 use axum::Json;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::absolute_url;
 use super::cursor::{decode_cursor, encode_cursor};
+use super::page_request::LinkBase;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::models::inbox::*;
 use crate::queue::{Settle, StoredMessage};
 use crate::state::Store;
-use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage};
+use crate::state::inboxes::{Cursor, LeaseOutcome, MessagePage, NewSubscription};
 
 const STATUSES: [&str; 5] = [
     "active",
@@ -82,8 +83,7 @@ pub(crate) fn inbox_page(
     state: &AppState,
     caller: &Caller,
     q: InboxListQuery,
-    headers: &HeaderMap,
-    path: &str,
+    links: &LinkBase,
 ) -> ApiResult<PaginatedInboxList> {
     if let Some(s) = &q.status
         && !STATUSES.contains(&s.as_str())
@@ -114,7 +114,7 @@ pub(crate) fn inbox_page(
         let mut query = base.clone();
         query.push(("limit", limit.to_string()));
         query.push(("offset", off.to_string()));
-        absolute_url(headers, path, &query)
+        links.url(&query)
     };
     let next = (offset.saturating_add(limit) < count).then(|| link(offset + limit));
     let previous = (offset > 0).then(|| link(offset.saturating_sub(limit)));
@@ -124,38 +124,6 @@ pub(crate) fn inbox_page(
         next,
         previous,
         results,
-    })
-}
-
-/// Shared by both variants: one page of messages with absolute cursor links.
-pub(crate) fn message_page(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    q: MessageListQuery,
-    headers: &HeaderMap,
-    path: &str,
-) -> ApiResult<PaginatedMessageList> {
-    let cursor = decode_cursor(q.cursor.as_deref())?;
-    let limit = page_size(q.limit)?;
-    let MessagePage {
-        messages,
-        previous,
-        next,
-    } = state
-        .store()
-        .list_messages(caller.user, id, cursor, limit, state.now(), &state.0.stats)?;
-    let link = |c: Cursor| {
-        let mut query = vec![("cursor", encode_cursor(c).unwrap_or_default())];
-        if let Some(l) = q.limit {
-            query.push(("limit", l.to_string()));
-        }
-        absolute_url(headers, path, &query)
-    };
-    Ok(PaginatedMessageList {
-        next: next.map(link),
-        previous: previous.map(link),
-        results: messages.iter().map(Message::from).collect(),
     })
 }
 
@@ -210,77 +178,30 @@ fn settle_response(how: Settle, settled: &[StoredMessage]) -> Response {
     }
 }
 
-/// Shared by both variants: ack/release and the response shape.
-pub(crate) fn settle(
+/// Ensures the caller has an inbox `name` subscribed as `sub` (variant A's ensure, variant B's
+/// upsert): `201` with the inbox when the call created it, `200` when it existed, `409` when it
+/// exists with another subscription; `name_pointer` is where errors point for the name.
+pub(crate) fn ensure(
     state: &AppState,
     caller: &Caller,
-    id: Uuid,
-    batches: &[(Uuid, Option<Vec<Uuid>>)],
-    how: Settle,
-) -> ApiResult<Response> {
-    let settled =
-        state
-            .store()
-            .settle(caller.user, id, batches, how, state.now(), &state.0.stats)?;
-    Ok(settle_response(how, &settled))
-}
-
-/// The answer to an ensure/upsert: `201` when the call created the inbox, `200` when it existed.
-pub(crate) fn ensured(inbox: Inbox, created: bool) -> (StatusCode, Json<Inbox>) {
+    name: &str,
+    name_pointer: &str,
+    sub: &NewSubscription,
+) -> ApiResult<(StatusCode, Json<Inbox>)> {
+    let now = state.now();
+    let mut store = state.store();
+    let (id, created) = store.ensure_inbox(caller.user, name, name_pointer, sub, now)?;
+    let wire = store.inbox(caller.user, id, now)?.to_wire();
     let status = if created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    (status, Json(inbox))
-}
-
-/// `GET` an inbox.
-pub(crate) fn get(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Json<Inbox>> {
-    Ok(Json(
-        state.store().inbox(caller.user, id, state.now())?.to_wire(),
-    ))
+    Ok((status, Json(wire)))
 }
 
 /// A lifecycle call of the store (`Store::pause_inbox`, `resume_inbox`, `delete_inbox`).
 pub(crate) type Transition = fn(&mut Store, Uuid, Uuid, DateTime<Utc>) -> ApiResult<Inbox>;
-
-/// Applies a lifecycle transition to an inbox; answers the inbox after it.
-pub(crate) fn transition(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    transition: Transition,
-) -> ApiResult<Json<Inbox>> {
-    let mut store = state.store();
-    Ok(Json(transition(&mut store, caller.user, id, state.now())?))
-}
-
-/// A transition Zapier answers `202 Accepted`, the inbox on its way (delete: `deleting`;
-/// resume: `initializing`).
-pub(crate) fn accepted(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    transition: Transition,
-) -> ApiResult<(StatusCode, Json<Inbox>)> {
-    Ok((
-        StatusCode::ACCEPTED,
-        self::transition(state, caller, id, transition)?,
-    ))
-}
-
-/// Leases up to `limit` messages for `seconds` (validated by [`lease_params`]).
-pub(crate) fn lease(
-    state: &AppState,
-    caller: &Caller,
-    id: Uuid,
-    (seconds, limit): (i64, usize),
-) -> ApiResult<LeaseOutcome> {
-    state
-        .store()
-        .lease(caller.user, id, seconds, limit, state.now(), &state.0.stats)
-}
 
 /// A lease's answer: `201` when it handed out messages, `200` when there were none.
 pub(crate) fn lease_answer(granted: bool, body: impl serde::Serialize) -> Response {
@@ -290,4 +211,98 @@ pub(crate) fn lease_answer(granted: bool, body: impl serde::Serialize) -> Respon
         StatusCode::OK
     };
     (status, Json(body)).into_response()
+}
+
+/// One of the caller's inboxes, its id known (parsed from the path in variant A, looked up by
+/// name in variant B; see [`super::inbox_call::InboxCall`]): what both variants do with it.
+pub(crate) struct CallerInbox<'a> {
+    pub(crate) state: &'a AppState,
+    pub(crate) caller: &'a Caller,
+    pub(crate) id: Uuid,
+}
+
+impl CallerInbox<'_> {
+    /// `GET` the inbox.
+    pub(crate) fn get(&self) -> ApiResult<Json<Inbox>> {
+        let state = self.state;
+        let mut store = state.store();
+        Ok(Json(
+            store
+                .inbox(self.caller.user, self.id, state.now())?
+                .to_wire(),
+        ))
+    }
+
+    /// Applies a lifecycle transition; answers the inbox after it.
+    pub(crate) fn transition(&self, transition: Transition) -> ApiResult<Json<Inbox>> {
+        let mut store = self.state.store();
+        let inbox = transition(&mut store, self.caller.user, self.id, self.state.now())?;
+        Ok(Json(inbox))
+    }
+
+    /// A transition Zapier answers `202 Accepted`, the inbox on its way (delete: `deleting`;
+    /// resume: `initializing`).
+    pub(crate) fn accepted(&self, transition: Transition) -> ApiResult<(StatusCode, Json<Inbox>)> {
+        Ok((StatusCode::ACCEPTED, self.transition(transition)?))
+    }
+
+    /// One page of the inbox's messages, with absolute cursor links.
+    pub(crate) fn messages(
+        &self,
+        q: &MessageListQuery,
+        links: &LinkBase,
+    ) -> ApiResult<PaginatedMessageList> {
+        let cursor = decode_cursor(q.cursor.as_deref())?;
+        let limit = page_size(q.limit)?;
+        let state = self.state;
+        let MessagePage {
+            messages,
+            previous,
+            next,
+        } = state.store().list_messages(
+            self.caller.user,
+            self.id,
+            cursor,
+            limit,
+            state.now(),
+            &state.0.stats,
+        )?;
+        let link = |c: Cursor| {
+            let mut query = vec![("cursor", encode_cursor(c).unwrap_or_default())];
+            if let Some(l) = q.limit {
+                query.push(("limit", l.to_string()));
+            }
+            links.url(&query)
+        };
+        Ok(PaginatedMessageList {
+            next: next.map(link),
+            previous: previous.map(link),
+            results: messages.iter().map(Message::from).collect(),
+        })
+    }
+
+    /// Leases up to `limit` messages for `seconds` (validated by [`lease_params`]).
+    pub(crate) fn lease(&self, (seconds, limit): (i64, usize)) -> ApiResult<LeaseOutcome> {
+        let (state, user) = (self.state, self.caller.user);
+        // The time is read once the store is locked (as in every method here), so that the
+        // times of the operations follow the order in which they change the store.
+        state
+            .store()
+            .lease(user, self.id, seconds, limit, state.now(), &state.0.stats)
+    }
+
+    /// Acks or releases the messages of `batches` (lease, and which of its messages; `None`: all
+    /// of them); answers as both variants do.
+    pub(crate) fn settle(
+        &self,
+        batches: &[(Uuid, Option<Vec<Uuid>>)],
+        how: Settle,
+    ) -> ApiResult<Response> {
+        let (state, user) = (self.state, self.caller.user);
+        let settled =
+            state
+                .store()
+                .settle(user, self.id, batches, how, state.now(), &state.0.stats)?;
+        Ok(settle_response(how, &settled))
+    }
 }

@@ -7,11 +7,14 @@ mod cursor;
 pub(crate) mod discovery;
 pub(crate) mod inbox_by_id;
 pub(crate) mod inbox_by_name;
+mod inbox_call;
 mod inbox_events;
 mod inbox_operations;
 pub(crate) mod oauth;
+mod page_request;
 pub(crate) mod partner;
 pub(crate) mod sdk;
+mod settle_routes;
 
 use std::collections::HashMap;
 
@@ -242,26 +245,4 @@ async fn fallback(
         return refused;
     }
     ApiError::not_found(format!("No route for {path}."))
-}
-
-/// `http://host` of the request, for absolute pagination URLs.
-pub(crate) fn origin(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("127.0.0.1");
-    format!("http://{host}")
-}
-
-/// An absolute URL for `path` with `query` pairs.
-pub(crate) fn absolute_url(headers: &HeaderMap, path: &str, query: &[(&str, String)]) -> String {
-    let mut url = format!("{}{path}", origin(headers));
-    if !query.is_empty() {
-        let encoded = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
-            .finish();
-        url.push('?');
-        url.push_str(&encoded);
-    }
-    url
 }

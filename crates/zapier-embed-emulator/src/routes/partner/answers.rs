@@ -1,14 +1,12 @@
 //! The answers of the Partner API routes, apart from HTTP: pagination, the wire shapes of apps,
 //! connections, actions and fields from the catalog, and action runs from the store.
 
-use axum::http::HeaderMap;
-
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::catalog::{self, APPS, App};
 use crate::error::{ApiError, ApiResult};
 use crate::models::partner::*;
-use crate::routes::{absolute_url, origin};
+use crate::routes::page_request::LinkBase;
 use crate::state::runs::ActionRef;
 
 pub(super) fn app_param(app: &str) -> ApiResult<&'static App> {
@@ -33,8 +31,7 @@ pub(super) fn paginate<T>(
     items: Vec<T>,
     limit: u64,
     offset: Option<u64>,
-    headers: &HeaderMap,
-    path: &str,
+    links: &LinkBase,
     base: &[(&str, String)],
 ) -> ApiResult<(Vec<T>, BaseMeta, Links)> {
     let offset = crate::extract::offset(offset)?;
@@ -43,7 +40,7 @@ pub(super) fn paginate<T>(
         let mut q = base.to_vec();
         q.push(("limit", limit.to_string()));
         q.push(("offset", off.to_string()));
-        absolute_url(headers, path, &q)
+        links.url(&q)
     };
     let links = Links {
         next: (offset.saturating_add(limit) < count).then(|| link(offset + limit)),
@@ -74,8 +71,8 @@ fn whole_list(count: usize) -> BaseMeta {
     }
 }
 
-pub(super) fn app_wire(app: &App, headers: &HeaderMap) -> Apps {
-    let icon = |px: u32| format!("{}/static/apps/{}-{px}.png", origin(headers), app.slug);
+pub(super) fn app_wire(app: &App, origin: &str) -> Apps {
+    let icon = |px: u32| format!("{origin}/static/apps/{}-{px}.png", app.slug);
     let mut types: Vec<String> = app
         .actions
         .iter()
@@ -114,8 +111,7 @@ pub(super) fn authentications(
     state: &AppState,
     caller: &Caller,
     q: AuthenticationsQuery,
-    headers: &HeaderMap,
-    path: &str,
+    links: &LinkBase,
 ) -> ApiResult<AuthenticationResponse> {
     let app = app_param(&q.app)?;
     let limit = page_limit(q.limit)?;
@@ -132,22 +128,11 @@ pub(super) fn authentications(
             title: c.title.clone(),
         })
         .collect();
-    let (data, meta, links) = paginate(
-        items,
-        limit,
-        q.offset,
-        headers,
-        path,
-        &[("app", q.app.clone())],
-    )?;
+    let (data, meta, links) = paginate(items, limit, q.offset, links, &[("app", q.app.clone())])?;
     Ok(AuthenticationResponse { links, meta, data })
 }
 
-pub(super) fn apps(
-    q: AppsQuery,
-    headers: &HeaderMap,
-    path: &str,
-) -> ApiResult<ExpandedAppsResponse> {
+pub(super) fn apps(q: AppsQuery, links: &LinkBase) -> ApiResult<ExpandedAppsResponse> {
     if q.ids.is_some() && q.category.is_some() {
         return Err(ApiError::invalid_param(
             "ids",
@@ -187,7 +172,7 @@ pub(super) fn apps(
                 .as_deref()
                 .is_none_or(|n| a.title.to_lowercase().contains(n))
         })
-        .map(|a| app_wire(a, headers))
+        .map(|a| app_wire(a, links.origin()))
         .collect();
     let mut base = Vec::new();
     for (k, v) in [
@@ -199,7 +184,7 @@ pub(super) fn apps(
             base.push((k, v.clone()));
         }
     }
-    let (data, meta, links) = paginate(items, limit, q.offset, headers, path, &base)?;
+    let (data, meta, links) = paginate(items, limit, q.offset, links, &base)?;
     Ok(ExpandedAppsResponse { data, meta, links })
 }
 

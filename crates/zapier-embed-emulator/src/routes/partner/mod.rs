@@ -2,8 +2,7 @@
 //! action runs. Every path is also served with a trailing slash (the guides write them so).
 
 use axum::Json;
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -16,6 +15,7 @@ use crate::error::{ApiResult, Errors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::models::partner::*;
 use crate::routes::alias::with_alias;
+use crate::routes::page_request::PageRequest;
 
 /// Partner routes.
 pub(crate) fn router() -> OpenApiRouter<AppState> {
@@ -47,12 +47,10 @@ with_alias! {
     async fn get_authentications(
         State(s): State<AppState>,
         c: Caller,
-        OriginalUri(u): OriginalUri,
-        h: HeaderMap,
-        ApiQuery(q): ApiQuery<AuthenticationsQuery>,
+        PageRequest { query: ApiQuery(q), links }: PageRequest<ApiQuery<AuthenticationsQuery>>,
     ) -> ApiResult<Json<AuthenticationResponse>> {
         c.require_scope("connection:read")?;
-        authentications(&s, &c, q, &h, u.path()).map(Json)
+        authentications(&s, &c, q, &links).map(Json)
     }
     /// List the caller's connections (trailing-slash form).
     alias get_authentications_slash at "/v2/authentications/";
@@ -66,12 +64,10 @@ with_alias! {
         security(("OAuth" = ["zap"])))]
     async fn get_apps(
         c: Caller,
-        OriginalUri(u): OriginalUri,
-        h: HeaderMap,
-        ApiQuery(q): ApiQuery<AppsQuery>,
+        PageRequest { query: ApiQuery(q), links }: PageRequest<ApiQuery<AppsQuery>>,
     ) -> ApiResult<Json<ExpandedAppsResponse>> {
         c.require_scope("zap")?;
-        apps(q, &h, u.path()).map(Json)
+        apps(q, &links).map(Json)
     }
     /// List apps (trailing-slash form).
     alias get_apps_slash at "/v2/apps/";

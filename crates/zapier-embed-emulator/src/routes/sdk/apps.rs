@@ -13,8 +13,7 @@
 //! `{zapier}` is [`super::SDK_ZAPIER_PREFIX`]. An action's `id` is stable
 //! (`core:{app key}:{action key}`); action runs check it against the action they name.
 
-use axum::extract::{OriginalUri, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -25,6 +24,7 @@ use crate::auth::Caller;
 use crate::catalog::{self, APPS, Action, ActionType, App, Field};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::page_request::PageRequest;
 
 pub(crate) fn router() -> Router<AppState> {
     let v4 = |path: &str| format!("{SDK_ZAPIER_PREFIX}/api/v4{path}");
@@ -191,10 +191,9 @@ struct AppItem {
 /// `getApp` / `listApps`.
 async fn list_apps(
     caller: Caller,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<AppsQuery>,
+    request: PageRequest<ApiQuery<AppsQuery>>,
 ) -> ApiResult<Json<Page<AppItem>>> {
+    let q = request.query.0;
     external(caller)?;
     let keys = comma_list(q.app_keys.as_deref());
     let search = q.search.as_deref().map(str::to_lowercase);
@@ -221,7 +220,7 @@ async fn list_apps(
     if let Some(s) = &q.search {
         base.push(("search", s.clone()));
     }
-    page(items, q.page_size, q.offset, &headers, uri.path(), &base).map(Json)
+    page(items, q.page_size, q.offset, &request.links, &base).map(Json)
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,19 +3,19 @@
 //! `"false"`, `implementation_id` = versioned app key), backed by the same connections the
 //! Partner API lists.
 
-use axum::extract::{OriginalUri, Path, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Page, comma_list, external, page};
+use super::{Envelope, Page, comma_list, external, page};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::catalog;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
+use crate::routes::page_request::PageRequest;
 use crate::state::users::Connection;
 
 pub(crate) fn router() -> Router<AppState> {
@@ -97,10 +97,9 @@ fn item(conn: &Connection, caller: &Caller) -> ConnectionItem {
 async fn list_connections(
     State(state): State<AppState>,
     caller: Caller,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    ApiQuery(q): ApiQuery<ConnectionsQuery>,
+    request: PageRequest<ApiQuery<ConnectionsQuery>>,
 ) -> ApiResult<Json<Page<ConnectionItem>>> {
+    let q = request.query.0;
     let caller = external(caller)?;
     let own = q
         .owner
@@ -145,13 +144,7 @@ async fn list_connections(
     if let Some(e) = q.is_expired {
         base.push(("is_expired", e.to_string()));
     }
-    page(items, q.page_size, q.offset, &headers, uri.path(), &base).map(Json)
-}
-
-/// `GET /api/v0/connections/{id}` answer.
-#[derive(Debug, Serialize)]
-struct ConnectionResponse {
-    data: ConnectionItem,
+    page(items, q.page_size, q.offset, &request.links, &base).map(Json)
 }
 
 /// One of the caller's connections; another user's is as unknown as a made-up id (404).
@@ -159,14 +152,14 @@ async fn get_connection(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<ConnectionResponse>> {
+) -> ApiResult<Json<Envelope<ConnectionItem>>> {
     let caller = external(caller)?;
     let store = state.store();
     let conn = store
         .users
         .connection(caller.user, &id)
         .ok_or_else(|| ApiError::not_found(format!("No connection with id `{id}`.")))?;
-    Ok(Json(ConnectionResponse {
+    Ok(Json(Envelope {
         data: item(conn, &caller),
     }))
 }

@@ -31,11 +31,11 @@ pub(crate) mod connections;
 pub(crate) mod runs;
 
 use axum::Router;
-use axum::http::HeaderMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 
-use super::{absolute_url, canonical, inbox_by_id};
+use super::page_request::LinkBase;
+use super::{canonical, inbox_by_id};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -95,6 +95,12 @@ pub(crate) fn comma_list(raw: Option<&str>) -> Vec<&str> {
         .collect()
 }
 
+/// The gateway's envelope of one item, `{"data": ...}`: a connection, a run, a run request.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Envelope<T> {
+    pub(crate) data: T,
+}
+
 /// Default and largest page of the gateway's `{data, links, meta}` lists.
 pub(crate) const PAGE_SIZE_MAX: u64 = 100;
 
@@ -125,8 +131,7 @@ pub(crate) fn page<T>(
     items: Vec<T>,
     page_size: Option<u64>,
     offset: Option<u64>,
-    headers: &HeaderMap,
-    path: &str,
+    links: &LinkBase,
     base: &[(&str, String)],
 ) -> ApiResult<Page<T>> {
     let limit = match page_size {
@@ -145,7 +150,7 @@ pub(crate) fn page<T>(
         let mut query = base.to_vec();
         query.push(("page_size", limit.to_string()));
         query.push(("offset", offset.saturating_add(limit).to_string()));
-        absolute_url(headers, path, &query)
+        links.url(&query)
     });
     let data = items
         .into_iter()

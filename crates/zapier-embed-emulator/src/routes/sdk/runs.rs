@@ -11,10 +11,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::apps::{ConnectionRef, action_id, resolve_action};
-use super::{SDK_ZAPIER_PREFIX, external};
+use super::{Envelope, SDK_ZAPIER_PREFIX, external};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -28,12 +28,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route(&format!("{runs}/{{id}}"), get(get_run))
 }
 
-/// Body of a run request: `{"data": {...}}`.
-#[derive(Debug, Deserialize)]
-struct RunRequest {
-    data: RunRequestData,
-}
-
+/// What a run request (`{"data": {...}}`) asks for.
 #[derive(Debug, Deserialize)]
 struct RunRequestData {
     /// Versioned implementation id (`SlackCLIAPI@1.0.0`).
@@ -49,18 +44,13 @@ struct RunRequestData {
     authentication_id: Option<ConnectionRef>,
 }
 
-/// The run as the SDK reads it (`data.id`, `data.status`, `data.results`, `data.errors`).
-#[derive(Debug, Serialize)]
-struct RunEnvelope {
-    data: ActionRun,
-}
-
-/// Start a run.
+/// Start a run; the answer is the run as the SDK reads it (`data.id`, `data.status`, later
+/// `data.results` or `data.errors`).
 async fn create_run(
     State(state): State<AppState>,
     caller: Caller,
-    ApiJson(body): ApiJson<RunRequest>,
-) -> ApiResult<(StatusCode, Json<RunEnvelope>)> {
+    ApiJson(body): ApiJson<Envelope<RunRequestData>>,
+) -> ApiResult<(StatusCode, Json<Envelope<ActionRun>>)> {
     let caller = external(caller)?;
     let d = body.data;
     let (app, action) = resolve_action(
@@ -98,7 +88,7 @@ async fn create_run(
         now,
     )?;
     let run = store.run(caller.user, &id, now)?;
-    Ok((StatusCode::CREATED, Json(RunEnvelope { data: run })))
+    Ok((StatusCode::CREATED, Json(Envelope { data: run })))
 }
 
 /// Read a run: `202` while `waiting`, `200` once settled; another user's run is 404.
@@ -106,7 +96,7 @@ async fn get_run(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<(StatusCode, Json<RunEnvelope>)> {
+) -> ApiResult<(StatusCode, Json<Envelope<ActionRun>>)> {
     let caller = external(caller)?;
     let run = state.store().run(caller.user, &id, state.now())?;
     let status = if run.status == "waiting" {
@@ -114,5 +104,5 @@ async fn get_run(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(RunEnvelope { data: run })))
+    Ok((status, Json(Envelope { data: run })))
 }
