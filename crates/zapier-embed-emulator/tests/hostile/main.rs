@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod answers;
 mod control;
 mod requests;
 mod tenants;
