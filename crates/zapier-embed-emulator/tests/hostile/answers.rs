@@ -24,64 +24,41 @@ async fn lease_bodies_of_the_wrong_type_are_answered_exactly() {
     let id = env.active_inbox(&token, "answers", "C1").await;
     let by_id = format!("{A}/inboxes/{id}/messages/lease");
     let by_name = format!("{A}/inboxes/nobody/messages/lease/");
-    let nothing_leased = (
-        200,
-        json!({"inbox_attributes": {"paused_reason": null, "status": "active"}, "lease_id": null, "leased_until": null, "results": []}),
-    );
-    let no_inbox = (
-        404,
-        json!({"errors": [{"code": "not_found", "detail": "No inbox named `nobody`.", "status": 404, "title": "Not found"}]}),
-    );
-    let not_a_number = |status, field: &str, value: &str| {
-        let detail = format!("{field}: invalid type: string \"{value}\", expected a JSON number.");
-        invalid(status, &detail, json!({ "pointer": format!("/{field}") }))
-    };
-    let not_whole = |status, field: &str| {
-        let detail = format!("{field}: invalid value: 1.5, expected an integer.");
-        invalid(status, &detail, json!({ "pointer": format!("/{field}") }))
-    };
-    let out_of_range = invalid(
-        400,
-        "lease_limit: must be between 1 and 100.",
-        json!({"pointer": "/lease_limit"}),
-    );
-    let cases: [(&str, &[u8], (u16, Value)); 11] = [
-        (
-            &by_id,
-            br#"{"lease_seconds":"5"}"#,
-            not_a_number(400, "lease_seconds", "5"),
-        ),
-        (
-            &by_id,
-            br#"{"lease_seconds":1.5}"#,
-            not_whole(400, "lease_seconds"),
-        ),
-        (
-            &by_id,
-            br#"{"lease_limit":"ten"}"#,
-            not_a_number(400, "lease_limit", "ten"),
-        ),
-        (&by_id, br#"{"lease_limit":-1}"#, out_of_range),
-        (&by_id, b"", nothing_leased.clone()),
-        (&by_id, b"null", nothing_leased.clone()),
-        (&by_id, b"{}", nothing_leased),
-        // Variant B validates the body (422) before it looks the inbox up.
-        (
-            &by_name,
-            br#"{"lease_seconds":"5"}"#,
-            not_a_number(422, "lease_seconds", "5"),
-        ),
-        (
-            &by_name,
-            br#"{"max_messages":1.5}"#,
-            not_whole(422, "max_messages"),
-        ),
-        (&by_name, br#"{"max_messages":null}"#, no_inbox.clone()),
-        (&by_name, b"", no_inbox),
-    ];
-    for (path, body, expected) in cases {
-        let got = answer(&env, Method::POST, path, &token, body).await;
-        assert_eq!(got, expected, "{path} {}", String::from_utf8_lossy(body));
+    // Each variant names its batch size differently and answers a bad body with its own status;
+    // variant B checks the body before it looks the inbox up.
+    for (path, status, limit) in [
+        (&by_id, 400, "lease_limit"),
+        (&by_name, 422, "max_messages"),
+    ] {
+        for field in ["lease_seconds", limit] {
+            let pointer = json!({ "pointer": format!("/{field}") });
+            let text = format!("{field}: invalid type: string \"5\", expected a JSON number.");
+            let body = json!({ field: "5" }).to_string();
+            let got = answer(&env, Method::POST, path, &token, body.as_bytes()).await;
+            assert_eq!(
+                got,
+                invalid(status, &text, pointer.clone()),
+                "{path} {body}"
+            );
+            let whole = format!("{field}: invalid value: 1.5, expected an integer.");
+            let body = json!({ field: 1.5 }).to_string();
+            let got = answer(&env, Method::POST, path, &token, body.as_bytes()).await;
+            assert_eq!(got, invalid(status, &whole, pointer), "{path} {body}");
+        }
+    }
+    let range = "lease_limit: must be between 1 and 100.";
+    let got = answer(&env, Method::POST, &by_id, &token, br#"{"lease_limit":-1}"#).await;
+    assert_eq!(got, invalid(400, range, json!({"pointer": "/lease_limit"})));
+    // An empty body, `null` or `{}` takes the defaults.
+    let nothing_leased = json!({"inbox_attributes": {"paused_reason": null, "status": "active"}, "lease_id": null, "leased_until": null, "results": []});
+    for body in [&b""[..], b"null", b"{}"] {
+        let got = answer(&env, Method::POST, &by_id, &token, body).await;
+        assert_eq!(got, (200, nothing_leased.clone()), "{body:?}");
+    }
+    let no_inbox = json!({"errors": [{"code": "not_found", "detail": "No inbox named `nobody`.", "status": 404, "title": "Not found"}]});
+    for body in [&b""[..], br#"{"max_messages":null}"#] {
+        let got = answer(&env, Method::POST, &by_name, &token, body).await;
+        assert_eq!(got, (404, no_inbox.clone()), "{body:?}");
     }
 }
 

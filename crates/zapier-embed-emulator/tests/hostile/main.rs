@@ -4,7 +4,7 @@
 //! error envelope on every client error with authentication first. Also the fidelity rules on
 //! payloads (objects only; catch hooks split arrays and wrap scalars).
 //!
-//! One binary (`--test hostile`), one module per concern: `control`, `requests`, `tenants`.
+//! One binary (`--test hostile`), one module per concern: `answers`, `control`, `requests`, `tenants`.
 
 #[path = "../support/mod.rs"]
 mod support;
