@@ -115,11 +115,56 @@ pub(crate) struct Action {
     pub action_type: ActionType,
     /// Input fields.
     pub inputs: &'static [Field],
-    /// `(id, title, sample)` output fields.
-    pub outputs: &'static [(&'static str, &'static str, &'static str)],
+    /// Output fields.
+    pub outputs: &'static [Output],
 }
 
+/// `(id, title, sample)` of an output field.
+type Output = (&'static str, &'static str, &'static str);
+
 impl Action {
+    /// An action of `action_type`, with no input and no output field yet.
+    const fn new(
+        action_type: ActionType,
+        key: &'static str,
+        title: &'static str,
+        description: &'static str,
+    ) -> Action {
+        Action {
+            key,
+            title,
+            description,
+            action_type,
+            inputs: &[],
+            outputs: &[],
+        }
+    }
+
+    /// An instant trigger (`READ`).
+    const fn trigger(key: &'static str, title: &'static str, description: &'static str) -> Action {
+        Action::new(ActionType::Read, key, title, description)
+    }
+
+    /// A create/update action (`WRITE`).
+    const fn write(key: &'static str, title: &'static str, description: &'static str) -> Action {
+        Action::new(ActionType::Write, key, title, description)
+    }
+
+    /// A search (`SEARCH`).
+    const fn search(key: &'static str, title: &'static str, description: &'static str) -> Action {
+        Action::new(ActionType::Search, key, title, description)
+    }
+
+    /// The same action, taking `inputs`.
+    const fn with_inputs(self, inputs: &'static [Field]) -> Action {
+        Action { inputs, ..self }
+    }
+
+    /// The same action, giving `outputs`.
+    const fn with_outputs(self, outputs: &'static [Output]) -> Action {
+        Action { outputs, ..self }
+    }
+
     /// Whether a Trigger Inbox can subscribe to it (only instant triggers can).
     pub(crate) fn is_trigger(&self) -> bool {
         self.action_type == ActionType::Read
@@ -178,6 +223,20 @@ const CHANNEL: Field = Field::select("channel", "Channel", "STRING", CHANNELS)
     .described("Only channels you are a member of will appear in this list.");
 const USERS: &[(&str, &str)] = &[("U0123456", "ada"), ("U0654321", "grace")];
 const YES_NO: &[(&str, &str)] = &[("yes", "Yes"), ("no", "No")];
+const LISTEN_FOR_BOTS: Field = Field::select(
+    "listen_for_bots",
+    "Trigger for Bot Messages?",
+    "BOOLEAN",
+    YES_NO,
+)
+.optional()
+.defaulting("no");
+const MESSAGE_TEXT: Field = Field::text("text", "Message Text");
+
+/// Outputs several Slack actions give, with the same sample.
+const OUT_TS: Output = ("ts", "Timestamp", "1716292860.000100");
+const OUT_CHANNEL: Output = ("channel", "Channel", "C0123ABC456");
+const OUT_USER: Output = ("user", "User", "U0123456");
 
 /// Slack (`SlackCLIAPI@1.0.0`).
 pub(crate) static SLACK: App = App {
@@ -191,80 +250,55 @@ pub(crate) static SLACK: App = App {
     categories: &["team-chat", "communication"],
     needs_connection: true,
     actions: &[
-        Action {
-            key: "channel_message",
-            title: "New Message Posted to Channel",
-            description: "Triggers when a new message is posted to a specific #channel you choose.",
-            action_type: ActionType::Read,
-            inputs: &[
-                CHANNEL,
-                Field::select(
-                    "listen_for_bots",
-                    "Trigger for Bot Messages?",
-                    "BOOLEAN",
-                    YES_NO,
-                )
-                .optional()
-                .defaulting("no"),
-            ],
-            outputs: &[
-                ("text", "Text", "Hello from Slack"),
-                ("user", "User", "U0123456"),
-                ("channel", "Channel", "C0123ABC456"),
-                ("ts", "Timestamp", "1716292860.000100"),
-            ],
-        },
-        Action {
-            key: "mention",
-            title: "New Mention",
-            description: "Triggers when a username or highlight word is mentioned in a public #channel.",
-            action_type: ActionType::Read,
-            inputs: &[Field::text("highlight_word", "Highlight Word")
-                .optional()
-                .described("Leave blank to trigger on mentions of your username.")],
-            outputs: &[
-                ("text", "Text", "@ada have a look"),
-                ("user", "User", "U0654321"),
-                ("channel", "Channel", "C1"),
-            ],
-        },
-        Action {
-            key: "send_channel_message",
-            title: "Send Channel Message",
-            description: "Posts a new message to a specific #channel you choose.",
-            action_type: ActionType::Write,
-            inputs: &[
-                CHANNEL,
-                Field::text("text", "Message Text").described("The message to post."),
-            ],
-            outputs: &[
-                ("ts", "Timestamp", "1716292860.000100"),
-                ("channel", "Channel", "C0123ABC456"),
-                ("text", "Text", "Hello"),
-            ],
-        },
-        Action {
-            key: "send_direct_message",
-            title: "Send Direct Message",
-            description: "Sends a direct message to a user.",
-            action_type: ActionType::Write,
-            inputs: &[
-                Field::select("user", "To Username", "STRING", USERS),
-                Field::text("text", "Message Text"),
-            ],
-            outputs: &[
-                ("ts", "Timestamp", "1716292860.000100"),
-                ("user", "User", "U0123456"),
-            ],
-        },
-        Action {
-            key: "find_user_by_email",
-            title: "Find User by Email",
-            description: "Finds a user by their email address.",
-            action_type: ActionType::Search,
-            inputs: &[Field::text("email", "Email")],
-            outputs: &[("id", "User ID", "U0123456"), ("name", "Name", "ada")],
-        },
+        Action::trigger(
+            "channel_message",
+            "New Message Posted to Channel",
+            "Triggers when a new message is posted to a specific #channel you choose.",
+        )
+        .with_inputs(&[CHANNEL, LISTEN_FOR_BOTS])
+        .with_outputs(&[
+            ("text", "Text", "Hello from Slack"),
+            OUT_USER,
+            OUT_CHANNEL,
+            OUT_TS,
+        ]),
+        Action::trigger(
+            "mention",
+            "New Mention",
+            "Triggers when a username or highlight word is mentioned in a public #channel.",
+        )
+        .with_inputs(&[Field::text("highlight_word", "Highlight Word")
+            .optional()
+            .described("Leave blank to trigger on mentions of your username.")])
+        .with_outputs(&[
+            ("text", "Text", "@ada have a look"),
+            ("user", "User", "U0654321"),
+            ("channel", "Channel", "C1"),
+        ]),
+        Action::write(
+            "send_channel_message",
+            "Send Channel Message",
+            "Posts a new message to a specific #channel you choose.",
+        )
+        .with_inputs(&[CHANNEL, MESSAGE_TEXT.described("The message to post.")])
+        .with_outputs(&[OUT_TS, OUT_CHANNEL, ("text", "Text", "Hello")]),
+        Action::write(
+            "send_direct_message",
+            "Send Direct Message",
+            "Sends a direct message to a user.",
+        )
+        .with_inputs(&[
+            Field::select("user", "To Username", "STRING", USERS),
+            MESSAGE_TEXT,
+        ])
+        .with_outputs(&[OUT_TS, OUT_USER]),
+        Action::search(
+            "find_user_by_email",
+            "Find User by Email",
+            "Finds a user by their email address.",
+        )
+        .with_inputs(&[Field::text("email", "Email")])
+        .with_outputs(&[("id", "User ID", "U0123456"), ("name", "Name", "ada")]),
     ],
 };
 
@@ -287,22 +321,18 @@ pub(crate) static WEBHOOK: App = App {
     categories: &["developer-tools"],
     needs_connection: false,
     actions: &[
-        Action {
-            key: "hook_v2",
-            title: "Catch Hook",
-            description: "Triggers when a POST, PUT or GET request is made to a Zapier URL.",
-            action_type: ActionType::Read,
-            inputs: HOOK_INPUTS,
-            outputs: &[],
-        },
-        Action {
-            key: "hook_raw",
-            title: "Catch Raw Hook",
-            description: "Triggers with the raw body of a request made to a Zapier URL.",
-            action_type: ActionType::Read,
-            inputs: HOOK_INPUTS,
-            outputs: &[],
-        },
+        Action::trigger(
+            "hook_v2",
+            "Catch Hook",
+            "Triggers when a POST, PUT or GET request is made to a Zapier URL.",
+        )
+        .with_inputs(HOOK_INPUTS),
+        Action::trigger(
+            "hook_raw",
+            "Catch Raw Hook",
+            "Triggers with the raw body of a request made to a Zapier URL.",
+        )
+        .with_inputs(HOOK_INPUTS),
     ],
 };
 

@@ -40,7 +40,6 @@ pub struct EmitRequest {
     /// Trigger key.
     pub action: String,
     /// Only inboxes whose inputs contain all of these (same values) receive the event.
-    #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub inputs: Option<serde_json::Map<String, serde_json::Value>>,
     /// One payload object, or a list (one message each).
@@ -109,7 +108,6 @@ pub struct ClockResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FaultRule {
     /// Operation id (`leaseTriggerInboxMessages`) or path prefix (`/trigger-inbox/`); absent = all.
-    #[serde(default)]
     #[schema(min_length = 1)]
     pub route: Option<String>,
     /// Fraction (0..=1) of matching requests answered with `error_status`.

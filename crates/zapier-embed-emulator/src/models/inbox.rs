@@ -63,7 +63,6 @@ pub(crate) struct TriggerSubscription {
     #[schema(value_type = Object)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
     /// The user's connection; null/absent for connection-less apps.
-    #[serde(default)]
     pub connection_id: Option<ConnectionId>,
 }
 
@@ -107,27 +106,21 @@ macro_rules! inbox_request_body {
         )]
         pub(crate) struct $body {
             /// Read-only; accepted and ignored (the spec reuses the response model as request).
-            #[serde(default)]
             #[schema(read_only)]
             pub id: Option<Uuid>,
             /// Read-only; accepted and ignored.
-            #[serde(default)]
             #[schema(read_only, format = DateTime)]
             pub created_at: Option<String>,
             /// Read-only; accepted and ignored.
-            #[serde(default)]
             #[schema(read_only)]
             pub status: Option<String>,
             /// Read-only; accepted and ignored.
-            #[serde(default)]
             #[schema(read_only)]
             pub paused_reason: Option<PausedReason>,
             #[doc = $name_doc]
-            #[serde(default)]
             #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
             pub name: Option<String>,
             /// Alias of `name`.
-            #[serde(default)]
             #[schema(min_length = 1, max_length = 100, pattern = "\\S")]
             pub key: Option<String>,
             /// The subscription.
@@ -135,7 +128,6 @@ macro_rules! inbox_request_body {
             pub subscription: TriggerSubscription,
             /// Optional notification URL (absolute http(s), at most 2048 characters, not the
             /// emulator's control API).
-            #[serde(default)]
             #[schema(
                 format = "uri",
                 max_length = 2048,
@@ -305,17 +297,45 @@ pub(crate) struct PaginatedMessageList {
     pub results: Vec<Message>,
 }
 
-/// Body of a variant-A lease (all optional).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub(crate) struct LeaseRequest {
-    /// Seconds to hold the lease (1..=3600, default 300).
-    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
-    #[schema(minimum = 1, maximum = 3600, default = 300)]
-    pub lease_seconds: Option<i64>,
-    /// Most messages to lease (1..=100, default 10).
-    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
-    #[schema(minimum = 1, maximum = 100, default = 10)]
-    pub lease_limit: Option<i64>,
+/// Declares the body of a lease (all optional; an absent field takes its default). Both variants
+/// take the same two whole numbers with the same bounds; they differ in the name of the batch size
+/// and in the default lease time, and the API documents name each schema, so each variant keeps its
+/// own type.
+macro_rules! lease_request_body {
+    (
+        $(#[doc = $doc:tt])*
+        $body:ident {
+            $(#[doc = $seconds_doc:tt])*
+            lease_seconds = $seconds_default:literal,
+            $(#[doc = $limit_doc:tt])*
+            $limit:ident $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+        #[serde(default)]
+        pub(crate) struct $body {
+            $(#[doc = $seconds_doc])*
+            #[serde(deserialize_with = "crate::extract::optional_whole")]
+            #[schema(minimum = 1, maximum = 3600, default = $seconds_default)]
+            pub lease_seconds: Option<i64>,
+            $(#[doc = $limit_doc])*
+            #[serde(deserialize_with = "crate::extract::optional_whole")]
+            #[schema(minimum = 1, maximum = 100, default = 10)]
+            pub $limit: Option<i64>,
+        }
+    };
+}
+pub(crate) use lease_request_body;
+
+lease_request_body! {
+    /// Body of a variant-A lease (all optional).
+    LeaseRequest {
+        /// Seconds to hold the lease (1..=3600, default 300).
+        lease_seconds = 300,
+        /// Most messages to lease (1..=100, default 10).
+        lease_limit,
+    }
 }
 
 /// Inbox state reported with a lease.
@@ -371,7 +391,6 @@ pub(crate) struct AckRequest {
     /// The lease.
     pub lease_id: Uuid,
     /// Subset of the lease (1..=100 ids); absent = the whole lease.
-    #[serde(default)]
     #[schema(min_items = 1, max_items = 100)]
     pub message_ids: Option<Vec<Uuid>>,
 }
@@ -382,7 +401,6 @@ pub(crate) struct ReleaseRequest {
     /// The lease.
     pub lease_id: Uuid,
     /// Subset of the lease (1..=100 ids); absent = the whole lease.
-    #[serde(default)]
     #[schema(min_items = 1, max_items = 100)]
     pub message_ids: Option<Vec<Uuid>>,
 }

@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::inbox::{MessageAttributes, StatusEnum};
-use crate::clock::iso;
+use super::inbox::{LeasedMessage, MessageAttributes, StatusEnum};
 use crate::queue::StoredMessage;
 
 /// Flat body of `PUT /inboxes/{name}/` (upsert by name).
@@ -16,14 +15,12 @@ pub(crate) struct InboxUpsert {
     /// Trigger key.
     pub action: String,
     /// Connection id; null for connection-less apps.
-    #[serde(default)]
     pub connection: Option<super::inbox::ConnectionId>,
     /// Trigger inputs.
     #[schema(value_type = Object)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
     /// Optional notification URL (absolute http(s), at most 2048 characters, not the
     /// emulator's control API).
-    #[serde(default)]
     #[schema(
         format = "uri",
         max_length = 2048,
@@ -32,17 +29,14 @@ pub(crate) struct InboxUpsert {
     pub notification_url: Option<String>,
 }
 
-/// Body of a variant-B lease (all optional).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub(crate) struct LeaseByNameRequest {
-    /// Seconds to hold the lease (1..=3600, default 30).
-    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
-    #[schema(minimum = 1, maximum = 3600, default = 30)]
-    pub lease_seconds: Option<i64>,
-    /// Most messages to lease (1..=100, default 10).
-    #[serde(default, deserialize_with = "crate::extract::optional_whole")]
-    #[schema(minimum = 1, maximum = 100, default = 10)]
-    pub max_messages: Option<i64>,
+super::inbox::lease_request_body! {
+    /// Body of a variant-B lease (all optional).
+    LeaseByNameRequest {
+        /// Seconds to hold the lease (1..=3600, default 30).
+        lease_seconds = 30,
+        /// Most messages to lease (1..=100, default 10).
+        max_messages,
+    }
 }
 
 /// A leased message carrying its own `lease_token`.
@@ -67,20 +61,20 @@ pub(crate) struct TokenLeasedMessage {
 impl TokenLeasedMessage {
     /// Builds the wire form of a message leased under `lease_id`.
     pub(crate) fn new(m: &StoredMessage, lease_id: Uuid) -> Self {
+        let LeasedMessage {
+            id,
+            created_at,
+            status,
+            payload,
+            message_attributes,
+        } = m.into();
         TokenLeasedMessage {
-            id: m.id,
-            created_at: iso(m.created_at),
-            status: m.status.into(),
-            lease_token: encode_lease_token(lease_id, m.id),
-            payload: m
-                .payload
-                .as_ref()
-                .map_or(serde_json::Value::Null, crate::queue::Payload::to_value),
-            message_attributes: MessageAttributes {
-                lease_count: m.lease_count,
-                error_message: m.error_message.clone(),
-                possible_duplicate_data: m.possible_duplicate_data,
-            },
+            id,
+            created_at,
+            status,
+            lease_token: encode_lease_token(lease_id, id),
+            payload,
+            message_attributes,
         }
     }
 }

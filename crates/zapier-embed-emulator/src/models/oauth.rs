@@ -13,28 +13,20 @@ pub(crate) struct TokenForm {
     /// `client_credentials` or `urn:ietf:params:oauth:grant-type:token-exchange`.
     pub grant_type: String,
     /// Client id (or HTTP Basic).
-    #[serde(default)]
     pub client_id: Option<String>,
     /// Client secret (or HTTP Basic).
-    #[serde(default)]
     pub client_secret: Option<String>,
     /// Requested scopes (space separated); accepted and echoed nowhere.
-    #[serde(default)]
     pub scope: Option<String>,
     /// Accepted and ignored (`zapier.com`).
-    #[serde(default)]
     pub audience: Option<String>,
     /// Token exchange: the partner JWT or the user access token.
-    #[serde(default)]
     pub subject_token: Option<String>,
     /// `urn:ietf:params:oauth:token-type:external-jwt` or `...:access-token`.
-    #[serde(default)]
     pub subject_token_type: Option<String>,
     /// `...:access-token` (default) or `...:connect-token`.
-    #[serde(default)]
     pub requested_token_type: Option<String>,
     /// Connect token: the Connect UI URL it is for (`https://connect.zapier.com/to/{app}`).
-    #[serde(default)]
     pub resource: Option<String>,
 }
 
@@ -48,10 +40,10 @@ pub(crate) struct TokenResponse {
     /// Lifetime in seconds.
     pub expires_in: u64,
     /// Granted scopes (echo of the requested ones).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// RFC 8693: type of the issued token (token exchange only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issued_token_type: Option<String>,
 }
 
@@ -64,19 +56,14 @@ pub(crate) struct TokenResponse {
 )]
 pub(crate) struct ConnectQuery {
     /// The single-use connect token.
-    #[serde(default)]
     pub token: Option<String>,
     /// Partner theme (ignored).
-    #[serde(default)]
     pub theme: Option<String>,
     /// Redirect flow: the absolute http(s) URL the browser returns to with the result.
-    #[serde(default)]
     pub redirect_uri: Option<String>,
     /// Redirect flow: an opaque value echoed back to `redirect_uri`.
-    #[serde(default)]
     pub state: Option<String>,
     /// Reconnect: the id of the user's connection to re-authorize instead of creating one.
-    #[serde(default)]
     pub reconnect_id: Option<String>,
 }
 
@@ -89,17 +76,13 @@ pub(crate) struct ConnectDecisionForm {
     /// `authorize` or `cancel`.
     pub decision: String,
     /// Redirect flow: where to send the browser with the result.
-    #[serde(default)]
     pub redirect_uri: Option<String>,
     /// Redirect flow: echoed back to `redirect_uri`.
-    #[serde(default)]
     pub state: Option<String>,
     /// Reconnect: the user's connection to re-authorize.
-    #[serde(default)]
     pub reconnect_id: Option<String>,
     /// Popup flow: the origin of the page that opened the Connect UI, the only target the result
     /// is posted to.
-    #[serde(default)]
     pub opener_origin: Option<String>,
 }
 

@@ -164,11 +164,12 @@ pub(crate) struct FieldsParams {
     /// Connection id, or null for connection-less apps.
     pub authentication: Option<String>,
     /// Inputs collected so far.
+    // `default` keeps the schema from listing it as required: the declared `value_type` hides
+    // the `Option` from utoipa.
     #[serde(default)]
     #[schema(value_type = Object)]
     pub inputs: Option<serde_json::Map<String, serde_json::Value>>,
     /// Outputs only: fetch live samples (ignored).
-    #[serde(default)]
     pub fetch_live_samples: Option<bool>,
 }
 
@@ -290,7 +291,6 @@ pub(crate) struct RunActionParams {
     #[schema(value_type = Object)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
     /// HTTPS URL POSTed the run's result when it reaches a terminal state.
-    #[serde(default)]
     pub callback_url: Option<String>,
 }
 
@@ -359,43 +359,56 @@ pub(crate) struct ActionRunResponse {
     pub data: ActionRun,
 }
 
-/// Query of `GET /v2/authentications`.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct AuthenticationsQuery {
-    /// App: UUID, key or slug.
-    pub app: String,
-    /// Page size (1..=100, default 10).
-    #[serde(default)]
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u64>,
-    /// Offset.
-    #[serde(default)]
-    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
-    pub offset: Option<u64>,
+/// Declares the query of a Partner API listing: its own filters, then the offset pagination every
+/// listing shares (`limit`, `offset`). A shared struct cannot be `#[serde(flatten)]`ed in:
+/// utoipa's `IntoParams` does not flatten, and serde would buffer the query's values as text so
+/// the numbers would no longer parse.
+macro_rules! paged_query {
+    (
+        $(#[doc = $doc:tt])*
+        $query:ident {
+            $(
+                $(#[doc = $field_doc:tt])*
+                pub $field:ident: $ty:ty,
+            )*
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Deserialize, IntoParams)]
+        #[into_params(parameter_in = Query)]
+        pub(crate) struct $query {
+            $(
+                $(#[doc = $field_doc])*
+                pub $field: $ty,
+            )*
+            /// Page size (1..=100, default 10).
+            #[param(minimum = 1, maximum = 100)]
+            pub limit: Option<u64>,
+            /// Offset.
+            #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
+            pub offset: Option<u64>,
+        }
+    };
 }
 
-/// Query of `GET /v2/apps`.
-#[derive(Debug, Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub(crate) struct AppsQuery {
-    /// Partial, case-insensitive title search.
-    #[serde(default)]
-    pub query: Option<String>,
-    /// Comma-separated app ids (not combinable with `category`).
-    #[serde(default)]
-    pub ids: Option<String>,
-    /// Category slug.
-    #[serde(default)]
-    pub category: Option<String>,
-    /// Page size (1..=100, default 10).
-    #[serde(default)]
-    #[param(minimum = 1, maximum = 100)]
-    pub limit: Option<u64>,
-    /// Offset.
-    #[serde(default)]
-    #[param(minimum = 0, maximum = 9_007_199_254_740_991_f64)]
-    pub offset: Option<u64>,
+paged_query! {
+    /// Query of `GET /v2/authentications`.
+    AuthenticationsQuery {
+        /// App: UUID, key or slug.
+        pub app: String,
+    }
+}
+
+paged_query! {
+    /// Query of `GET /v2/apps`.
+    AppsQuery {
+        /// Partial, case-insensitive title search.
+        pub query: Option<String>,
+        /// Comma-separated app ids (not combinable with `category`).
+        pub ids: Option<String>,
+        /// Category slug.
+        pub category: Option<String>,
+    }
 }
 
 /// Query of `GET /v2/actions`.
@@ -405,7 +418,6 @@ pub(crate) struct ActionsQuery {
     /// App: UUID, key or slug.
     pub app: String,
     /// `READ`, `WRITE`, `SEARCH`, ...
-    #[serde(default)]
     pub action_type: Option<String>,
 }
 
@@ -414,7 +426,6 @@ pub(crate) struct ActionsQuery {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ChoicesQuery {
     /// Page (default "1"): a positive integer, as text.
-    #[serde(default)]
     #[param(pattern = "^[1-9][0-9]{0,8}$")]
     pub page: Option<String>,
 }

@@ -4,7 +4,7 @@
 //! error envelope on every client error with authentication first. Also the fidelity rules on
 //! payloads (objects only; catch hooks split arrays and wrap scalars).
 //!
-//! One binary (`--test hostile`), one module per concern: `control`, `requests`, `tenants`.
+//! One binary (`--test hostile`), one module per concern: `answers`, `control`, `requests`, `tenants`.
 
 // Tests fail by panicking: `unwrap`, `expect` and `panic!` are their assertions (the crate
 // denies them in library code, see `[workspace.lints.clippy]`).
@@ -13,6 +13,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod answers;
 mod control;
 mod requests;
 mod tenants;
