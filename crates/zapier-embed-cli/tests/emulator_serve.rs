@@ -48,12 +48,16 @@ fn spawn(extra: &[&str]) -> (Child, String) {
     (Child(child), url)
 }
 
-async fn token_status(url: &str, id: &str, secret: &str) -> u16 {
-    let http = reqwest::Client::builder()
+/// Every request of these tests is bounded in time: a server that hangs fails the test.
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
-        .expect("client");
-    let resp = http
+        .expect("client")
+}
+
+async fn token_status(url: &str, id: &str, secret: &str) -> u16 {
+    let resp = http()
         .post(format!("{url}/oauth/token"))
         .form(&[
             ("grant_type", "client_credentials"),
@@ -82,10 +86,7 @@ async fn client_flags_restrict_the_token_endpoint() {
 #[tokio::test]
 async fn limit_flags_reach_the_server() {
     let (_child, url) = spawn(&["--max-body-bytes", "1024", "--rate-limit", "5/60"]);
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .expect("client");
+    let http = http();
     let big = http
         .post(format!("{url}/oauth/token"))
         .header("content-type", "application/x-www-form-urlencoded")
