@@ -305,7 +305,9 @@ impl Api {
 
 /// The generated client's recording hook, feeding the user's capture: the generated client
 /// hands each request over and [`RequestCapture`](crate::testing::RequestCapture) decides what
-/// is kept of it, so the captured types are the facade's own.
+/// is kept of it, so the captured types are the facade's own. A private newtype rather than an
+/// impl on `RequestCapture`: a public impl would put the api crate's trait in the facade's
+/// surface. Built per attempt only for a capturing client (tests), never on the sending path.
 struct CaptureRecorder(crate::testing::RequestCapture);
 
 impl RequestRecorder for CaptureRecorder {
